@@ -1,0 +1,190 @@
+//! Robust rolling baseline: a centred rolling median with a band of `k` robust standard
+//! deviations (1.4826 × rolling MAD). Medians ignore gaps and are not dragged by spikes,
+//! which is why this, not a rolling mean, is the engine's simplest "expected" line.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::series::Series;
+
+/// Scales a MAD to a standard deviation for normally distributed data.
+const MAD_TO_SIGMA: f64 = 1.482_602_218_505_602;
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct BaselineOptions {
+    /// Window length in points (odd; even values are rounded up). `None` picks one from the
+    /// series length: 5 % of it, between 5 and 301 points.
+    pub window: Option<usize>,
+    /// Half-width of the band in robust standard deviations.
+    pub band_sigmas: f64,
+}
+
+impl Default for BaselineOptions {
+    fn default() -> Self {
+        Self {
+            window: None,
+            band_sigmas: 3.0,
+        }
+    }
+}
+
+/// Per-point expected value and band, aligned with the input series (gaps give NaN only
+/// where the whole window is a gap).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Baseline {
+    pub timestamps: Vec<f64>,
+    pub expected: Vec<f64>,
+    pub lower: Vec<f64>,
+    pub upper: Vec<f64>,
+    /// The window actually used, in points.
+    pub window: usize,
+}
+
+/// Fewest numeric points for which a rolling median and MAD say anything.
+pub const MIN_POINTS: usize = 3;
+
+pub fn rolling_baseline(series: &Series, options: &BaselineOptions) -> Result<Baseline> {
+    series.require_points(MIN_POINTS)?;
+    if !(options.band_sigmas.is_finite() && options.band_sigmas > 0.0) {
+        return Err(Error::InvalidOption {
+            name: "bandSigmas",
+            reason: format!("must be a positive number, got {}", options.band_sigmas),
+        });
+    }
+    let n = series.len();
+    let window = match options.window {
+        Some(0) => {
+            return Err(Error::InvalidOption {
+                name: "window",
+                reason: "must be at least 1".into(),
+            })
+        }
+        Some(w) => w | 1,
+        None => ((n / 20) | 1).clamp(5, 301),
+    };
+    let half = window / 2;
+    let values = series.values();
+    // Keeps a zero MAD (a flat stretch) from collapsing the band to nothing.
+    let scale_floor = scale_floor(values);
+
+    let mut expected = vec![f64::NAN; n];
+    let mut lower = vec![f64::NAN; n];
+    let mut upper = vec![f64::NAN; n];
+    let mut buf: Vec<f64> = Vec::with_capacity(window);
+    let mut deviations: Vec<f64> = Vec::with_capacity(window);
+    for i in 0..n {
+        let lo = i.saturating_sub(half);
+        let hi = (i + half + 1).min(n);
+        buf.clear();
+        buf.extend(values[lo..hi].iter().copied().filter(|v| v.is_finite()));
+        if buf.is_empty() {
+            continue;
+        }
+        let med = median_in_place(&mut buf);
+        deviations.clear();
+        deviations.extend(buf.iter().map(|v| (v - med).abs()));
+        let sigma = (MAD_TO_SIGMA * median_in_place(&mut deviations)).max(scale_floor);
+        expected[i] = med;
+        lower[i] = med - options.band_sigmas * sigma;
+        upper[i] = med + options.band_sigmas * sigma;
+    }
+    Ok(Baseline {
+        timestamps: series.timestamps().to_vec(),
+        expected,
+        lower,
+        upper,
+        window,
+    })
+}
+
+/// Median of finite values; reorders the slice. Panics never: callers pass non-empty slices.
+fn median_in_place(xs: &mut [f64]) -> f64 {
+    let n = xs.len();
+    let mid = n / 2;
+    let (_, &mut upper_mid, _) = xs.select_nth_unstable_by(mid, f64::total_cmp);
+    if n % 2 == 1 {
+        upper_mid
+    } else {
+        let lower_mid = xs[..mid].iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        (lower_mid + upper_mid) / 2.0
+    }
+}
+
+fn scale_floor(values: &[f64]) -> f64 {
+    let max_abs = values
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold(0.0_f64, |m, v| m.max(v.abs()));
+    (max_abs * 1e-6).max(f64::MIN_POSITIVE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn series(values: &[f64]) -> Series {
+        let ts: Vec<f64> = (0..values.len()).map(|i| i as f64 * 60_000.0).collect();
+        Series::new(&ts, values).unwrap()
+    }
+
+    #[test]
+    fn median_of_odd_and_even() {
+        assert_eq!(median_in_place(&mut [3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median_in_place(&mut [4.0, 1.0, 3.0, 2.0]), 2.5);
+    }
+
+    #[test]
+    fn spike_does_not_move_baseline_and_falls_outside_band() {
+        let mut v: Vec<f64> = (0..200).map(|i| 10.0 + (i as f64 * 0.7).sin()).collect();
+        v[100] = 1000.0;
+        let b = rolling_baseline(&series(&v), &BaselineOptions::default()).unwrap();
+        assert!(
+            (b.expected[100] - 10.0).abs() < 1.0,
+            "expected {}",
+            b.expected[100]
+        );
+        assert!(b.upper[100] < 1000.0);
+        // Ordinary points sit inside their band.
+        let inside = (0..200).filter(|&i| i != 100 && v[i] >= b.lower[i] && v[i] <= b.upper[i]);
+        assert!(inside.count() >= 190);
+    }
+
+    #[test]
+    fn gaps_are_skipped_and_constant_series_has_a_nonzero_band() {
+        let mut v = vec![5.0; 50];
+        v[10] = f64::NAN;
+        let b = rolling_baseline(&series(&v), &BaselineOptions::default()).unwrap();
+        assert!(b.expected.iter().all(|&e| e == 5.0));
+        assert!(b.upper.iter().zip(&b.lower).all(|(u, l)| u > l));
+    }
+
+    #[test]
+    fn typed_errors() {
+        let s = series(&[1.0, f64::NAN]);
+        assert_eq!(
+            rolling_baseline(&s, &BaselineOptions::default()),
+            Err(Error::TooFewPoints {
+                needed: MIN_POINTS,
+                got: 1
+            })
+        );
+        let s = series(&[1.0, 2.0, 3.0]);
+        let bad = BaselineOptions {
+            band_sigmas: -1.0,
+            ..Default::default()
+        };
+        assert!(matches!(
+            rolling_baseline(&s, &bad),
+            Err(Error::InvalidOption { .. })
+        ));
+        let bad = BaselineOptions {
+            window: Some(0),
+            ..Default::default()
+        };
+        assert!(matches!(
+            rolling_baseline(&s, &bad),
+            Err(Error::InvalidOption { .. })
+        ));
+    }
+}

@@ -1,0 +1,59 @@
+#![doc = include_str!("../README.md")]
+//! Bindings only: every function converts JS input, calls `foresight_core`, and converts the
+//! result back. Engine errors become JS `Error`s carrying the engine's message.
+
+use foresight_core::{BaselineOptions, Series};
+use js_sys::{Float64Array, Object, Reflect};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
+/// The engine's version, for the panel's diagnostics.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}
+
+/// Robust rolling baseline over one series.
+///
+/// `timestamps` in ms UTC and `values` (NaN for gaps) as Float64Arrays; `options` an object
+/// `{ window?: number, bandSigmas?: number }` or undefined. Returns
+/// `{ timestamps, expected, lower, upper: Float64Array, window: number }`.
+#[wasm_bindgen(js_name = rollingBaseline)]
+pub fn rolling_baseline(
+    timestamps: &[f64],
+    values: &[f64],
+    options: JsValue,
+) -> Result<Object, JsError> {
+    let options: BaselineOptions = parse_options(options)?;
+    let series = Series::new(timestamps, values)?;
+    let b = foresight_core::rolling_baseline(&series, &options)?;
+    let out = Object::new();
+    set(
+        &out,
+        "timestamps",
+        &Float64Array::from(b.timestamps.as_slice()),
+    )?;
+    set(&out, "expected", &Float64Array::from(b.expected.as_slice()))?;
+    set(&out, "lower", &Float64Array::from(b.lower.as_slice()))?;
+    set(&out, "upper", &Float64Array::from(b.upper.as_slice()))?;
+    set(&out, "window", &JsValue::from(b.window as f64))?;
+    Ok(out)
+}
+
+fn parse_options<T: serde::de::DeserializeOwned + Default>(value: JsValue) -> Result<T, JsError> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(T::default());
+    }
+    serde_wasm_bindgen::from_value(value)
+        .map_err(|e| JsError::new(&format!("invalid options: {e}")))
+}
+
+fn set(target: &Object, key: &str, value: &JsValue) -> Result<(), JsError> {
+    Reflect::set(target, &JsValue::from_str(key), value)
+        .map(|_| ())
+        .map_err(|_| JsError::new(&format!("could not set `{key}` on the result")))
+}
