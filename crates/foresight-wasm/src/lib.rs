@@ -11,6 +11,18 @@ fn start() {
     console_error_panic_hook::set_once();
 }
 
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &str = r#"
+export interface BaselineOptions { window?: number; bandSigmas?: number }
+export interface BaselineResult {
+  timestamps: Float64Array;
+  expected: Float64Array;
+  lower: Float64Array;
+  upper: Float64Array;
+  window: number;
+}
+"#;
+
 /// The engine's version, for the panel's diagnostics.
 #[wasm_bindgen]
 pub fn version() -> String {
@@ -22,11 +34,11 @@ pub fn version() -> String {
 /// `timestamps` in ms UTC and `values` (NaN for gaps) as Float64Arrays; `options` an object
 /// `{ window?: number, bandSigmas?: number }` or undefined. Returns
 /// `{ timestamps, expected, lower, upper: Float64Array, window: number }`.
-#[wasm_bindgen(js_name = rollingBaseline)]
+#[wasm_bindgen(js_name = rollingBaseline, unchecked_return_type = "BaselineResult")]
 pub fn rolling_baseline(
     timestamps: &[f64],
     values: &[f64],
-    options: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "BaselineOptions | undefined")] options: JsValue,
 ) -> Result<Object, JsError> {
     let options: BaselineOptions = parse_options(options)?;
     let series = Series::new(timestamps, values)?;

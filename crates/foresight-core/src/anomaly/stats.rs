@@ -1,0 +1,147 @@
+//! Small robust-statistics helpers shared by the detectors.
+
+use std::collections::VecDeque;
+
+/// Scales a MAD to a standard deviation for normally distributed data.
+pub(crate) const MAD_TO_SIGMA: f64 = 1.482_602_218_505_602;
+
+/// Median of the finite values of `xs` (reorders a copy); NaN when there are none.
+pub(crate) fn median(xs: &[f64]) -> f64 {
+    let mut buf: Vec<f64> = xs.iter().copied().filter(|v| v.is_finite()).collect();
+    median_in_place(&mut buf)
+}
+
+/// Median of a slice of finite values; reorders it. NaN when empty.
+pub(crate) fn median_in_place(xs: &mut [f64]) -> f64 {
+    let n = xs.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    let mid = n / 2;
+    let (_, &mut upper_mid, _) = xs.select_nth_unstable_by(mid, f64::total_cmp);
+    if n % 2 == 1 {
+        upper_mid
+    } else {
+        let lower_mid = xs[..mid].iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        lower_mid / 2.0 + upper_mid / 2.0
+    }
+}
+
+/// Median and robust sigma (1.4826 × MAD) of the finite values; NaN when there are none.
+pub(crate) fn median_sigma(xs: &[f64]) -> (f64, f64) {
+    let mut buf: Vec<f64> = xs.iter().copied().filter(|v| v.is_finite()).collect();
+    let med = median_in_place(&mut buf);
+    for v in buf.iter_mut() {
+        *v = (*v - med).abs();
+    }
+    (med, MAD_TO_SIGMA * median_in_place(&mut buf))
+}
+
+/// A sliding window of the last `cap` finite values kept both in arrival order and sorted,
+/// so the median and other quantiles cost O(1) and an update O(cap) memory moves.
+#[derive(Debug, Clone)]
+pub(crate) struct SortedWindow {
+    order: VecDeque<f64>,
+    sorted: Vec<f64>,
+    cap: usize,
+}
+
+impl SortedWindow {
+    pub(crate) fn new(cap: usize) -> Self {
+        let cap = cap.max(1);
+        Self {
+            order: VecDeque::with_capacity(cap + 1),
+            sorted: Vec::with_capacity(cap + 1),
+            cap,
+        }
+    }
+
+    /// Adds a value (non-finite values are ignored), evicting the oldest when full.
+    pub(crate) fn push(&mut self, v: f64) {
+        if !v.is_finite() {
+            return;
+        }
+        if self.order.len() == self.cap {
+            self.pop_oldest();
+        }
+        self.order.push_back(v);
+        let at = self.sorted.partition_point(|&x| x < v);
+        self.sorted.insert(at, v);
+    }
+
+    pub(crate) fn pop_oldest(&mut self) {
+        if let Some(old) = self.order.pop_front() {
+            let at = self.sorted.partition_point(|&x| x < old);
+            if at < self.sorted.len() {
+                self.sorted.remove(at);
+            }
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.sorted.len()
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.order.clear();
+        self.sorted.clear();
+    }
+
+    /// Quantile `q` in [0, 1] by nearest rank; NaN when empty.
+    pub(crate) fn quantile(&self, q: f64) -> f64 {
+        let n = self.sorted.len();
+        if n == 0 {
+            return f64::NAN;
+        }
+        let i = ((n - 1) as f64 * q.clamp(0.0, 1.0)).round() as usize;
+        self.sorted[i.min(n - 1)]
+    }
+
+    pub(crate) fn median(&self) -> f64 {
+        let n = self.sorted.len();
+        if n == 0 {
+            return f64::NAN;
+        }
+        if n % 2 == 1 {
+            self.sorted[n / 2]
+        } else {
+            self.sorted[n / 2 - 1] / 2.0 + self.sorted[n / 2] / 2.0
+        }
+    }
+
+    /// Fraction of stored values strictly greater than `v`.
+    pub(crate) fn fraction_above(&self, v: f64) -> f64 {
+        let n = self.sorted.len();
+        if n == 0 {
+            return 1.0;
+        }
+        let at = self.sorted.partition_point(|&x| x <= v);
+        (n - at) as f64 / n as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_tracks_median_and_evicts() {
+        let mut w = SortedWindow::new(3);
+        for v in [5.0, 1.0, f64::NAN, 3.0, 10.0] {
+            w.push(v);
+        }
+        // Holds 1, 3, 10.
+        assert_eq!(w.len(), 3);
+        assert_eq!(w.median(), 3.0);
+        assert_eq!(w.quantile(1.0), 10.0);
+        assert!((w.fraction_above(2.0) - 2.0 / 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn medians_ignore_gaps() {
+        assert_eq!(median(&[f64::NAN, 1.0, 9.0, 2.0]), 2.0);
+        assert!(median(&[f64::NAN]).is_nan());
+        let (m, s) = median_sigma(&[1.0, 1.0, 1.0, 100.0]);
+        assert_eq!((m, s), (1.0, 0.0));
+    }
+}

@@ -1,0 +1,96 @@
+import { DataFrame, Field, FieldType, getFieldDisplayName } from '@grafana/data';
+import { SeriesInput } from '../types';
+
+export interface ExtractedSeries {
+  series: SeriesInput[];
+  /** Why there is nothing to analyse, when `series` is empty. */
+  problem?: string;
+  /** Things skipped along the way, shown to the user as a note. */
+  notes: string[];
+}
+
+/**
+ * Takes every numeric series out of the frames a data source hands a panel:
+ * `timeseries-multi` (Prometheus: one frame per series, labels on the value field) and
+ * `timeseries-wide` (one time field, many value fields). Non-numeric fields are skipped with a
+ * note; frames without a time field are reported.
+ */
+export function extractSeries(frames: DataFrame[] | undefined): ExtractedSeries {
+  const notes: string[] = [];
+  if (!frames || frames.length === 0 || frames.every((f) => f.length === 0)) {
+    return { series: [], problem: 'No data', notes };
+  }
+  const series: SeriesInput[] = [];
+  let framesWithoutTime = 0;
+  let skippedFields = 0;
+  for (const frame of frames) {
+    const time = frame.fields.find((f) => f.type === FieldType.time);
+    if (!time) {
+      framesWithoutTime++;
+      continue;
+    }
+    for (const field of frame.fields) {
+      if (field === time) {
+        continue;
+      }
+      if (field.type !== FieldType.number) {
+        skippedFields++;
+        continue;
+      }
+      series.push(toSeries(frame, time, field, frames));
+    }
+  }
+  if (framesWithoutTime > 0) {
+    notes.push(`${framesWithoutTime} frame(s) without a time field were skipped`);
+  }
+  if (skippedFields > 0) {
+    notes.push(`${skippedFields} non-numeric field(s) were skipped`);
+  }
+  if (series.length === 0) {
+    const problem =
+      framesWithoutTime === frames.length
+        ? 'Data is not a time series: no frame has a time field'
+        : 'Data has no numeric fields to analyse';
+    return { series, problem, notes };
+  }
+  disambiguateNames(series);
+  return { series, notes };
+}
+
+function toSeries(frame: DataFrame, time: Field, field: Field, frames: DataFrame[]): SeriesInput {
+  const n = frame.length;
+  const timestamps = new Float64Array(n);
+  const values = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    timestamps[i] = Number(time.values[i]);
+    const v = field.values[i];
+    values[i] = typeof v === 'number' ? v : v == null ? NaN : Number(v);
+  }
+  const labels = { ...(field.labels ?? {}) };
+  const labelKey = Object.keys(labels)
+    .sort()
+    .map((k) => `${k}=${labels[k]}`)
+    .join(',');
+  return {
+    key: `${frame.refId ?? ''}/${field.name}{${labelKey}}`,
+    name: getFieldDisplayName(field, frame, frames),
+    labels,
+    refId: frame.refId,
+    unit: field.config.unit,
+    decimals: field.config.decimals ?? undefined,
+    timestamps,
+    values,
+  };
+}
+
+/** Two series may end with the same display name (e.g. same legend format); keep them apart. */
+function disambiguateNames(series: SeriesInput[]) {
+  const seen = new Map<string, number>();
+  for (const s of series) {
+    const count = seen.get(s.name) ?? 0;
+    seen.set(s.name, count + 1);
+    if (count > 0) {
+      s.name = `${s.name} (${count + 1})`;
+    }
+  }
+}

@@ -1,0 +1,99 @@
+import { AnalyzeOptions, EngineSeries, FromWorker, ToWorker } from './protocol';
+import { SeriesOutcome } from '../types';
+
+declare let __webpack_public_path__: string;
+
+export interface AnalyzeCallbacks {
+  onOutcome: (outcome: SeriesOutcome) => void;
+  onDone: () => void;
+  onFatal: (message: string) => void;
+}
+
+/**
+ * Main-thread side of the engine worker: starts it, sends work, routes replies of the
+ * current request and ignores those of superseded ones.
+ */
+export class EngineClient {
+  private worker?: Worker;
+  private requestId = 0;
+  private callbacks?: AnalyzeCallbacks;
+  private fatal?: string;
+
+  private start(): Worker {
+    if (this.worker) {
+      return this.worker;
+    }
+    const worker = createWorker();
+    worker.onmessage = (event: MessageEvent<FromWorker>) => this.receive(event.data);
+    worker.onerror = (event) => this.fail(`Engine worker error: ${event.message || 'failed to start'}`);
+    // Relative public paths do not resolve inside a worker; hand it an absolute one.
+    const publicPath = new URL(__webpack_public_path__, document.baseURI).href;
+    worker.postMessage({ type: 'init', publicPath } satisfies ToWorker);
+    this.worker = worker;
+    return worker;
+  }
+
+  /** Starts an analysis; any earlier one still running is abandoned. */
+  analyze(series: EngineSeries[], options: AnalyzeOptions, callbacks: AnalyzeCallbacks) {
+    this.callbacks = callbacks;
+    if (this.fatal) {
+      callbacks.onFatal(this.fatal);
+      return;
+    }
+    let worker: Worker;
+    try {
+      worker = this.start();
+    } catch (e) {
+      this.fail(`Could not start the engine worker: ${e instanceof Error ? e.message : String(e)}`);
+      return;
+    }
+    const requestId = ++this.requestId;
+    // Copies: the panel's frames keep their arrays; the copies are moved, not cloned.
+    const copies = series.map((s) => ({
+      key: s.key,
+      timestamps: Float64Array.from(s.timestamps),
+      values: Float64Array.from(s.values),
+    }));
+    const transfer = copies.flatMap((s) => [s.timestamps.buffer, s.values.buffer]);
+    worker.postMessage({ type: 'analyze', requestId, series: copies, options } satisfies ToWorker, transfer);
+  }
+
+  dispose() {
+    this.worker?.terminate();
+    this.worker = undefined;
+    this.callbacks = undefined;
+  }
+
+  private receive(msg: FromWorker) {
+    if (msg.type === 'ready') {
+      return;
+    }
+    if (msg.type === 'fatal') {
+      this.fail(msg.message);
+      return;
+    }
+    if (msg.requestId !== this.requestId || !this.callbacks) {
+      return;
+    }
+    if (msg.type === 'result') {
+      this.callbacks.onOutcome({ key: msg.key, baseline: msg.baseline });
+    } else if (msg.type === 'error') {
+      this.callbacks.onOutcome({ key: msg.key, error: msg.message });
+    } else if (msg.type === 'done') {
+      this.callbacks.onDone();
+    }
+  }
+
+  private fail(message: string) {
+    this.fatal = message;
+    this.callbacks?.onFatal(message);
+  }
+}
+
+function createWorker(): Worker {
+  return new Worker(
+    /* webpackChunkName: "foresight-worker" */
+    /* webpackEntryOptions: { library: { type: "var", name: "__foresightWorker" } } */
+    new URL('./engine.worker.ts', import.meta.url)
+  );
+}
