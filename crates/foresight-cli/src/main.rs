@@ -1,5 +1,6 @@
 //! `foresight`: the engine on the command line, for batch runs and evaluation.
 
+mod nab;
 mod table;
 
 use std::path::PathBuf;
@@ -37,6 +38,15 @@ enum Command {
         #[arg(long, default_value_t = 3.0)]
         band_sigmas: f64,
     },
+    /// Causal anomaly detection over a NAB-layout folder, written for NAB's scorer.
+    Nab {
+        /// Folder with `<category>/<file>.csv` (columns timestamp,value).
+        #[arg(long)]
+        data: PathBuf,
+        /// Output folder: `<category>/<file>.csv` with timestamp,value,anomaly_score.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 fn main() -> Result<()> {
@@ -66,5 +76,6 @@ fn main() -> Result<()> {
             ];
             table::write_columns(out.as_deref(), &columns)
         }
+        Command::Nab { data, out } => nab::run(&data, &out),
     }
 }

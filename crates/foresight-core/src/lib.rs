@@ -1,9 +1,14 @@
 #![doc = include_str!("../README.md")]
 
+pub mod anomaly;
 pub mod baseline;
 pub mod error;
 pub mod series;
 
+pub use anomaly::{
+    alert_scores, detect, detect_series, AlertOptions, AnomalyKind, AnomalyOptions, CausalDetector,
+    Detection, Direction, Incident, Mode, SeriesAnomalies, ShockWindow,
+};
 pub use baseline::{rolling_baseline, Baseline, BaselineOptions};
 pub use error::{Error, Result};
 pub use series::Series;

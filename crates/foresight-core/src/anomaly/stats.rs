@@ -37,13 +37,15 @@ pub(crate) fn median_sigma(xs: &[f64]) -> (f64, f64) {
     (med, MAD_TO_SIGMA * median_in_place(&mut buf))
 }
 
-/// A sliding window of the last `cap` finite values kept both in arrival order and sorted,
-/// so the median and other quantiles cost O(1) and an update O(cap) memory moves.
+/// A sliding window over the last `cap` values (gaps included, so the window spans a fixed
+/// number of points); its finite values are also kept sorted, so the median and other
+/// quantiles cost O(1) and an update O(cap) memory moves.
 #[derive(Debug, Clone)]
 pub(crate) struct SortedWindow {
     order: VecDeque<f64>,
     sorted: Vec<f64>,
     cap: usize,
+    sum: f64,
 }
 
 impl SortedWindow {
@@ -53,29 +55,39 @@ impl SortedWindow {
             order: VecDeque::with_capacity(cap + 1),
             sorted: Vec::with_capacity(cap + 1),
             cap,
+            sum: 0.0,
         }
     }
 
-    /// Adds a value (non-finite values are ignored), evicting the oldest when full.
+    /// Adds a value (a non-finite one is a gap: it takes a slot but no statistic sees it),
+    /// evicting the oldest when full.
     pub(crate) fn push(&mut self, v: f64) {
-        if !v.is_finite() {
-            return;
-        }
         if self.order.len() == self.cap {
             self.pop_oldest();
         }
         self.order.push_back(v);
-        let at = self.sorted.partition_point(|&x| x < v);
-        self.sorted.insert(at, v);
+        if v.is_finite() {
+            let at = self.sorted.partition_point(|&x| x < v);
+            self.sorted.insert(at, v);
+            self.sum += v;
+        }
     }
 
     pub(crate) fn pop_oldest(&mut self) {
         if let Some(old) = self.order.pop_front() {
-            let at = self.sorted.partition_point(|&x| x < old);
-            if at < self.sorted.len() {
-                self.sorted.remove(at);
+            if old.is_finite() {
+                let at = self.sorted.partition_point(|&x| x < old);
+                if at < self.sorted.len() {
+                    self.sorted.remove(at);
+                    self.sum -= old;
+                }
             }
         }
+    }
+
+    /// Number of slots in use (gaps included).
+    pub(crate) fn slots(&self) -> usize {
+        self.order.len()
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -85,6 +97,18 @@ impl SortedWindow {
     pub(crate) fn clear(&mut self) {
         self.order.clear();
         self.sorted.clear();
+        self.sum = 0.0;
+    }
+
+    /// Mean of the finite values; NaN when empty.
+    pub(crate) fn mean(&self) -> f64 {
+        if self.sorted.is_empty() {
+            return f64::NAN;
+        }
+        if self.sorted.len() == 1 {
+            return self.sorted[0];
+        }
+        self.sum / self.sorted.len() as f64
     }
 
     /// Quantile `q` in [0, 1] by nearest rank; NaN when empty.
@@ -108,16 +132,6 @@ impl SortedWindow {
             self.sorted[n / 2 - 1] / 2.0 + self.sorted[n / 2] / 2.0
         }
     }
-
-    /// Fraction of stored values strictly greater than `v`.
-    pub(crate) fn fraction_above(&self, v: f64) -> f64 {
-        let n = self.sorted.len();
-        if n == 0 {
-            return 1.0;
-        }
-        let at = self.sorted.partition_point(|&x| x <= v);
-        (n - at) as f64 / n as f64
-    }
 }
 
 #[cfg(test)]
@@ -130,11 +144,14 @@ mod tests {
         for v in [5.0, 1.0, f64::NAN, 3.0, 10.0] {
             w.push(v);
         }
-        // Holds 1, 3, 10.
-        assert_eq!(w.len(), 3);
+        // Holds NaN, 3, 10.
+        assert_eq!(w.len(), 2);
+        assert_eq!(w.slots(), 3);
+        assert_eq!(w.median(), 6.5);
+        w.push(2.0);
+        // Holds 3, 10, 2.
         assert_eq!(w.median(), 3.0);
         assert_eq!(w.quantile(1.0), 10.0);
-        assert!((w.fraction_above(2.0) - 2.0 / 3.0).abs() < 1e-12);
     }
 
     #[test]

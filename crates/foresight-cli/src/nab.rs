@@ -1,0 +1,152 @@
+//! `foresight nab`: runs the causal anomaly detector over a NAB-layout folder
+//! (`DIR/<category>/<file>.csv`, columns timestamp,value) and writes
+//! `OUT/<category>/<file>.csv` with `timestamp,value,anomaly_score` for NAB's scorer.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use foresight_core::anomaly::{detect_series_tuned, Tuning};
+use foresight_core::{alert_scores, AlertOptions, AnomalyOptions, Mode, Series};
+
+use crate::table;
+
+/// Experiment knobs, read from `FORESIGHT_NAB` as `name=value,...` (empty: the defaults).
+struct Knobs {
+    options: AnomalyOptions,
+    tuning: Tuning,
+    alert: AlertOptions,
+}
+
+fn knobs() -> Result<Knobs> {
+    let mut k = Knobs {
+        options: AnomalyOptions {
+            mode: Mode::Causal,
+            ..Default::default()
+        },
+        tuning: Tuning::default(),
+        alert: AlertOptions::default(),
+    };
+    let spec = std::env::var("FORESIGHT_NAB").unwrap_or_default();
+    for item in spec.split(',').filter(|s| !s.trim().is_empty()) {
+        let (name, value) = item
+            .split_once('=')
+            .with_context(|| format!("FORESIGHT_NAB: `{item}` is not name=value"))?;
+        let f: f64 = value
+            .trim()
+            .parse()
+            .with_context(|| format!("FORESIGHT_NAB: bad number in `{item}`"))?;
+        let u = f as usize;
+        match name.trim() {
+            "sensitivity" => k.options.sensitivity = f,
+            "robust" => k.options.robust = f != 0.0,
+            "period" => k.options.period = Some(u),
+            "level" => k.tuning.level_window = u,
+            "recent" => k.tuning.recent_window = u,
+            "resid" => k.tuning.resid_window = u,
+            "global" => k.tuning.global_window = u,
+            "season_memory" => k.tuning.season_memory = f,
+            "collective" => k.tuning.collective_fraction = f,
+            "accept" => k.tuning.accept_after = u,
+            "averaging" => k.alert.averaging = u,
+            "history" => k.alert.history = u,
+            "warmup" => k.alert.warmup = u,
+            "fire" => k.alert.fire_level = f,
+            "hold" => k.alert.hold = u,
+            "damping" => k.alert.hold_damping = f,
+            other => anyhow::bail!("FORESIGHT_NAB: unknown knob `{other}`"),
+        }
+    }
+    Ok(k)
+}
+
+pub fn run(data: &Path, out: &Path) -> Result<()> {
+    let knobs = knobs()?;
+    let started = Instant::now();
+    let mut files: Vec<PathBuf> = Vec::new();
+    for category in
+        std::fs::read_dir(data).with_context(|| format!("cannot list {}", data.display()))?
+    {
+        let category = category?.path();
+        if !category.is_dir() {
+            continue;
+        }
+        for file in std::fs::read_dir(&category)? {
+            let file = file?.path();
+            if file.extension().is_some_and(|e| e == "csv") {
+                files.push(file);
+            }
+        }
+    }
+    files.sort();
+    for file in &files {
+        let rel = file.strip_prefix(data).unwrap_or(file);
+        let target = out.join(rel);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        score_file(file, &target, &knobs).with_context(|| format!("in {}", file.display()))?;
+    }
+    eprintln!(
+        "scored {} files in {:.2} s",
+        files.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn score_file(input: &Path, target: &Path, knobs: &Knobs) -> Result<()> {
+    let (raw_times, values) = read_raw(input)?;
+    let ts: Vec<f64> = raw_times
+        .iter()
+        .map(|t| table::parse_time_ms(t))
+        .collect::<Result<_>>()?;
+    let mut scores = vec![0.0; ts.len()];
+    if let Ok(series) = Series::new(&ts, &values) {
+        let result = detect_series_tuned(&series, &knobs.options, knobs.tuning)?;
+        let alert = alert_scores(&result.score, &knobs.alert);
+        // Back to input rows: the validated series is sorted and deduplicated.
+        for (i, t) in ts.iter().enumerate() {
+            if let Ok(j) = result.timestamps.binary_search_by(|x| x.total_cmp(t)) {
+                scores[i] = alert[j];
+            }
+        }
+    }
+    let mut w = csv::Writer::from_path(target)
+        .with_context(|| format!("cannot write {}", target.display()))?;
+    w.write_record(["timestamp", "value", "anomaly_score"])?;
+    for ((t, v), s) in raw_times.iter().zip(&values).zip(&scores) {
+        let v = if v.is_finite() {
+            v.to_string()
+        } else {
+            String::new()
+        };
+        w.write_record([t.as_str(), v.as_str(), &format!("{s:.6}")])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// Reads `timestamp,value` keeping the timestamps as written (NAB's scorer matches rows on
+/// them). Non-numeric values become NaN gaps.
+fn read_raw(path: &Path) -> Result<(Vec<String>, Vec<f64>)> {
+    let mut reader =
+        csv::Reader::from_path(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let headers = reader.headers()?.clone();
+    let col = |name: &str| headers.iter().position(|h| h.trim() == name);
+    let ti = col("timestamp").context("no `timestamp` column")?;
+    let vi = col("value").context("no `value` column")?;
+    let (mut ts, mut vs) = (Vec::new(), Vec::new());
+    for record in reader.records() {
+        let record = record?;
+        ts.push(record.get(ti).unwrap_or("").to_string());
+        vs.push(
+            record
+                .get(vi)
+                .and_then(|v| v.trim().parse::<f64>().ok())
+                .unwrap_or(f64::NAN),
+        );
+    }
+    Ok((ts, vs))
+}

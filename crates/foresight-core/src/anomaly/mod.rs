@@ -1,0 +1,288 @@
+//! Anomaly detection over one or many series: global, contextual, collective and peer
+//! anomalies with one normalised score.
+//!
+//! Every point gets an expected value and a band; its score is the distance from the
+//! expected value in band half-widths, so 0–1 is inside the band, above 1 outside, and one
+//! threshold means the same on every series. Flagged points carry a kind and a direction,
+//! and consecutive flagged points of a series are merged into incidents.
+//!
+//! Two modes: `batch` fits the model on the whole visible range (centred windows), `causal`
+//! scores each point from earlier points only, updating the model incrementally as a live
+//! dashboard would ([`CausalDetector`] exposes the streaming form).
+
+mod alert;
+mod model;
+mod peer;
+mod season;
+mod stats;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::series::Series;
+
+pub use alert::{alert_scores, AlertOptions};
+pub use model::{CausalDetector, PointAnomaly, Tuning};
+
+/// Which side of the band counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Direction {
+    Up,
+    Down,
+    #[default]
+    Both,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Mode {
+    /// The model sees the whole range (best for looking back at a dashboard).
+    #[default]
+    Batch,
+    /// Each point is scored from earlier points only (live data, benchmarks).
+    Causal,
+}
+
+/// What made a point anomalous.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum AnomalyKind {
+    /// Extreme against the series' own robust distribution (median / MAD).
+    Global,
+    /// Outside the band of the seasonal / level model, though not extreme overall.
+    Contextual,
+    /// Part of a sustained level shift no single point shows.
+    Collective,
+    /// Unlike the other series of the same query at the same time.
+    Peer,
+}
+
+impl AnomalyKind {
+    /// Stable small-integer code for typed arrays (0 is "not anomalous").
+    pub fn code(self) -> u8 {
+        match self {
+            AnomalyKind::Global => 1,
+            AnomalyKind::Contextual => 2,
+            AnomalyKind::Collective => 3,
+            AnomalyKind::Peer => 4,
+        }
+    }
+}
+
+/// A time range (ms UTC, inclusive) treated as a one-off event: never used to fit the
+/// model and never flagged.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShockWindow {
+    pub start: f64,
+    pub end: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct AnomalyOptions {
+    pub mode: Mode,
+    /// 0–1; higher flags more. 0.5 gives a band of ±3 robust standard deviations,
+    /// 0 gives ±4.5 and 1 gives ±1.5.
+    pub sensitivity: f64,
+    pub direction: Direction,
+    /// Business-significance floor: the band is never narrower than this (value units).
+    pub min_abs_deviation: f64,
+    /// Floor relative to the expected value (0.1 = deviations under 10 % never count).
+    pub min_rel_deviation: f64,
+    /// Incidents shorter than this (ms, end − start) are dropped; 0 keeps single points.
+    pub min_duration_ms: f64,
+    pub shock_windows: Vec<ShockWindow>,
+    /// Fit, mask what is anomalous, refit: one spike does not widen the band.
+    pub robust: bool,
+    /// Seasonal period in points; `None` detects it from the data, `Some(0)` disables it.
+    pub period: Option<usize>,
+    /// Score each series against its siblings too (needs at least three series).
+    pub peer: bool,
+}
+
+impl Default for AnomalyOptions {
+    fn default() -> Self {
+        Self {
+            mode: Mode::Batch,
+            sensitivity: 0.5,
+            direction: Direction::Both,
+            min_abs_deviation: 0.0,
+            min_rel_deviation: 0.0,
+            min_duration_ms: 0.0,
+            shock_windows: Vec::new(),
+            robust: true,
+            period: None,
+            peer: true,
+        }
+    }
+}
+
+impl AnomalyOptions {
+    /// Band half-width in robust standard deviations.
+    pub fn band_sigmas(&self) -> f64 {
+        1.5 + 3.0 * (1.0 - self.sensitivity)
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        let bad = |name: &'static str, reason: String| Err(Error::InvalidOption { name, reason });
+        if !(self.sensitivity.is_finite() && (0.0..=1.0).contains(&self.sensitivity)) {
+            return bad(
+                "sensitivity",
+                format!("must be between 0 and 1, got {}", self.sensitivity),
+            );
+        }
+        for (name, v) in [
+            ("minAbsDeviation", self.min_abs_deviation),
+            ("minRelDeviation", self.min_rel_deviation),
+            ("minDurationMs", self.min_duration_ms),
+        ] {
+            if !(v.is_finite() && v >= 0.0) {
+                return bad(name, format!("must be a non-negative number, got {v}"));
+            }
+        }
+        for w in &self.shock_windows {
+            if !(w.start.is_finite() && w.end.is_finite() && w.start <= w.end) {
+                return bad(
+                    "shockWindows",
+                    format!("each window needs finite start <= end, got {w:?}"),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn in_shock(&self, t: f64) -> bool {
+        self.shock_windows
+            .iter()
+            .any(|w| t >= w.start && t <= w.end)
+    }
+}
+
+/// Per-point results for one series, aligned with its (validated) timestamps.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SeriesAnomalies {
+    pub timestamps: Vec<f64>,
+    pub values: Vec<f64>,
+    pub expected: Vec<f64>,
+    pub lower: Vec<f64>,
+    pub upper: Vec<f64>,
+    /// Distance from the expected value in band half-widths (0 for gaps); never NaN.
+    pub score: Vec<f64>,
+    /// +1 above the band, −1 below, 0 not flagged.
+    pub direction: Vec<i8>,
+    /// The kind of flagged points, `None` elsewhere.
+    pub kind: Vec<Option<AnomalyKind>>,
+    /// The seasonal period used, in points (None: no seasonality found).
+    pub period: Option<usize>,
+}
+
+/// Consecutive flagged points of one series.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Incident {
+    pub series: usize,
+    pub start: f64,
+    pub end: f64,
+    pub peak_time: f64,
+    pub peak_score: f64,
+    /// The kind at the peak.
+    pub kind: AnomalyKind,
+    pub direction: Direction,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Detection {
+    pub series: Vec<SeriesAnomalies>,
+    pub incidents: Vec<Incident>,
+}
+
+/// Detects anomalies in each series and, with three or more series, peer anomalies across
+/// them (series are matched on equal timestamps).
+pub fn detect(series: &[Series], options: &AnomalyOptions) -> Result<Detection> {
+    if series.is_empty() {
+        return Err(Error::Empty);
+    }
+    options.validate()?;
+    let mut results: Vec<SeriesAnomalies> = series
+        .iter()
+        .map(|s| model::score_series(s, options))
+        .collect::<Result<_>>()?;
+    if options.peer && series.len() >= 3 {
+        peer::apply(series, options, &mut results);
+    }
+    let mut incidents = Vec::new();
+    for (i, r) in results.iter_mut().enumerate() {
+        incidents.extend(finalise(i, r, options));
+    }
+    Ok(Detection {
+        series: results,
+        incidents,
+    })
+}
+
+/// One series; see [`detect`].
+pub fn detect_series(series: &Series, options: &AnomalyOptions) -> Result<SeriesAnomalies> {
+    let mut d = detect(std::slice::from_ref(series), options)?;
+    Ok(d.series.remove(0))
+}
+
+/// One series with explicit model window sizes (for tuning experiments; the defaults are
+/// what [`detect`] uses).
+#[doc(hidden)]
+pub fn detect_series_tuned(
+    series: &Series,
+    options: &AnomalyOptions,
+    tuning: Tuning,
+) -> Result<SeriesAnomalies> {
+    let mut r = model::score_series_tuned(series, options, tuning)?;
+    finalise(0, &mut r, options);
+    Ok(r)
+}
+
+/// Merges flagged points into incidents, drops those shorter than the minimum duration
+/// (unflagging their points) and returns the rest.
+fn finalise(index: usize, r: &mut SeriesAnomalies, options: &AnomalyOptions) -> Vec<Incident> {
+    let mut incidents = Vec::new();
+    let n = r.timestamps.len();
+    let mut i = 0;
+    while i < n {
+        if r.kind[i].is_none() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut peak = i;
+        while i < n && r.kind[i].is_some() {
+            if r.score[i] > r.score[peak] {
+                peak = i;
+            }
+            i += 1;
+        }
+        let end = i - 1;
+        if r.timestamps[end] - r.timestamps[start] < options.min_duration_ms {
+            for j in start..=end {
+                r.kind[j] = None;
+                r.direction[j] = 0;
+            }
+            continue;
+        }
+        incidents.push(Incident {
+            series: index,
+            start: r.timestamps[start],
+            end: r.timestamps[end],
+            peak_time: r.timestamps[peak],
+            peak_score: r.score[peak],
+            kind: r.kind[peak].unwrap_or(AnomalyKind::Global),
+            direction: if r.direction[peak] < 0 {
+                Direction::Down
+            } else {
+                Direction::Up
+            },
+        });
+    }
+    incidents
+}

@@ -1,0 +1,647 @@
+//! The fast model behind the band: a seasonal profile (period found by autocorrelation)
+//! plus a robust level (rolling median of the deseasonalised series), with a band of `k`
+//! robust standard deviations of the residuals. The same pieces run causally (trailing
+//! windows, updated point by point) or in batch (the whole range, centred windows).
+
+use std::collections::VecDeque;
+
+use super::season::{detect_period, typical_step};
+use super::stats::{median_in_place, median_sigma, SortedWindow, MAD_TO_SIGMA};
+use super::{AnomalyKind, AnomalyOptions, Direction, Mode, SeriesAnomalies};
+use crate::error::Result;
+use crate::series::Series;
+
+/// Window sizes of the model, in points. Defaults were tuned on NAB (docs/evaluation.md).
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Tuning {
+    /// Trailing (causal) or centred (batch) median giving the level.
+    pub level_window: usize,
+    /// Recent points whose median is tested against the level for collective shifts.
+    pub recent_window: usize,
+    /// Residuals behind the band's scale.
+    pub resid_window: usize,
+    /// Raw values behind the global (median / MAD) test.
+    pub global_window: usize,
+    /// Points kept for period re-detection and refits (causal).
+    pub history: usize,
+    /// Cycles of memory of the causal seasonal profile.
+    pub season_memory: f64,
+    /// A collective shift is flagged at this fraction of the point band.
+    pub collective_fraction: f64,
+    /// After this many consecutive flags in one direction the model adopts the new regime.
+    pub accept_after: usize,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Self {
+            level_window: 48,
+            recent_window: 8,
+            resid_window: 2000,
+            global_window: 5000,
+            history: 8192,
+            season_memory: 8.0,
+            collective_fraction: 0.5,
+            accept_after: 48,
+        }
+    }
+}
+
+/// Largest score reported: keeps scores finite (and comparable) for absurd deviations.
+const MAX_SCORE: f64 = 1e12;
+
+/// One scored point.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PointAnomaly {
+    pub expected: f64,
+    pub lower: f64,
+    pub upper: f64,
+    /// Distance from the expected value in band half-widths (0 for gaps).
+    pub score: f64,
+    /// +1 above, −1 below, 0 not flagged.
+    pub direction: i8,
+    pub kind: Option<AnomalyKind>,
+}
+
+impl PointAnomaly {
+    fn gap() -> Self {
+        Self {
+            expected: f64::NAN,
+            lower: f64::NAN,
+            upper: f64::NAN,
+            score: 0.0,
+            direction: 0,
+            kind: None,
+        }
+    }
+}
+
+fn sane(score: f64) -> f64 {
+    if score.is_nan() {
+        0.0
+    } else {
+        score.clamp(0.0, MAX_SCORE)
+    }
+}
+
+/// Deviation counted in the requested direction only.
+fn directed(dev: f64, direction: Direction) -> f64 {
+    match direction {
+        Direction::Up => dev.max(0.0),
+        Direction::Down => (-dev).max(0.0),
+        Direction::Both => dev.abs(),
+    }
+}
+
+/// Robust residual scale: 1.4826 × median |r|, floored by a fraction of the mean |r| (for
+/// quantised data whose median residual is zero) and by a tiny fraction of the level.
+fn residual_sigma(abs_resid: &SortedWindow, level: f64) -> f64 {
+    let mad = MAD_TO_SIGMA * abs_resid.median();
+    let mean = abs_resid.mean();
+    let floor = 1e-9 * level.abs() + f64::MIN_POSITIVE;
+    let s = mad.max(0.5 * 1.2533 * mean);
+    if s.is_finite() {
+        s.max(floor)
+    } else {
+        floor
+    }
+}
+
+pub(crate) fn residual_sigma_of(abs_resid: &SortedWindow, level: f64) -> f64 {
+    residual_sigma(abs_resid, level)
+}
+
+/// Robust sigma of a window from its interquartile range (O(1) on a sorted window).
+fn iqr_sigma(w: &SortedWindow) -> f64 {
+    (w.quantile(0.75) - w.quantile(0.25)) / 1.349
+}
+
+/// Streaming detector: each `update` scores a point from earlier points only, then learns
+/// from it. Period detection and the seasonal profile are refitted on the recent history at
+/// growing intervals.
+#[derive(Debug, Clone)]
+pub struct CausalDetector {
+    opts: AnomalyOptions,
+    k: f64,
+    tun: Tuning,
+    hist_t: VecDeque<f64>,
+    hist_v: VecDeque<f64>,
+    seen: usize,
+    next_fit: usize,
+    last_t: f64,
+    period: Option<usize>,
+    step: f64,
+    t0: f64,
+    seasonal: Vec<f64>,
+    seasonal_n: Vec<f64>,
+    level: SortedWindow,
+    recent: SortedWindow,
+    recent_queue: VecDeque<f64>,
+    resid: SortedWindow,
+    raw: SortedWindow,
+    run: i64,
+}
+
+impl CausalDetector {
+    pub fn new(options: &AnomalyOptions) -> Result<Self> {
+        options.validate()?;
+        Ok(Self::with_tuning(options, Tuning::default()))
+    }
+
+    pub(crate) fn with_tuning(options: &AnomalyOptions, tun: Tuning) -> Self {
+        Self {
+            opts: options.clone(),
+            k: options.band_sigmas(),
+            tun,
+            hist_t: VecDeque::new(),
+            hist_v: VecDeque::new(),
+            seen: 0,
+            next_fit: 256,
+            last_t: f64::NEG_INFINITY,
+            period: None,
+            step: 1.0,
+            t0: f64::NAN,
+            seasonal: Vec::new(),
+            seasonal_n: Vec::new(),
+            level: SortedWindow::new(tun.level_window),
+            recent: SortedWindow::new(tun.recent_window),
+            recent_queue: VecDeque::new(),
+            resid: SortedWindow::new(tun.resid_window),
+            raw: SortedWindow::new(tun.global_window),
+            run: 0,
+        }
+    }
+
+    /// The seasonal period currently used, in points.
+    pub fn period(&self) -> Option<usize> {
+        self.period
+    }
+
+    /// Scores the point at `t` (ms) with value `v` (NaN for a gap), then learns from it.
+    /// Out-of-order or non-finite timestamps are ignored (a gap result).
+    pub fn update(&mut self, t: f64, v: f64) -> PointAnomaly {
+        if !(t.is_finite() && t > self.last_t) {
+            return PointAnomaly::gap();
+        }
+        self.last_t = t;
+        if self.t0.is_nan() {
+            self.t0 = t;
+        }
+        if self.seen == self.next_fit {
+            self.refit();
+            self.next_fit = (self.next_fit * 2).min(self.seen + 4 * self.tun.history);
+        }
+        self.seen += 1;
+        self.hist_t.push_back(t);
+        self.hist_v.push_back(v);
+        if self.hist_t.len() > self.tun.history {
+            self.hist_t.pop_front();
+            self.hist_v.pop_front();
+        }
+        self.step_point(t, v, true)
+    }
+
+    fn bin(&self, t: f64) -> Option<usize> {
+        let p = self.period?;
+        let i = ((t - self.t0) / self.step).round();
+        if !i.is_finite() {
+            return None;
+        }
+        Some((i as i64).rem_euclid(p as i64) as usize)
+    }
+
+    /// Re-detects the period on the history and rebuilds the state by replaying it.
+    fn refit(&mut self) {
+        let ts: Vec<f64> = self.hist_t.iter().copied().collect();
+        let vs: Vec<f64> = self.hist_v.iter().copied().collect();
+        let period = match self.opts.period {
+            Some(0) => None,
+            Some(p) => Some(p),
+            None => detect_period(&ts, &vs),
+        };
+        self.step = typical_step(&ts).unwrap_or(1.0);
+        self.period = period.filter(|&p| p >= 2 && p * 2 <= ts.len());
+        match self.period {
+            Some(p) => {
+                let (profile, cycles) = seasonal_profile(&ts, &vs, p, self.step, self.t0);
+                self.seasonal = profile;
+                self.seasonal_n = vec![cycles; p];
+            }
+            None => {
+                self.seasonal.clear();
+                self.seasonal_n.clear();
+            }
+        }
+        self.level.clear();
+        self.recent.clear();
+        self.recent_queue.clear();
+        self.resid.clear();
+        self.raw.clear();
+        self.run = 0;
+        for (&t, &v) in ts.iter().zip(&vs) {
+            self.step_point(t, v, false);
+        }
+    }
+
+    /// Scores one point and updates the model; `flag` false only trains (replay).
+    fn step_point(&mut self, t: f64, v: f64, flag: bool) -> PointAnomaly {
+        let bin = self.bin(t);
+        let s = bin.map_or(0.0, |b| self.seasonal[b]);
+        let level = self.level.median();
+        let level = if level.is_finite() {
+            level
+        } else {
+            self.recent.median()
+        };
+        let shock = self.opts.in_shock(t);
+        if !v.is_finite() {
+            self.push_deseasonalised(f64::NAN);
+            self.resid.push(f64::NAN);
+            let expected = level + s;
+            let hw = self.half_width(expected, residual_sigma(&self.resid, level));
+            return PointAnomaly {
+                expected,
+                lower: expected - hw,
+                upper: expected + hw,
+                ..PointAnomaly::gap()
+            };
+        }
+        let d = v - s;
+        if !level.is_finite() {
+            // First point: nothing to compare with yet.
+            if !shock {
+                self.push_deseasonalised(d);
+                self.raw.push(v);
+            }
+            return PointAnomaly {
+                expected: v,
+                lower: v,
+                upper: v,
+                ..PointAnomaly::gap()
+            };
+        }
+        let sigma = residual_sigma(&self.resid, level);
+        let expected = level + s;
+        let hw = self.half_width(expected, sigma);
+        let r = d - level;
+        let dir = self.opts.direction;
+        let point_score = sane(directed(r, dir) / hw);
+
+        // Collective: the recent median (this point included) against the level.
+        let mut collective = 0.0;
+        let mut shift = 0.0;
+        if self.recent.slots() + 1 >= self.tun.recent_window && self.tun.recent_window > 1 {
+            let mut buf: Vec<f64> = self
+                .recent_queue
+                .iter()
+                .skip(self.recent_queue.len() + 1 - self.tun.recent_window)
+                .copied()
+                .filter(|x| x.is_finite())
+                .chain(std::iter::once(d))
+                .collect();
+            shift = median_in_place(&mut buf) - level;
+            collective = sane(directed(shift, dir) / (self.tun.collective_fraction * hw));
+        }
+        // Global: the raw value against the series' own robust distribution so far.
+        let global_sigma = iqr_sigma(&self.raw);
+        let global_hw = self.half_width(self.raw.median(), global_sigma);
+        let global = sane(directed(v - self.raw.median(), dir) / global_hw);
+
+        let (mut score, mut kind, mut sign) = (point_score, None, r.signum() as i8);
+        if point_score > 1.0 {
+            kind = Some(if global > 1.0 {
+                AnomalyKind::Global
+            } else {
+                AnomalyKind::Contextual
+            });
+        } else if collective > 1.0 {
+            kind = Some(AnomalyKind::Collective);
+            score = collective;
+            sign = shift.signum() as i8;
+        }
+        if shock || !flag {
+            kind = None;
+        }
+
+        // Robust training: a flagged value enters the model clipped to the band edge,
+        // until a run long enough says the regime changed.
+        if kind.is_some() || point_score > 1.0 {
+            self.run = if (self.run >= 0) == (r > 0.0) {
+                self.run + r.signum() as i64
+            } else {
+                r.signum() as i64
+            };
+        } else {
+            self.run = 0;
+        }
+        if !shock {
+            let accept = self.run.unsigned_abs() as usize >= self.tun.accept_after;
+            let r_used = if self.opts.robust && point_score > 1.0 && !accept {
+                r.clamp(-hw, hw)
+            } else {
+                r
+            };
+            let d_used = level + r_used;
+            if let Some(b) = bin {
+                let n = (self.seasonal_n[b] + 1.0).min(self.tun.season_memory);
+                self.seasonal_n[b] = n;
+                self.seasonal[b] += (d_used + s - level - self.seasonal[b]) / n;
+            }
+            self.push_deseasonalised(d_used);
+            self.resid.push(r_used.abs());
+            self.raw.push(if self.opts.robust { d_used + s } else { v });
+        }
+        PointAnomaly {
+            expected,
+            lower: expected - hw,
+            upper: expected + hw,
+            score,
+            direction: if kind.is_some() { sign } else { 0 },
+            kind,
+        }
+    }
+
+    fn half_width(&self, expected: f64, sigma: f64) -> f64 {
+        let hw = (self.k * sigma)
+            .max(self.opts.min_abs_deviation)
+            .max(self.opts.min_rel_deviation * expected.abs());
+        if hw.is_finite() && hw > 0.0 {
+            hw
+        } else if hw.is_infinite() {
+            f64::MAX
+        } else {
+            f64::MIN_POSITIVE
+        }
+    }
+
+    /// The recent window feeds the level window with a lag, so a fresh shift is tested
+    /// against a level that has not absorbed it yet.
+    fn push_deseasonalised(&mut self, d: f64) {
+        self.recent.push(d);
+        self.recent_queue.push_back(d);
+        if self.recent_queue.len() > self.tun.recent_window {
+            if let Some(old) = self.recent_queue.pop_front() {
+                self.level.push(old);
+            }
+        }
+    }
+}
+
+/// Per-bin median of the series minus a centred rolling median over one period, centred
+/// to median zero; also returns how many cycles it saw.
+fn seasonal_profile(ts: &[f64], vs: &[f64], p: usize, step: f64, t0: f64) -> (Vec<f64>, f64) {
+    let trend = rolling_median_centred(vs, p | 1);
+    let mut bins: Vec<Vec<f64>> = vec![Vec::new(); p];
+    for i in 0..vs.len() {
+        let x = vs[i] - trend[i];
+        if x.is_finite() {
+            let b = (((ts[i] - t0) / step).round() as i64).rem_euclid(p as i64) as usize;
+            bins[b].push(x);
+        }
+    }
+    let mut profile: Vec<f64> = bins
+        .iter_mut()
+        .map(|b| {
+            let m = median_in_place(b);
+            if m.is_finite() {
+                m
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let mut sorted = profile.clone();
+    let centre = median_in_place(&mut sorted);
+    if centre.is_finite() {
+        profile.iter_mut().for_each(|x| *x -= centre);
+    }
+    let cycles = (vs.len() as f64 / p as f64).max(1.0);
+    (profile, cycles)
+}
+
+/// Centred rolling median (odd window), ignoring gaps; NaN where the window has no value.
+fn rolling_median_centred(x: &[f64], window: usize) -> Vec<f64> {
+    let n = x.len();
+    let half = window / 2;
+    let mut w = SortedWindow::new(window);
+    let mut out = vec![f64::NAN; n];
+    for &v in x.iter().take(half.min(n)) {
+        w.push(v);
+    }
+    for i in 0..n {
+        if i + half < n {
+            w.push(x[i + half]);
+        } else {
+            // Past the end: shrink from the left by pushing gaps.
+            w.push(f64::NAN);
+        }
+        out[i] = w.median();
+    }
+    out
+}
+
+/// Trailing rolling median over the `window` points before each index (not including it).
+fn rolling_median_trailing(x: &[f64], window: usize) -> Vec<f64> {
+    let mut w = SortedWindow::new(window);
+    x.iter()
+        .map(|&v| {
+            let m = w.median();
+            w.push(v);
+            m
+        })
+        .collect()
+}
+
+/// Scores one series in the requested mode.
+pub(crate) fn score_series(series: &Series, opts: &AnomalyOptions) -> Result<SeriesAnomalies> {
+    score_series_tuned(series, opts, Tuning::default())
+}
+
+pub(crate) fn score_series_tuned(
+    series: &Series,
+    opts: &AnomalyOptions,
+    tun: Tuning,
+) -> Result<SeriesAnomalies> {
+    opts.validate()?;
+    let ts = series.timestamps();
+    // Values near f64::MAX would overflow differences: work in units scaled by a power of
+    // two (exact), and scale the outputs back.
+    let max_abs = series
+        .values()
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold(0.0_f64, |m, v| m.max(v.abs()));
+    let scale = if max_abs > 1e100 {
+        2f64.powi(max_abs.log2().ceil() as i32)
+    } else {
+        1.0
+    };
+    let vs: Vec<f64> = series.values().iter().map(|v| v / scale).collect();
+    let mut scaled_opts = opts.clone();
+    scaled_opts.min_abs_deviation /= scale;
+    let mut out = match opts.mode {
+        Mode::Causal => causal(ts, &vs, &scaled_opts, tun),
+        Mode::Batch => batch(ts, &vs, &scaled_opts, tun),
+    };
+    if scale != 1.0 {
+        for x in out
+            .expected
+            .iter_mut()
+            .chain(out.lower.iter_mut())
+            .chain(out.upper.iter_mut())
+        {
+            *x = (*x * scale).clamp(-f64::MAX, f64::MAX);
+        }
+    }
+    out.values = series.values().to_vec();
+    Ok(out)
+}
+
+fn empty_result(ts: &[f64]) -> SeriesAnomalies {
+    let n = ts.len();
+    SeriesAnomalies {
+        timestamps: ts.to_vec(),
+        values: Vec::new(),
+        expected: vec![f64::NAN; n],
+        lower: vec![f64::NAN; n],
+        upper: vec![f64::NAN; n],
+        score: vec![0.0; n],
+        direction: vec![0; n],
+        kind: vec![None; n],
+        period: None,
+    }
+}
+
+fn causal(ts: &[f64], vs: &[f64], opts: &AnomalyOptions, tun: Tuning) -> SeriesAnomalies {
+    let mut det = CausalDetector::with_tuning(opts, tun);
+    let mut out = empty_result(ts);
+    for i in 0..ts.len() {
+        let p = det.update(ts[i], vs[i]);
+        out.expected[i] = p.expected;
+        out.lower[i] = p.lower;
+        out.upper[i] = p.upper;
+        out.score[i] = p.score;
+        out.direction[i] = p.direction;
+        out.kind[i] = p.kind;
+    }
+    out.period = det.period();
+    out
+}
+
+/// Batch: the model sees the whole range. Fit (seasonal profile, centred level, global
+/// residual scale), mask what scores above 1 if robust, refit, then score every point.
+fn batch(ts: &[f64], vs: &[f64], opts: &AnomalyOptions, tun: Tuning) -> SeriesAnomalies {
+    let n = ts.len();
+    let k = opts.band_sigmas();
+    let step = typical_step(ts).unwrap_or(1.0);
+    let period = match opts.period {
+        Some(0) => None,
+        Some(p) => Some(p),
+        None => detect_period(ts, vs),
+    }
+    .filter(|&p| p >= 2 && p * 2 <= n);
+    let t0 = ts.first().copied().unwrap_or(0.0);
+    let dir = opts.direction;
+    let half_width = |expected: f64, sigma: f64| {
+        let hw = (k * sigma)
+            .max(opts.min_abs_deviation)
+            .max(opts.min_rel_deviation * expected.abs());
+        if hw.is_finite() && hw > 0.0 {
+            hw
+        } else {
+            f64::MIN_POSITIVE
+        }
+    };
+    let mut train: Vec<f64> = ts
+        .iter()
+        .zip(vs)
+        .map(|(&t, &v)| if opts.in_shock(t) { f64::NAN } else { v })
+        .collect();
+    let passes = if opts.robust { 2 } else { 1 };
+    let mut out = empty_result(ts);
+    out.period = period;
+    for pass in 0..passes {
+        let seasonal: Vec<f64> = match period {
+            Some(p) => {
+                let (profile, _) = seasonal_profile(ts, &train, p, step, t0);
+                ts.iter()
+                    .map(|&t| {
+                        profile[(((t - t0) / step).round() as i64).rem_euclid(p as i64) as usize]
+                    })
+                    .collect()
+            }
+            None => vec![0.0; n],
+        };
+        let d_train: Vec<f64> = train.iter().zip(&seasonal).map(|(v, s)| v - s).collect();
+        let level_window = tun.level_window.max(period.unwrap_or(0) / 2) | 1;
+        let level = rolling_median_centred(&d_train, level_window);
+        let resid: Vec<f64> = d_train.iter().zip(&level).map(|(d, l)| d - l).collect();
+        let (_, rs) = median_sigma(&resid);
+        let mean_abs = {
+            let f: Vec<f64> = resid.iter().copied().filter(|r| r.is_finite()).collect();
+            f.iter().map(|r| r.abs()).sum::<f64>() / f.len().max(1) as f64
+        };
+        let (gmed, gsigma) = median_sigma(&train);
+        let sigma = rs.max(0.5 * 1.2533 * mean_abs);
+        let d_all: Vec<f64> = vs.iter().zip(&seasonal).map(|(v, s)| v - s).collect();
+        let reference = rolling_median_trailing(&d_train, tun.level_window);
+        let mut recent = SortedWindow::new(tun.recent_window);
+        let mut next_train = train.clone();
+        for i in 0..n {
+            recent.push(d_all[i]);
+            let lvl = if level[i].is_finite() {
+                level[i]
+            } else {
+                reference[i]
+            };
+            let expected = lvl + seasonal[i];
+            let floor = 1e-9 * lvl.abs() + f64::MIN_POSITIVE;
+            let hw = half_width(expected, sigma.max(floor));
+            out.expected[i] = expected;
+            out.lower[i] = expected - hw;
+            out.upper[i] = expected + hw;
+            let v = vs[i];
+            if !(v.is_finite() && expected.is_finite()) {
+                out.score[i] = 0.0;
+                out.kind[i] = None;
+                out.direction[i] = 0;
+                continue;
+            }
+            let r = v - expected;
+            let point = sane(directed(r, dir) / hw);
+            let shift = recent.median() - reference[i];
+            let collective = if recent.slots() >= tun.recent_window && shift.is_finite() {
+                sane(directed(shift, dir) / (tun.collective_fraction * hw))
+            } else {
+                0.0
+            };
+            let global = sane(directed(v - gmed, dir) / half_width(gmed, gsigma.max(floor)));
+            let (score, kind, sign) = if point > 1.0 {
+                let kind = if global > 1.0 {
+                    AnomalyKind::Global
+                } else {
+                    AnomalyKind::Contextual
+                };
+                (point, Some(kind), r.signum() as i8)
+            } else if collective > 1.0 {
+                (
+                    collective,
+                    Some(AnomalyKind::Collective),
+                    shift.signum() as i8,
+                )
+            } else {
+                (point, None, 0)
+            };
+            let kind = if opts.in_shock(ts[i]) { None } else { kind };
+            out.score[i] = score;
+            out.kind[i] = kind;
+            out.direction[i] = if kind.is_some() { sign } else { 0 };
+            if pass + 1 < passes && point > 1.0 {
+                next_train[i] = f64::NAN;
+            }
+        }
+        train = next_train;
+    }
+    out
+}

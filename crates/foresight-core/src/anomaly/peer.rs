@@ -1,0 +1,115 @@
+//! Peer anomalies: one series unlike its siblings at the same time. At each timestamp shared
+//! by at least three series, each series' gap to the cross-series median is compared with
+//! its usual gap (its median offset) in units of its usual spread (robust sigma), so
+//! siblings at different levels or noise amplitudes compare fairly.
+
+use std::collections::BTreeMap;
+
+use super::model::residual_sigma_of;
+use super::stats::{median_in_place, SortedWindow};
+use super::{AnomalyKind, AnomalyOptions, Mode, SeriesAnomalies};
+use crate::series::Series;
+
+/// Trailing memory of the causal offsets and spreads, in shared timestamps.
+const CAUSAL_WINDOW: usize = 1000;
+/// Shared timestamps needed before a series' peer score means anything.
+const MIN_HISTORY: usize = 10;
+
+pub(crate) fn apply(series: &[Series], opts: &AnomalyOptions, results: &mut [SeriesAnomalies]) {
+    let m = series.len();
+    // Timestamp -> (series, index) of its finite values.
+    let mut at: BTreeMap<u64, Vec<(usize, usize)>> = BTreeMap::new();
+    for (si, s) in series.iter().enumerate() {
+        for (i, (&t, &v)) in s.timestamps().iter().zip(s.values()).enumerate() {
+            if v.is_finite() {
+                // total-order key for finite f64 (timestamps may be negative).
+                let bits = t.to_bits();
+                let key = if t.is_sign_negative() {
+                    !bits
+                } else {
+                    bits ^ (1 << 63)
+                };
+                at.entry(key).or_default().push((si, i));
+            }
+        }
+    }
+    // Gap to the cross-series median, per series, in time order.
+    let mut gaps: Vec<Vec<(usize, f64)>> = vec![Vec::new(); m];
+    let mut buf = Vec::with_capacity(m);
+    for members in at.values() {
+        if members.len() < 3 {
+            continue;
+        }
+        buf.clear();
+        buf.extend(members.iter().map(|&(si, i)| series[si].values()[i]));
+        let med = median_in_place(&mut buf);
+        for &(si, i) in members {
+            gaps[si].push((i, series[si].values()[i] - med));
+        }
+    }
+    let k = opts.band_sigmas();
+    for (si, g) in gaps.iter().enumerate() {
+        if g.len() < MIN_HISTORY {
+            continue;
+        }
+        let scores: Vec<(usize, f64)> = match opts.mode {
+            Mode::Batch => {
+                let mut vals: Vec<f64> = g.iter().map(|x| x.1).collect();
+                let offset = median_in_place(&mut vals);
+                let mut abs = SortedWindow::new(g.len());
+                g.iter().for_each(|x| abs.push((x.1 - offset).abs()));
+                let sigma = residual_sigma_of(&abs, offset);
+                g.iter()
+                    .map(|&(i, x)| (i, signed_score(x - offset, k, sigma, opts)))
+                    .collect()
+            }
+            Mode::Causal => {
+                let mut offsets = SortedWindow::new(CAUSAL_WINDOW);
+                let mut abs = SortedWindow::new(CAUSAL_WINDOW);
+                g.iter()
+                    .map(|&(i, x)| {
+                        let score = if offsets.len() >= MIN_HISTORY {
+                            let offset = offsets.median();
+                            let sigma = residual_sigma_of(&abs, offset);
+                            signed_score(x - offset, k, sigma, opts)
+                        } else {
+                            0.0
+                        };
+                        // Robust training: flagged gaps are not learned as normal.
+                        if score.abs() <= 1.0 || !opts.robust {
+                            offsets.push(x);
+                            abs.push((x - offsets.median()).abs());
+                        }
+                        (i, score)
+                    })
+                    .collect()
+            }
+        };
+        let r = &mut results[si];
+        for (i, s) in scores {
+            let t = r.timestamps[i];
+            if s.abs() > 1.0 && s.abs() > r.score[i] && !opts.in_shock(t) {
+                r.score[i] = s.abs();
+                r.kind[i] = Some(AnomalyKind::Peer);
+                r.direction[i] = s.signum() as i8;
+            }
+        }
+    }
+}
+
+/// Signed score of a deviation from the usual gap, honouring direction and floors.
+fn signed_score(dev: f64, k: f64, sigma: f64, opts: &AnomalyOptions) -> f64 {
+    let hw = (k * sigma)
+        .max(opts.min_abs_deviation)
+        .max(f64::MIN_POSITIVE);
+    let s = match opts.direction {
+        super::Direction::Up => dev.max(0.0),
+        super::Direction::Down => dev.min(0.0),
+        super::Direction::Both => dev,
+    } / hw;
+    if s.is_nan() {
+        0.0
+    } else {
+        s.clamp(-1e12, 1e12)
+    }
+}
