@@ -7,7 +7,7 @@ export const plugin = new PanelPlugin<ForesightOptions>(ForesightPanel).setPanel
     .addNumberInput({
       path: 'baselineWindow',
       name: 'Baseline window',
-      description: 'Points in the rolling window of the baseline. 0 chooses 5 % of the series (5–301 points).',
+      description: 'Points in the rolling window of the baseline. 0 chooses 1 % of the series (5–301 points).',
       category: ['Baseline'],
       defaultValue: defaultOptions.baselineWindow,
       settings: { min: 0, integer: true },

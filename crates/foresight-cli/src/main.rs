@@ -31,7 +31,7 @@ enum Command {
         /// Output CSV (standard output when omitted).
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Window in points (default: 5 % of the series, 5–301).
+        /// Window in points (default: 1 % of the series, 5–301).
         #[arg(long)]
         window: Option<usize>,
         /// Band half-width in robust standard deviations.

@@ -14,7 +14,7 @@ const MAD_TO_SIGMA: f64 = 1.482_602_218_505_602;
 #[serde(default, rename_all = "camelCase")]
 pub struct BaselineOptions {
     /// Window length in points (odd; even values are rounded up). `None` picks one from the
-    /// series length: 5 % of it, between 5 and 301 points.
+    /// series length: 1 % of it, between 5 and 301 points.
     pub window: Option<usize>,
     /// Half-width of the band in robust standard deviations.
     pub band_sigmas: f64,
@@ -61,7 +61,7 @@ pub fn rolling_baseline(series: &Series, options: &BaselineOptions) -> Result<Ba
             })
         }
         Some(w) => w | 1,
-        None => ((n / 20) | 1).clamp(5, 301),
+        None => ((n / 100) | 1).clamp(5, 301),
     };
     let half = window / 2;
     let values = series.values();

@@ -1,6 +1,6 @@
 import React, { useLayoutEffect, useMemo, useRef } from 'react';
 import { css } from '@emotion/css';
-import { GrafanaTheme2, PanelProps } from '@grafana/data';
+import { DataFrame, getFieldDisplayName, GrafanaTheme2, PanelProps } from '@grafana/data';
 import { TimeSeries, UPlotConfigBuilder, useStyles2, useTheme2 } from '@grafana/ui';
 import { LegendDisplayMode } from '@grafana/schema';
 import { extractSeries } from '../data/frames';
@@ -66,7 +66,7 @@ export function ForesightPanel({ data, width, height, options, timeRange, timeZo
         height={height - statusHeight}
         legend={{ showLegend: true, displayMode: LegendDisplayMode.List, placement: 'bottom', calcs: [] }}
       >
-        {(config) => <DrawnSeriesProbe config={config} />}
+        {(config, alignedFrame) => <DrawnSeriesProbe config={config} frame={alignedFrame} />}
       </TimeSeries>
       {statusHeight > 0 && (
         <div className={styles.status} data-testid="foresight-status" title={notes.join('\n')}>
@@ -82,19 +82,19 @@ export function ForesightPanel({ data, width, height, options, timeRange, timeZo
  * Records on the panel element what uPlot actually drew (series shown, points per series,
  * bands), for diagnostics and the end-to-end tests.
  */
-function DrawnSeriesProbe({ config }: { config: UPlotConfigBuilder }) {
+function DrawnSeriesProbe({ config, frame }: { config: UPlotConfigBuilder; frame: DataFrame }) {
   const ref = useRef<HTMLSpanElement>(null);
   useLayoutEffect(() => {
     config.addHook('draw', (u) => {
       const drawn = u.series.slice(1).map((s, i) => ({
-        label: String(s.label ?? ''),
+        label: getFieldDisplayName(frame.fields[i + 1], frame),
         show: s.show !== false,
         points: countDrawable(u.data[i + 1]),
       }));
       const bands = config.getConfig().bands?.length ?? 0;
       ref.current?.setAttribute('data-drawn', JSON.stringify({ series: drawn, bands }));
     });
-  }, [config]);
+  }, [config, frame]);
   return <span ref={ref} data-testid="foresight-drawn" hidden />;
 }
 

@@ -73,7 +73,7 @@ function toSeries(frame: DataFrame, time: Field, field: Field, frames: DataFrame
     .join(',');
   return {
     key: `${frame.refId ?? ''}/${field.name}{${labelKey}}`,
-    name: getFieldDisplayName(field, frame, frames),
+    name: seriesName(frame, field, frames),
     labels,
     refId: frame.refId,
     unit: field.config.unit,
@@ -81,6 +81,23 @@ function toSeries(frame: DataFrame, time: Field, field: Field, frames: DataFrame
     timestamps,
     values,
   };
+}
+
+/**
+ * Grafana's name for the series, except that Prometheus' `__name__` label is written the way
+ * Prometheus writes a series (`metric{label="value"}`), as the time series panel shows it.
+ */
+function seriesName(frame: DataFrame, field: Field, frames: DataFrame[]): string {
+  const labels = field.labels ?? {};
+  const metric = labels.__name__;
+  if (metric && !field.config.displayName && !field.config.displayNameFromDS) {
+    const rest = Object.keys(labels)
+      .filter((k) => k !== '__name__')
+      .sort()
+      .map((k) => `${k}="${labels[k]}"`);
+    return rest.length ? `${metric}{${rest.join(', ')}}` : metric;
+  }
+  return getFieldDisplayName(field, frame, frames);
 }
 
 /** Two series may end with the same display name (e.g. same legend format); keep them apart. */

@@ -1,0 +1,89 @@
+// Static server for the harness page, bound to 127.0.0.1 only. Serves the built plugin where
+// Grafana serves plugins (/public/plugins/<id>/), the harness bundle, fixtures, and
+// /frames.json from a provider (embedded fixture or a live Prometheus query).
+import { createServer } from 'node:http';
+import { readFile, stat } from 'node:fs/promises';
+import { extname, join, normalize, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
+export const PLUGIN_ID = 'aiops-foresight-panel';
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.map': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.ttf': 'font/ttf',
+  '.woff2': 'font/woff2',
+  '.png': 'image/png',
+  '.md': 'text/markdown',
+};
+
+const MOUNTS = [
+  [`/public/plugins/${PLUGIN_ID}/`, join(ROOT, 'plugin/dist')],
+  ['/harness/', join(ROOT, 'tests/harness/dist')],
+  // Grafana's icons, which @grafana/ui loads from Grafana's public folder.
+  ['/public/build/img/', join(ROOT, 'node_modules/@grafana/ui/dist/public/img')],
+  ['/fixtures/', join(ROOT, 'tests/fixtures')],
+  // The release engine package (after wasm-opt), for the test that loads it directly.
+  ['/wasm/', join(ROOT, 'plugin/src/wasm')],
+];
+
+const PAGE = `<!doctype html>
+<html><head><meta charset="utf-8"><title>Foresight panel harness</title>
+<style>html,body,#root{margin:0;height:100%;}</style></head>
+<body><div id="root"></div>
+<script>
+  // Read by @grafana/runtime when it loads: set before the bundle, as Grafana's index.html does.
+  window.grafanaBootData = { settings: { buildInfo: { version: '12.4.2', edition: 'harness' }, featureToggles: {}, theme2: {} }, user: {}, navTree: [] };
+</script>
+<script src="/harness/harness.js"></script></body></html>`;
+
+/**
+ * @param {{port?: number, frames: () => Promise<object[]>}} opts
+ * @returns {Promise<{url: string, close: () => Promise<void>}>}
+ */
+export function startHarnessServer({ port = 0, frames }) {
+  const server = createServer(async (req, res) => {
+    try {
+      const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+      if (path === '/' || path === '/index.html') {
+        return send(res, 200, TYPES['.html'], PAGE);
+      }
+      // Grafana serves its Inter font from here; the harness has none (the browser falls back).
+      if (path === '/favicon.ico' || path.startsWith('/public/fonts/')) {
+        return send(res, 204, 'text/plain', '');
+      }
+      if (path === '/frames.json') {
+        return send(res, 200, TYPES['.json'], JSON.stringify(await frames()));
+      }
+      for (const [prefix, dir] of MOUNTS) {
+        if (path.startsWith(prefix)) {
+          const file = normalize(join(dir, path.slice(prefix.length)));
+          if (!file.startsWith(dir) || !(await stat(file).catch(() => null))?.isFile()) {
+            break;
+          }
+          return send(res, 200, TYPES[extname(file)] ?? 'application/octet-stream', await readFile(file));
+        }
+      }
+      send(res, 404, 'text/plain', `not found: ${path}`);
+    } catch (e) {
+      send(res, 500, 'text/plain', String(e?.message ?? e));
+    }
+  });
+  return new Promise((resolveStart, reject) => {
+    server.on('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      const url = `http://127.0.0.1:${server.address().port}/`;
+      resolveStart({ url, close: () => new Promise((r) => server.close(() => r())) });
+    });
+  });
+}
+
+function send(res, status, type, body) {
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+  res.end(body);
+}

@@ -1,0 +1,208 @@
+/**
+ * A stand-in for Grafana's panel host, for tests and the demo: it shares React and the
+ * @grafana packages with the plugin through an AMD `define` (as Grafana's SystemJS loader
+ * does), loads the BUILT dist/module.js from /public/plugins/<id>/, and renders the plugin's
+ * panel inside PanelChrome with Grafana's theme, frames decoded by dataFrameFromJSON.
+ *
+ * Query string: ?frames=URL (JSON array of data frames, wire format) &theme=dark|light
+ */
+import React, { useEffect, useMemo, useState } from 'react';
+import * as ReactAll from 'react';
+import * as ReactDOM from 'react-dom';
+import * as ReactDOMClient from 'react-dom/client';
+import * as jsxRuntime from 'react/jsx-runtime';
+import * as emotionCss from '@emotion/css';
+import * as lodash from 'lodash';
+import * as rxjs from 'rxjs';
+import * as grafanaData from '@grafana/data';
+import * as grafanaUi from '@grafana/ui';
+import * as grafanaRuntime from '@grafana/runtime';
+import {
+  AbsoluteTimeRange,
+  createTheme,
+  DataFrame,
+  DataFrameJSON,
+  dataFrameFromJSON,
+  dateTime,
+  EventBusSrv,
+  LoadingState,
+  PanelOptionsEditorBuilder,
+  PanelPlugin,
+  standardEditorsRegistry,
+  TimeRange,
+} from '@grafana/data';
+import { GlobalStyles, PanelChrome, ThemeContext } from '@grafana/ui';
+
+const PLUGIN_ID = 'aiops-foresight-panel';
+const MODULE_URL = `/public/plugins/${PLUGIN_ID}/module.js`;
+
+declare global {
+  interface Window {
+    define: ((deps: string[], factory: (...mods: unknown[]) => unknown) => void) & { amd?: object };
+    grafanaBootData: unknown;
+    foresightHarness: { setTimeRange: (r: AbsoluteTimeRange) => void; timeRangeChanges: AbsoluteTimeRange[] };
+  }
+}
+
+const shared: Record<string, unknown> = {
+  react: ReactAll,
+  'react-dom': ReactDOM,
+  'react/jsx-runtime': jsxRuntime,
+  '@emotion/css': emotionCss,
+  lodash,
+  rxjs,
+  '@grafana/data': grafanaData,
+  '@grafana/ui': grafanaUi,
+  '@grafana/runtime': grafanaRuntime,
+  module: { uri: new URL(MODULE_URL, location.href).href },
+};
+
+function loadPlugin(): Promise<PanelPlugin> {
+  return new Promise((resolve, reject) => {
+    const define = (deps: string[], factory: (...mods: unknown[]) => unknown) => {
+      const missing = deps.filter((d) => !(d in shared));
+      if (missing.length) {
+        reject(new Error(`plugin needs modules the host does not share: ${missing.join(', ')}`));
+        return;
+      }
+      const exports = factory(...deps.map((d) => shared[d])) as { plugin?: PanelPlugin };
+      exports.plugin ? resolve(exports.plugin) : reject(new Error('module.js exports no `plugin`'));
+    };
+    define.amd = {};
+    window.define = define;
+    const script = document.createElement('script');
+    script.src = MODULE_URL;
+    script.onerror = () => reject(new Error(`could not load ${MODULE_URL}`));
+    document.head.appendChild(script);
+  });
+}
+
+function defaultOptions(plugin: PanelPlugin): Record<string, unknown> {
+  const builder = new PanelOptionsEditorBuilder<Record<string, unknown>>();
+  plugin.getPanelOptionsSupplier()(builder, { data: [] });
+  const options: Record<string, unknown> = {};
+  for (const item of builder.getItems()) {
+    lodash.set(options, item.path, item.defaultValue);
+  }
+  return options;
+}
+
+function frameTimeRange(frames: DataFrame[]): TimeRange {
+  let from = Infinity;
+  let to = -Infinity;
+  for (const f of frames) {
+    const time = f.fields.find((x) => x.type === 'time');
+    for (const t of time?.values ?? []) {
+      from = Math.min(from, t);
+      to = Math.max(to, t);
+    }
+  }
+  if (!Number.isFinite(from)) {
+    to = Date.now();
+    from = to - 3600_000;
+  }
+  return { from: dateTime(from), to: dateTime(to), raw: { from: dateTime(from), to: dateTime(to) } };
+}
+
+function App({ plugin, frames, themeName }: { plugin: PanelPlugin; frames: DataFrame[]; themeName: string }) {
+  const theme = useMemo(() => createTheme({ colors: { mode: themeName === 'light' ? 'light' : 'dark' } }), [themeName]);
+  const [timeRange, setTimeRange] = useState<TimeRange>(() => frameTimeRange(frames));
+  const [size, setSize] = useState({ width: window.innerWidth - 32, height: window.innerHeight - 32 });
+  const [options, setOptions] = useState(() => defaultOptions(plugin));
+  const eventBus = useMemo(() => new EventBusSrv(), []);
+  useEffect(() => {
+    const onResize = () => setSize({ width: window.innerWidth - 32, height: window.innerHeight - 32 });
+    window.addEventListener('resize', onResize);
+    window.foresightHarness = {
+      timeRangeChanges: [],
+      setTimeRange: (r) => setTimeRange({ from: dateTime(r.from), to: dateTime(r.to), raw: { from: dateTime(r.from), to: dateTime(r.to) } }),
+    };
+    return () => window.removeEventListener('resize', onResize);
+  }, []);
+  const Panel = plugin.panel!;
+  return (
+    <ThemeContext.Provider value={theme}>
+      <GlobalStyles />
+      <div style={{ padding: 16, background: theme.colors.background.canvas, height: '100vh', boxSizing: 'border-box' }}>
+        <PanelChrome title="Foresight" width={size.width} height={size.height}>
+          {(innerWidth, innerHeight) => (
+            <Panel
+              id={1}
+              data={{ state: LoadingState.Done, series: frames, timeRange }}
+              timeRange={timeRange}
+              timeZone="utc"
+              options={options}
+              fieldConfig={{ defaults: {}, overrides: [] }}
+              transparent={false}
+              width={innerWidth}
+              height={innerHeight}
+              renderCounter={0}
+              title="Foresight"
+              eventBus={eventBus}
+              onOptionsChange={setOptions}
+              onFieldConfigChange={() => {}}
+              replaceVariables={(s: string) => s}
+              onChangeTimeRange={(r: AbsoluteTimeRange) => {
+                window.foresightHarness.timeRangeChanges.push(r);
+                window.foresightHarness.setTimeRange(r);
+              }}
+            />
+          )}
+        </PanelChrome>
+      </div>
+    </ThemeContext.Provider>
+  );
+}
+
+/**
+ * Grafana core registers the option editors (number, slider, select, ...) that panel option
+ * builders look up; the harness only needs their ids to compute option defaults.
+ */
+function registerOptionEditorIds() {
+  const ids = ['text', 'number', 'slider', 'boolean', 'radio', 'select', 'multiSelect', 'color', 'unit',
+    'field-name', 'links', 'thresholds', 'mappings', 'stats-picker', 'timezone', 'fieldColor', 'custom'];
+  standardEditorsRegistry.setInit(() => ids.map((id) => ({ id, name: id, editor: () => null })));
+}
+
+function stubGrafanaServices() {
+  registerOptionEditorIds();
+  grafanaRuntime.setTemplateSrv({
+    getVariables: () => [],
+    replace: (s?: string) => s ?? '',
+    containsTemplate: () => false,
+    updateTimeRange: () => {},
+  } as unknown as grafanaRuntime.TemplateSrv);
+  grafanaRuntime.setAppEvents(new EventBusSrv() as unknown as Parameters<typeof grafanaRuntime.setAppEvents>[0]);
+  grafanaRuntime.setBackendSrv({
+    fetch: () => rxjs.throwError(() => new Error('no backend in the harness')),
+  } as unknown as grafanaRuntime.BackendSrv);
+  grafanaRuntime.setDataSourceSrv({
+    get: () => Promise.reject(new Error('no data sources in the harness')),
+    getList: () => [],
+    getInstanceSettings: () => undefined,
+    reload: () => Promise.resolve(),
+    registerRuntimeDataSource: () => {},
+  } as unknown as grafanaRuntime.DataSourceSrv);
+}
+
+async function main() {
+  const root = ReactDOMClient.createRoot(document.getElementById('root')!);
+  const params = new URLSearchParams(location.search);
+  try {
+    stubGrafanaServices();
+    const framesUrl = params.get('frames') ?? '/frames.json';
+    const response = await fetch(framesUrl);
+    if (!response.ok) {
+      throw new Error(`${framesUrl}: ${response.status} ${await response.text()}`);
+    }
+    const frames = ((await response.json()) as DataFrameJSON[]).map((f) => dataFrameFromJSON(f));
+    const plugin = await loadPlugin();
+    root.render(<App plugin={plugin} frames={frames} themeName={params.get('theme') ?? 'dark'} />);
+    document.body.dataset.harness = 'ready';
+  } catch (e) {
+    document.body.dataset.harness = 'error';
+    root.render(<pre data-testid="harness-error">{String(e instanceof Error ? e.stack ?? e.message : e)}</pre>);
+  }
+}
+
+main();
