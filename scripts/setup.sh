@@ -22,6 +22,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   # Debian's package may start a daemon listening on all interfaces; we run our own on loopback.
   $SUDO systemctl disable --now prometheus prometheus-node-exporter >/dev/null 2>&1 || true
   pkill -x prometheus-node-exporter >/dev/null 2>&1 || true
+  pkill -x prometheus >/dev/null 2>&1 || true
 fi
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then

@@ -58,7 +58,12 @@ export function startHarnessServer({ port = 0, frames }) {
         return send(res, 204, 'text/plain', '');
       }
       if (path === '/frames.json') {
-        return send(res, 200, TYPES['.json'], JSON.stringify(await frames()));
+        // A failing query becomes a 502 whose body is the error, shown by the panel.
+        const result = await frames().then(
+          (f) => ({ ok: true, body: JSON.stringify(f) }),
+          (e) => ({ ok: false, body: String(e?.message ?? e) })
+        );
+        return send(res, result.ok ? 200 : 502, result.ok ? TYPES['.json'] : 'text/plain', result.body);
       }
       for (const [prefix, dir] of MOUNTS) {
         if (path.startsWith(prefix)) {

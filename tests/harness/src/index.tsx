@@ -104,7 +104,15 @@ function frameTimeRange(frames: DataFrame[]): TimeRange {
   return { from: dateTime(from), to: dateTime(to), raw: { from: dateTime(from), to: dateTime(to) } };
 }
 
-function App({ plugin, frames, themeName }: { plugin: PanelPlugin; frames: DataFrame[]; themeName: string }) {
+interface AppProps {
+  plugin: PanelPlugin;
+  frames: DataFrame[];
+  /** A query error, handed to the panel as Grafana does (state Error, data.errors). */
+  queryError?: string;
+  themeName: string;
+}
+
+function App({ plugin, frames, queryError, themeName }: AppProps) {
   const theme = useMemo(() => createTheme({ colors: { mode: themeName === 'light' ? 'light' : 'dark' } }), [themeName]);
   const [timeRange, setTimeRange] = useState<TimeRange>(() => frameTimeRange(frames));
   const [size, setSize] = useState({ width: window.innerWidth - 32, height: window.innerHeight - 32 });
@@ -128,7 +136,11 @@ function App({ plugin, frames, themeName }: { plugin: PanelPlugin; frames: DataF
           {(innerWidth, innerHeight) => (
             <Panel
               id={1}
-              data={{ state: LoadingState.Done, series: frames, timeRange }}
+              data={
+                queryError
+                  ? { state: LoadingState.Error, series: [], errors: [{ message: queryError }], timeRange }
+                  : { state: LoadingState.Done, series: frames, timeRange }
+              }
               timeRange={timeRange}
               timeZone="utc"
               options={options}
@@ -192,12 +204,10 @@ async function main() {
     stubGrafanaServices();
     const framesUrl = params.get('frames') ?? '/frames.json';
     const response = await fetch(framesUrl);
-    if (!response.ok) {
-      throw new Error(`${framesUrl}: ${response.status} ${await response.text()}`);
-    }
-    const frames = ((await response.json()) as DataFrameJSON[]).map((f) => dataFrameFromJSON(f));
+    const queryError = response.ok ? undefined : await response.text();
+    const frames = response.ok ? ((await response.json()) as DataFrameJSON[]).map((f) => dataFrameFromJSON(f)) : [];
     const plugin = await loadPlugin();
-    root.render(<App plugin={plugin} frames={frames} themeName={params.get('theme') ?? 'dark'} />);
+    root.render(<App plugin={plugin} frames={frames} queryError={queryError} themeName={params.get('theme') ?? 'dark'} />);
     document.body.dataset.harness = 'ready';
   } catch (e) {
     document.body.dataset.harness = 'error';

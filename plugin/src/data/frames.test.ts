@@ -1,0 +1,70 @@
+import { dataFrameFromJSON, DataFrameJSON, FieldType, toDataFrame } from '@grafana/data';
+import { extractSeries } from './frames';
+
+const promFrame = (labels: Record<string, string>, values: Array<number | null>, legend?: string): DataFrameJSON => ({
+  schema: {
+    refId: 'A',
+    meta: { type: 'timeseries-multi' as any, typeVersion: [0, 1], custom: { resultType: 'matrix' } },
+    fields: [
+      { name: 'Time', type: FieldType.time, config: { interval: 15000 } },
+      { name: 'Value', type: FieldType.number, labels, config: legend ? { displayNameFromDS: legend } : {} },
+    ],
+  },
+  data: { values: [values.map((_, i) => 1_700_000_000_000 + i * 15000), values] },
+});
+
+describe('extractSeries', () => {
+  it('takes one series per Prometheus frame, named as Prometheus writes it, nulls as NaN', () => {
+    const frames = [
+      promFrame({ __name__: 'up', job: 'api', instance: 'a:9090' }, [1, null, 1]),
+      promFrame({ __name__: 'up', job: 'api', instance: 'b:9090' }, [0, 0, 1]),
+    ].map((f) => dataFrameFromJSON(f));
+    const { series, problem, notes } = extractSeries(frames);
+    expect(problem).toBeUndefined();
+    expect(notes).toEqual([]);
+    expect(series.map((s) => s.name)).toEqual(['up{instance="a:9090", job="api"}', 'up{instance="b:9090", job="api"}']);
+    expect(Array.from(series[0].values)).toEqual([1, NaN, 1]);
+    expect(series[0].timestamps[1] - series[0].timestamps[0]).toBe(15000);
+    expect(series[0].key).not.toEqual(series[1].key);
+  });
+
+  it('uses the legend format (displayNameFromDS) and keeps duplicate names apart', () => {
+    const frames = [
+      promFrame({ __name__: 'up', instance: 'a' }, [1, 2], 'api'),
+      promFrame({ __name__: 'up', instance: 'b' }, [1, 2], 'api'),
+    ].map((f) => dataFrameFromJSON(f));
+    expect(extractSeries(frames).series.map((s) => s.name)).toEqual(['api', 'api (2)']);
+  });
+
+  it('reads wide frames: one time field, several value fields', () => {
+    const frame = toDataFrame({
+      refId: 'B',
+      fields: [
+        { name: 'time', type: FieldType.time, values: [1, 2, 3] },
+        { name: 'cpu', type: FieldType.number, values: [0.1, 0.2, 0.3], config: { unit: 'percentunit' } },
+        { name: 'mem', type: FieldType.number, values: [5, 6, 7] },
+        { name: 'host', type: FieldType.string, values: ['a', 'a', 'a'] },
+      ],
+    });
+    const { series, notes } = extractSeries([frame]);
+    expect(series.map((s) => [s.name, s.unit])).toEqual([
+      ['cpu', 'percentunit'],
+      ['mem', undefined],
+    ]);
+    expect(notes).toEqual(['1 non-numeric field(s) were skipped']);
+  });
+
+  it('explains why there is nothing to analyse', () => {
+    expect(extractSeries([]).problem).toBe('No data');
+    expect(extractSeries(undefined).problem).toBe('No data');
+    const noTime = toDataFrame({ fields: [{ name: 'v', type: FieldType.number, values: [1, 2] }] });
+    expect(extractSeries([noTime]).problem).toMatch(/not a time series/);
+    const strings = toDataFrame({
+      fields: [
+        { name: 't', type: FieldType.time, values: [1] },
+        { name: 's', type: FieldType.string, values: ['x'] },
+      ],
+    });
+    expect(extractSeries([strings]).problem).toMatch(/no numeric fields/);
+  });
+});
