@@ -48,12 +48,18 @@ fn knobs() -> Result<Knobs> {
             "season_memory" => k.tuning.season_memory = f,
             "collective" => k.tuning.collective_fraction = f,
             "accept" => k.tuning.accept_after = u,
+            "scale_q" => k.tuning.scale_quantile = f,
             "averaging" => k.alert.averaging = u,
             "history" => k.alert.history = u,
             "warmup" => k.alert.warmup = u,
             "fire" => k.alert.fire_level = f,
             "hold" => k.alert.hold = u,
             "damping" => k.alert.hold_damping = f,
+            "quantile" => k.alert.quantile = f,
+            "range" => k.alert.range_tolerance = f,
+            "saturation" => k.alert.saturation = f,
+            "decades" => k.alert.decades = f,
+            "robust_fit" => k.alert.robust_fit = f != 0.0,
             other => anyhow::bail!("FORESIGHT_NAB: unknown knob `{other}`"),
         }
     }
@@ -103,26 +109,31 @@ fn score_file(input: &Path, target: &Path, knobs: &Knobs) -> Result<()> {
         .map(|t| table::parse_time_ms(t))
         .collect::<Result<_>>()?;
     let mut scores = vec![0.0; ts.len()];
+    let mut raw = vec![0.0; ts.len()];
     if let Ok(series) = Series::new(&ts, &values) {
         let result = detect_series_tuned(&series, &knobs.options, knobs.tuning)?;
-        let alert = alert_scores(&result.score, &knobs.alert);
+        let alert = alert_scores(&result.score, &result.values, &knobs.alert);
         // Back to input rows: the validated series is sorted and deduplicated.
         for (i, t) in ts.iter().enumerate() {
             if let Ok(j) = result.timestamps.binary_search_by(|x| x.total_cmp(t)) {
                 scores[i] = alert[j];
+                raw[i] = result.score[j];
             }
         }
     }
     let mut w = csv::Writer::from_path(target)
         .with_context(|| format!("cannot write {}", target.display()))?;
-    w.write_record(["timestamp", "value", "anomaly_score"])?;
-    for ((t, v), s) in raw_times.iter().zip(&values).zip(&scores) {
+    // raw_score (the detector's band score) is ignored by the scorer; kept for diagnosis.
+    w.write_record(["timestamp", "value", "anomaly_score", "raw_score"])?;
+    for (i, t) in raw_times.iter().enumerate() {
+        let v = values[i];
         let v = if v.is_finite() {
             v.to_string()
         } else {
             String::new()
         };
-        w.write_record([t.as_str(), v.as_str(), &format!("{s:.6}")])?;
+        let (s, r) = (format!("{:.6}", scores[i]), format!("{:.4}", raw[i]));
+        w.write_record([t.as_str(), v.as_str(), s.as_str(), r.as_str()])?;
     }
     w.flush()?;
     Ok(())

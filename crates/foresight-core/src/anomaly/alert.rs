@@ -21,6 +21,19 @@ pub struct AlertOptions {
     pub hold: usize,
     /// Factor applied to the output during the hold.
     pub hold_damping: f64,
+    /// 0: Gaussian tail of the averaged log score; q in (0, 1]: ratio of the log score to
+    /// the q-quantile of its history (a new record of the series fires).
+    pub quantile: f64,
+    /// Fit the Gaussian with median and IQR instead of mean and standard deviation.
+    pub robust_fit: bool,
+    /// Decades of tail probability mapped onto [0, 1] (10: level 1 at a tail of 1e-10).
+    pub decades: f64,
+    /// Positive: scores are saturated as 1 − exp(−score / saturation), bounded evidence;
+    /// 0: log1p(score), which measured better on NAB.
+    pub saturation: f64,
+    /// A value beyond the range of every earlier value by more than this fraction of that
+    /// range is alarming in itself (level 1); 0 disables. Needs `values`.
+    pub range_tolerance: f64,
 }
 
 impl Default for AlertOptions {
@@ -32,6 +45,11 @@ impl Default for AlertOptions {
             fire_level: 0.5,
             hold: 300,
             hold_damping: 0.1,
+            quantile: 0.0,
+            robust_fit: false,
+            decades: 10.0,
+            saturation: 0.0,
+            range_tolerance: 0.05,
         }
     }
 }
@@ -58,21 +76,39 @@ fn erfc(x: f64) -> f64 {
     }
 }
 
+/// z such that P(|N(0,1)| <= z) = q, by bisection (q in (0, 1)).
+pub(crate) fn half_normal_quantile(q: f64) -> f64 {
+    let (mut lo, mut hi) = (0.0_f64, 40.0_f64);
+    for _ in 0..60 {
+        let mid = 0.5 * (lo + hi);
+        if 1.0 - erfc(mid / std::f64::consts::SQRT_2) < q {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
 /// Alert levels in [0, 1] for a causal score stream (each output uses earlier scores only).
-/// Non-finite scores count as 0.
-pub fn alert_scores(scores: &[f64], options: &AlertOptions) -> Vec<f64> {
+/// Non-finite scores count as 0. `values` (the series, aligned with `scores`, or empty)
+/// feed the range test.
+pub fn alert_scores(scores: &[f64], values: &[f64], options: &AlertOptions) -> Vec<f64> {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     let averaging = options.averaging.max(1);
     let mut sum2 = Welford::default();
     let mut recent: std::collections::VecDeque<f64> = Default::default();
     let mut recent_sum = 0.0;
     let mut hold_left = 0usize;
+    let mut sorted = super::stats::SortedWindow::new(options.history.max(2));
     let mut out = Vec::with_capacity(scores.len());
     let mut window: std::collections::VecDeque<f64> = Default::default();
-    for &s in scores {
-        let x = if s.is_finite() {
-            s.max(0.0).ln_1p()
+    for (i, &s) in scores.iter().enumerate() {
+        let s = if s.is_finite() { s.max(0.0) } else { 0.0 };
+        let x = if options.saturation > 0.0 {
+            1.0 - (-s / options.saturation).exp()
         } else {
-            0.0
+            s.ln_1p()
         };
         recent.push_back(x);
         recent_sum += x;
@@ -81,13 +117,39 @@ pub fn alert_scores(scores: &[f64], options: &AlertOptions) -> Vec<f64> {
         }
         let avg = recent_sum / recent.len() as f64;
         let mut level = 0.0;
-        if window.len() >= options.warmup.max(2) {
-            let (mean, var) = sum2.stats();
-            let sd = var.sqrt().max(1e-3);
+        if options.quantile > 0.0 && sorted.len() >= options.warmup.max(2) {
+            let q = sorted.quantile(options.quantile).max(1e-3);
+            let ratio = avg / q;
+            level = (ratio / (1.0 + ratio)).clamp(0.0, 1.0);
+        } else if options.quantile <= 0.0 && window.len() >= options.warmup.max(2) {
+            let (mean, sd) = if options.robust_fit {
+                (
+                    sorted.median(),
+                    (sorted.quantile(0.75) - sorted.quantile(0.25)) / 1.349,
+                )
+            } else {
+                let (mean, var) = sum2.stats();
+                (mean, var.sqrt())
+            };
+            let sd = sd.max(1e-3);
             let z = (avg - mean) / sd;
             let tail = 0.5 * erfc(z / std::f64::consts::SQRT_2);
             // -log10 of the tail probability, 1 at 1e-10: resolution where it matters.
-            level = (-tail.max(1e-300).log10() / 10.0).clamp(0.0, 1.0);
+            level = (-tail.max(1e-300).log10() / options.decades.max(1e-3)).clamp(0.0, 1.0);
+        }
+        if let Some(&v) = values.get(i) {
+            if v.is_finite() {
+                let tol = (hi - lo) * options.range_tolerance;
+                if options.range_tolerance > 0.0
+                    && hi > lo
+                    && window.len() >= options.warmup.max(2)
+                    && (v > hi + tol || v < lo - tol)
+                {
+                    level = 1.0;
+                }
+                lo = lo.min(v);
+                hi = hi.max(v);
+            }
         }
         if hold_left > 0 {
             hold_left -= 1;
@@ -97,6 +159,9 @@ pub fn alert_scores(scores: &[f64], options: &AlertOptions) -> Vec<f64> {
         }
         out.push(if level.is_finite() { level } else { 0.0 });
         window.push_back(avg);
+        if options.quantile > 0.0 || options.robust_fit {
+            sorted.push(avg);
+        }
         sum2.add(avg);
         if window.len() > options.history.max(2) {
             if let Some(old) = window.pop_front() {
@@ -151,7 +216,7 @@ mod tests {
         let mut s: Vec<f64> = (0..1000).map(|i| ((i * 37 % 17) as f64) / 40.0).collect();
         s[600] = 30.0;
         s[601] = 25.0;
-        let a = alert_scores(&s, &AlertOptions::default());
+        let a = alert_scores(&s, &[], &AlertOptions::default());
         assert!(a.iter().all(|x| (0.0..=1.0).contains(x)));
         assert!(a[600] >= 0.5, "{}", a[600]);
         assert!(a[601] < 0.5, "held back: {}", a[601]);

@@ -31,12 +31,15 @@ pub struct Tuning {
     pub collective_fraction: f64,
     /// After this many consecutive flags in one direction the model adopts the new regime.
     pub accept_after: usize,
+    /// The band scale is also at least this quantile of |residual| over its normal value
+    /// (0.5 is the MAD alone): heavier-tailed series get a wider band.
+    pub scale_quantile: f64,
 }
 
 impl Default for Tuning {
     fn default() -> Self {
         Self {
-            level_window: 48,
+            level_window: 16,
             recent_window: 8,
             resid_window: 2000,
             global_window: 5000,
@@ -44,9 +47,13 @@ impl Default for Tuning {
             season_memory: 8.0,
             collective_fraction: 0.5,
             accept_after: 48,
+            scale_quantile: 0.5,
         }
     }
 }
+
+/// Residuals needed before the causal band is trusted.
+const MIN_TRAIN: usize = 24;
 
 /// Largest score reported: keeps scores finite (and comparable) for absurd deviations.
 const MAX_SCORE: f64 = 1e12;
@@ -259,7 +266,7 @@ impl CausalDetector {
             self.push_deseasonalised(f64::NAN);
             self.resid.push(f64::NAN);
             let expected = level + s;
-            let hw = self.half_width(expected, residual_sigma(&self.resid, level));
+            let hw = self.half_width(expected, self.sigma(level));
             return PointAnomaly {
                 expected,
                 lower: expected - hw,
@@ -281,7 +288,7 @@ impl CausalDetector {
                 ..PointAnomaly::gap()
             };
         }
-        let sigma = residual_sigma(&self.resid, level);
+        let sigma = self.sigma(level);
         let expected = level + s;
         let hw = self.half_width(expected, sigma);
         let r = d - level;
@@ -320,7 +327,12 @@ impl CausalDetector {
             score = collective;
             sign = shift.signum() as i8;
         }
-        if shock || !flag {
+        // Until the residual scale rests on enough points, nothing is flagged or clipped.
+        let warm = self.resid.len() >= MIN_TRAIN;
+        if !warm {
+            score = score.min(1.0);
+        }
+        if shock || !flag || !warm {
             kind = None;
         }
 
@@ -337,7 +349,7 @@ impl CausalDetector {
         }
         if !shock {
             let accept = self.run.unsigned_abs() as usize >= self.tun.accept_after;
-            let r_used = if self.opts.robust && point_score > 1.0 && !accept {
+            let r_used = if self.opts.robust && warm && point_score > 1.0 && !accept {
                 r.clamp(-hw, hw)
             } else {
                 r
@@ -360,6 +372,18 @@ impl CausalDetector {
             direction: if kind.is_some() { sign } else { 0 },
             kind,
         }
+    }
+
+    fn sigma(&self, level: f64) -> f64 {
+        let base = residual_sigma(&self.resid, level);
+        let q = self.tun.scale_quantile;
+        if q > 0.5 && q < 1.0 {
+            let tail = self.resid.quantile(q) / super::alert::half_normal_quantile(q);
+            if tail.is_finite() {
+                return base.max(tail);
+            }
+        }
+        base
     }
 
     fn half_width(&self, expected: f64, sigma: f64) -> f64 {
