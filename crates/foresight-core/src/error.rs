@@ -15,6 +15,22 @@ pub enum Error {
     NonFiniteTimestamp { index: usize },
     #[error("invalid option `{name}`: {reason}")]
     InvalidOption { name: &'static str, reason: String },
+    #[error("logistic growth needs a `cap` (the carrying capacity)")]
+    MissingCap,
+    #[error("the cap ({cap}) must be greater than the floor ({floor})")]
+    CapNotAboveFloor { cap: f64, floor: f64 },
+    #[error("the model is too large: {rows} rows x {columns} features exceeds {max_cells} cells; lower the Fourier orders or holiday windows")]
+    ModelTooLarge {
+        rows: usize,
+        columns: usize,
+        max_cells: usize,
+    },
+    #[error("too many timestamps to predict at once: {requested} (at most {max} with these uncertainty_samples)")]
+    TooManyTimestamps { requested: usize, max: usize },
+    #[error("the model could not be set up: {0}")]
+    Model(String),
+    #[error("fitting failed: {0}")]
+    Optimization(String),
 }
 
 pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,21 @@
+//! Prophet without Stan: augurs-prophet's model, fitted by a pure-Rust optimiser.
+//!
+//! [`LbfgsOptimizer`] implements augurs-prophet's `Optimizer` (the MAP estimate Stan's
+//! `optimize` finds); [`ProphetModel`] is the forecasting API on top of augurs-prophet's
+//! `Prophet`, with Prophet's option names ([`ForecastOptions`]).
+
+mod model;
+mod objective;
+mod optimizer;
+mod options;
+mod vector;
+
+pub use model::{
+    Component, Forecast, ProphetModel, SeasonalityInfo, MAX_DESIGN_CELLS, MAX_FOURIER_ORDER,
+    MAX_PREDICT_TIMESTAMPS, MAX_SAMPLE_CELLS,
+};
+pub use optimizer::{FitReport, LbfgsOptimizer};
+pub use options::{
+    parse_datetime_ms, AddedSeasonality, ForecastOptions, Growth, HolidayRow, Mode, Scaling,
+    SeasonalitySetting, TimeValue,
+};

@@ -1,0 +1,571 @@
+//! Fit Prophet on a [`Series`] and predict at any timestamps.
+
+use std::collections::{BTreeMap, HashMap};
+use std::num::NonZeroU32;
+
+use augurs_prophet::{
+    optimizer::OptimizeOpts, FeatureMode, GrowthType, Holiday, HolidayOccurrence, IntervalWidth,
+    OptProphetOptions, PositiveFloat, PredictionData, Prophet, Seasonality, SeasonalityOption,
+    TrainingData,
+};
+
+use super::optimizer::{FitReport, LbfgsOptimizer};
+use super::options::{invalid, ForecastOptions, Growth, Mode, Scaling, SeasonalitySetting};
+use crate::error::{Error, Result};
+use crate::series::Series;
+
+const DAY_MS: f64 = 86_400_000.0;
+/// Largest Fourier order accepted: beyond it the features alias each other on any sampling
+/// a browser can hold, and the design matrix grows by two columns per order.
+pub const MAX_FOURIER_ORDER: u32 = 100;
+/// Largest design matrix (rows x feature columns) a fit may build.
+pub const MAX_DESIGN_CELLS: usize = 50_000_000;
+/// Largest `timestamps x uncertainty_samples` one prediction may simulate, and the largest
+/// number of timestamps without uncertainty.
+pub const MAX_SAMPLE_CELLS: usize = 25_000_000;
+pub const MAX_PREDICT_TIMESTAMPS: usize = 5_000_000;
+/// Times must lie within JavaScript's Date range (±8.64e15 ms).
+const MAX_ABS_MS: f64 = 8.64e15;
+
+/// A seasonality as the fitted model uses it (Prophet's `m.seasonalities`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeasonalityInfo {
+    pub name: String,
+    /// Period in days.
+    pub period: f64,
+    pub fourier_order: u32,
+    pub prior_scale: f64,
+    pub mode: Mode,
+}
+
+/// One named component of a forecast, in y's units (multiplicative components are relative
+/// factors, as in Prophet).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Component {
+    pub name: String,
+    pub values: Vec<f64>,
+}
+
+/// A forecast at the timestamps asked for, in the order they were given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Forecast {
+    pub ds: Vec<f64>,
+    pub yhat: Vec<f64>,
+    /// Interval edges; `None` when `uncertainty_samples` is 0.
+    pub yhat_lower: Option<Vec<f64>>,
+    pub yhat_upper: Option<Vec<f64>>,
+    pub trend: Vec<f64>,
+    /// Every seasonality, every holiday, `holidays` (their sum, when there are holidays),
+    /// `additive_terms` and `multiplicative_terms`, named as Prophet names them.
+    pub components: Vec<Component>,
+}
+
+impl Forecast {
+    pub fn component(&self, name: &str) -> Option<&[f64]> {
+        self.components
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| c.values.as_slice())
+    }
+}
+
+/// A fitted Prophet model.
+#[derive(Debug)]
+pub struct ProphetModel {
+    prophet: Prophet<LbfgsOptimizer>,
+    options: ForecastOptions,
+    seasonalities: Vec<SeasonalityInfo>,
+    changepoints: Vec<f64>,
+    /// Original holiday name -> internal per-day-offset names (one feature each, as Prophet).
+    holiday_groups: BTreeMap<String, Vec<String>>,
+    uncertainty_samples: usize,
+    report: FitReport,
+}
+
+fn positive(name: &'static str, value: f64) -> Result<PositiveFloat> {
+    PositiveFloat::try_from(value)
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| invalid(name, format!("must be a finite number > 0, got {value}")))
+}
+
+fn feature_mode(mode: Mode) -> FeatureMode {
+    match mode {
+        Mode::Additive => FeatureMode::Additive,
+        Mode::Multiplicative => FeatureMode::Multiplicative,
+    }
+}
+
+fn model_error(e: augurs_prophet::Error) -> Error {
+    Error::Model(e.to_string())
+}
+
+fn to_seconds(ms: f64) -> i64 {
+    (ms / 1000.0).round() as i64
+}
+
+impl ProphetModel {
+    /// Fits Prophet to the finite values of `series` (NaN gaps are left out).
+    pub fn fit(series: &Series, options: &ForecastOptions) -> Result<Self> {
+        // Whole seconds: augurs-prophet's time axis. Rounding can merge two samples less than
+        // a second apart; the later one wins, as in `Series::new`.
+        let mut ds: Vec<i64> = Vec::with_capacity(series.len());
+        let mut y: Vec<f64> = Vec::with_capacity(series.len());
+        for (&t, &v) in series.timestamps().iter().zip(series.values()) {
+            if !v.is_finite() {
+                continue;
+            }
+            if t.abs() > MAX_ABS_MS {
+                return Err(invalid("ds", format!("timestamp {t} ms is out of range")));
+            }
+            let s = to_seconds(t);
+            if ds.last() == Some(&s) {
+                *y.last_mut().expect("same length") = v;
+            } else {
+                ds.push(s);
+                y.push(v);
+            }
+        }
+        if ds.len() < 2 {
+            return Err(Error::TooFewPoints {
+                needed: 2,
+                got: ds.len(),
+            });
+        }
+        let n = ds.len();
+        let first_ms = ds[0] as f64 * 1000.0;
+        let last_ms = ds[n - 1] as f64 * 1000.0;
+        let range_days = (last_ms - first_ms) / DAY_MS;
+        let min_diff_days = ds
+            .windows(2)
+            .map(|w| (w[1] - w[0]) as f64 / 86_400.0)
+            .fold(f64::INFINITY, f64::min);
+
+        let mut opts = OptProphetOptions {
+            growth: Some(match options.growth {
+                Growth::Linear => GrowthType::Linear,
+                Growth::Logistic => GrowthType::Logistic,
+                Growth::Flat => GrowthType::Flat,
+            }),
+            yearly_seasonality: Some(SeasonalityOption::Manual(false)),
+            weekly_seasonality: Some(SeasonalityOption::Manual(false)),
+            daily_seasonality: Some(SeasonalityOption::Manual(false)),
+            seasonality_mode: Some(feature_mode(options.seasonality_mode)),
+            scaling: Some(match options.scaling {
+                Scaling::Absmax => augurs_prophet::Scaling::AbsMax,
+                Scaling::Minmax => augurs_prophet::Scaling::MinMax,
+            }),
+            holidays_mode: options.holidays_mode.map(feature_mode),
+            ..Default::default()
+        };
+        let seasonality_prior_scale = options.seasonality_prior_scale.unwrap_or(10.0);
+        opts.seasonality_prior_scale = Some(positive(
+            "seasonality_prior_scale",
+            seasonality_prior_scale,
+        )?);
+        if let Some(v) = options.changepoint_prior_scale {
+            opts.changepoint_prior_scale = Some(positive("changepoint_prior_scale", v)?);
+        }
+        if let Some(v) = options.holidays_prior_scale {
+            opts.holidays_prior_scale = Some(positive("holidays_prior_scale", v)?);
+        }
+        if let Some(v) = options.interval_width {
+            if !(v > 0.0 && v < 1.0) {
+                return Err(invalid(
+                    "interval_width",
+                    format!("must be in (0, 1), got {v}"),
+                ));
+            }
+            opts.interval_width = Some(IntervalWidth::try_new(v).map_err(model_error)?);
+        }
+        let uncertainty_samples = options.uncertainty_samples.unwrap_or(1000);
+        opts.uncertainty_samples = Some(uncertainty_samples);
+
+        // Changepoints: explicit ones must lie inside the history; automatic ones need at
+        // least one point in the changepoint range.
+        let changepoint_range = options.changepoint_range.unwrap_or(0.8);
+        if !(changepoint_range > 0.0 && changepoint_range <= 1.0) {
+            return Err(invalid(
+                "changepoint_range",
+                format!("must be in (0, 1], got {changepoint_range}"),
+            ));
+        }
+        opts.changepoint_range = Some(positive("changepoint_range", changepoint_range)?);
+        if let Some(cps) = &options.changepoints {
+            let mut secs = Vec::with_capacity(cps.len());
+            for cp in cps {
+                let ms = cp.to_millis()?;
+                if ms < first_ms || ms > last_ms {
+                    return Err(invalid(
+                        "changepoints",
+                        "every changepoint must lie within the training data",
+                    ));
+                }
+                secs.push(to_seconds(ms));
+            }
+            secs.sort_unstable();
+            secs.dedup();
+            opts.changepoints = Some(secs);
+        } else {
+            let hist_size = (n as f64 * changepoint_range).floor() as usize;
+            if hist_size < 1 {
+                return Err(invalid(
+                    "changepoint_range",
+                    format!("{changepoint_range} of {n} points leaves no history for changepoints"),
+                ));
+            }
+            opts.n_changepoints = options.n_changepoints.or(Some(25));
+        }
+
+        let mut training = TrainingData::new(ds.clone(), y).map_err(model_error)?;
+        if options.growth == Growth::Logistic {
+            let cap = options.cap.ok_or(Error::MissingCap)?;
+            let floor = options.floor.unwrap_or(0.0);
+            if !cap.is_finite() || !floor.is_finite() {
+                return Err(invalid("cap", "cap and floor must be finite"));
+            }
+            if cap <= floor {
+                return Err(Error::CapNotAboveFloor { cap, floor });
+            }
+            training = training.with_cap(vec![cap; n]).map_err(model_error)?;
+            if options.floor.is_some() {
+                training = training.with_floor(vec![floor; n]).map_err(model_error)?;
+            }
+        }
+
+        let seasonalities =
+            resolve_seasonalities(options, range_days, min_diff_days, seasonality_prior_scale)?;
+        let holiday_cols: usize = options
+            .holidays
+            .iter()
+            .map(|h| (h.upper_window - h.lower_window + 1).max(0) as usize)
+            .sum();
+        let n_features: usize = seasonalities
+            .iter()
+            .map(|s| 2 * s.fourier_order as usize)
+            .sum::<usize>()
+            + holiday_cols;
+        if n.saturating_mul(n_features.max(1)) > MAX_DESIGN_CELLS {
+            return Err(Error::ModelTooLarge {
+                rows: n,
+                columns: n_features,
+                max_cells: MAX_DESIGN_CELLS,
+            });
+        }
+        let (holidays, holiday_groups) = build_holidays(options)?;
+        opts.holidays = Some(holidays);
+
+        let optimizer = LbfgsOptimizer::new();
+        let mut prophet = Prophet::new(opts.into(), optimizer.clone());
+        for s in &seasonalities {
+            let mut season = Seasonality::new(
+                positive("period", s.period)?,
+                NonZeroU32::new(s.fourier_order).expect("resolved orders are > 0"),
+            )
+            .with_prior_scale(positive("prior_scale", s.prior_scale)?);
+            season = season.with_mode(feature_mode(s.mode));
+            prophet
+                .add_seasonality(s.name.clone(), season)
+                .map_err(model_error)?;
+        }
+        prophet
+            .fit(training, OptimizeOpts::default())
+            .map_err(|e| Error::Optimization(e.to_string()))?;
+        let report = optimizer
+            .last_report()
+            .ok_or_else(|| Error::Optimization("the optimiser did not run".into()))?;
+        // augurs-prophet, like Prophet, fits with a dummy changepoint at t = 0 when there are
+        // none; only real ones are reported.
+        let changepoints = if report.t_change == [0.0] {
+            Vec::new()
+        } else {
+            report
+                .t_change
+                .iter()
+                .map(|t| (first_ms + t * (last_ms - first_ms)).round())
+                .collect()
+        };
+        Ok(Self {
+            prophet,
+            options: options.clone(),
+            seasonalities,
+            changepoints,
+            holiday_groups,
+            uncertainty_samples: uncertainty_samples as usize,
+            report,
+        })
+    }
+
+    /// The seasonalities the model uses (automatic ones resolved as Prophet does).
+    pub fn seasonalities(&self) -> &[SeasonalityInfo] {
+        &self.seasonalities
+    }
+
+    /// Changepoint times in ms.
+    pub fn changepoints(&self) -> &[f64] {
+        &self.changepoints
+    }
+
+    /// How the optimiser ran (iterations, objective, convergence).
+    pub fn fit_report(&self) -> &FitReport {
+        &self.report
+    }
+
+    pub fn options(&self) -> &ForecastOptions {
+        &self.options
+    }
+
+    /// Predicts at `timestamps` (ms UTC, any order, inside or beyond the history). Interval
+    /// sampling runs only for these timestamps.
+    pub fn predict(&self, timestamps: &[f64]) -> Result<Forecast> {
+        let n = timestamps.len();
+        if n == 0 {
+            return Err(Error::Empty);
+        }
+        if let Some(index) = timestamps
+            .iter()
+            .position(|t| !t.is_finite() || t.abs() > MAX_ABS_MS)
+        {
+            return Err(Error::NonFiniteTimestamp { index });
+        }
+        let max = MAX_SAMPLE_CELLS
+            .checked_div(self.uncertainty_samples)
+            .map_or(MAX_PREDICT_TIMESTAMPS, |m| m.min(MAX_PREDICT_TIMESTAMPS));
+        if n > max {
+            return Err(Error::TooManyTimestamps { requested: n, max });
+        }
+        // augurs-prophet returns rows sorted by time: predict in sorted order and put the
+        // results back in the caller's order.
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|&a, &b| timestamps[a].total_cmp(&timestamps[b]));
+        let ds: Vec<i64> = order.iter().map(|&i| to_seconds(timestamps[i])).collect();
+        let mut data = PredictionData::new(ds);
+        if self.options.growth == Growth::Logistic {
+            let cap = self.options.cap.ok_or(Error::MissingCap)?;
+            data = data.with_cap(vec![cap; n]).map_err(model_error)?;
+            if let Some(floor) = self.options.floor {
+                data = data.with_floor(vec![floor; n]).map_err(model_error)?;
+            }
+        }
+        let p = self.prophet.predict(data).map_err(model_error)?;
+        let unsort = |sorted: &[f64]| {
+            let mut out = vec![f64::NAN; n];
+            for (j, &i) in order.iter().enumerate() {
+                out[i] = sorted[j];
+            }
+            out
+        };
+
+        let mut components = Vec::new();
+        for s in &self.seasonalities {
+            if let Some(f) = p.seasonalities.get(&s.name) {
+                components.push(Component {
+                    name: s.name.clone(),
+                    values: unsort(&f.point),
+                });
+            }
+        }
+        if !self.holiday_groups.is_empty() {
+            let mut total = vec![0.0; n];
+            for (name, parts) in &self.holiday_groups {
+                let mut sum = vec![0.0; n];
+                for part in parts {
+                    if let Some(f) = p.holidays.get(part) {
+                        sum.iter_mut().zip(&f.point).for_each(|(a, b)| *a += b);
+                    }
+                }
+                total.iter_mut().zip(&sum).for_each(|(a, b)| *a += b);
+                components.push(Component {
+                    name: name.clone(),
+                    values: unsort(&sum),
+                });
+            }
+            components.push(Component {
+                name: "holidays".into(),
+                values: unsort(&total),
+            });
+        }
+        components.push(Component {
+            name: "additive_terms".into(),
+            values: unsort(&p.additive.point),
+        });
+        components.push(Component {
+            name: "multiplicative_terms".into(),
+            values: unsort(&p.multiplicative.point),
+        });
+        let forecast = Forecast {
+            ds: timestamps.to_vec(),
+            yhat: unsort(&p.yhat.point),
+            yhat_lower: p.yhat.lower.as_deref().map(unsort),
+            yhat_upper: p.yhat.upper.as_deref().map(unsort),
+            trend: unsort(&p.trend.point),
+            components,
+        };
+        if forecast.yhat.iter().any(|v| !v.is_finite()) {
+            return Err(Error::Optimization(
+                "the model produced a non-finite forecast".into(),
+            ));
+        }
+        Ok(forecast)
+    }
+}
+
+/// Prophet's rules for `"auto"`: yearly with two years of history; weekly with two weeks and
+/// samples closer than a week; daily with two days and samples closer than a day. A custom
+/// seasonality of the same name replaces an automatic one.
+fn resolve_seasonalities(
+    options: &ForecastOptions,
+    range_days: f64,
+    min_diff_days: f64,
+    default_prior_scale: f64,
+) -> Result<Vec<SeasonalityInfo>> {
+    let mut out: Vec<SeasonalityInfo> = Vec::new();
+    for s in &options.seasonalities {
+        if s.name.is_empty() || out.iter().any(|o| o.name == s.name) {
+            return Err(invalid(
+                "seasonalities",
+                format!(
+                    "seasonality names must be unique and non-empty ({:?})",
+                    s.name
+                ),
+            ));
+        }
+        if s.fourier_order == 0 || s.fourier_order > MAX_FOURIER_ORDER {
+            return Err(invalid(
+                "fourier_order",
+                format!(
+                    "seasonality {:?}: must be between 1 and {MAX_FOURIER_ORDER}, got {}",
+                    s.name, s.fourier_order
+                ),
+            ));
+        }
+        if !(s.period.is_finite() && s.period > 0.0) {
+            return Err(invalid(
+                "period",
+                format!("must be > 0 days, got {}", s.period),
+            ));
+        }
+        out.push(SeasonalityInfo {
+            name: s.name.clone(),
+            period: s.period,
+            fourier_order: s.fourier_order,
+            prior_scale: s.prior_scale.unwrap_or(default_prior_scale),
+            mode: s.mode.unwrap_or(options.seasonality_mode),
+        });
+    }
+    let builtins = [
+        (
+            "yearly",
+            options.yearly_seasonality,
+            365.25,
+            10,
+            range_days < 730.0,
+        ),
+        (
+            "weekly",
+            options.weekly_seasonality,
+            7.0,
+            3,
+            range_days < 14.0 || min_diff_days >= 7.0,
+        ),
+        (
+            "daily",
+            options.daily_seasonality,
+            1.0,
+            4,
+            range_days < 2.0 || min_diff_days >= 1.0,
+        ),
+    ];
+    for (name, setting, period, default_order, auto_disable) in builtins {
+        let custom = out.iter().position(|s| s.name == name);
+        let order = match setting {
+            SeasonalitySetting::Auto if custom.is_some() || auto_disable => 0,
+            SeasonalitySetting::Auto | SeasonalitySetting::On(true) => default_order,
+            SeasonalitySetting::On(false) => 0,
+            SeasonalitySetting::Order(o) => o,
+        };
+        if order > MAX_FOURIER_ORDER {
+            return Err(invalid(
+                "fourier_order",
+                format!("{name}_seasonality: at most {MAX_FOURIER_ORDER}, got {order}"),
+            ));
+        }
+        if order == 0 {
+            continue;
+        }
+        let info = SeasonalityInfo {
+            name: name.into(),
+            period,
+            fourier_order: order,
+            prior_scale: default_prior_scale,
+            mode: options.seasonality_mode,
+        };
+        // As in Prophet, an explicitly enabled built-in replaces a custom one of its name.
+        match custom {
+            Some(i) => out[i] = info,
+            None => out.push(info),
+        }
+    }
+    Ok(out)
+}
+
+/// Prophet gives every (holiday, day offset) pair its own feature and coefficient; build
+/// one augurs-prophet holiday per pair and remember how to sum them back per holiday.
+#[allow(clippy::type_complexity)]
+fn build_holidays(
+    options: &ForecastOptions,
+) -> Result<(HashMap<String, Holiday>, BTreeMap<String, Vec<String>>)> {
+    let mut occurrences: BTreeMap<(String, i32), (Vec<HolidayOccurrence>, Option<f64>)> =
+        BTreeMap::new();
+    for row in &options.holidays {
+        if row.holiday.is_empty() {
+            return Err(invalid("holidays", "every holiday needs a name"));
+        }
+        if row.lower_window > 0 || row.upper_window < 0 {
+            return Err(invalid(
+                "holidays",
+                format!(
+                    "{:?}: lower_window must be <= 0 and upper_window >= 0",
+                    row.holiday
+                ),
+            ));
+        }
+        if row.upper_window - row.lower_window > 3660 {
+            return Err(invalid(
+                "holidays",
+                "a holiday window may span at most 10 years",
+            ));
+        }
+        if let Some(ps) = row.prior_scale {
+            positive("prior_scale", ps)?;
+        }
+        let day_ms = row.ds.to_millis()?;
+        if day_ms.abs() > MAX_ABS_MS {
+            return Err(invalid("holidays", "holiday date out of range"));
+        }
+        let day = (day_ms / DAY_MS).floor() as i64 * 86_400;
+        for offset in row.lower_window..=row.upper_window {
+            let entry = occurrences
+                .entry((row.holiday.clone(), offset))
+                .or_insert_with(|| (Vec::new(), row.prior_scale));
+            entry
+                .0
+                .push(HolidayOccurrence::for_day(day + i64::from(offset) * 86_400));
+            if row.prior_scale.is_some() {
+                entry.1 = row.prior_scale;
+            }
+        }
+    }
+    let mut holidays = HashMap::new();
+    let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for ((name, offset), (occ, prior_scale)) in occurrences {
+        let internal = format!("{name}_delim_{offset:+}");
+        let mut h = Holiday::new(occ);
+        if let Some(ps) = prior_scale {
+            h = h.with_prior_scale(positive("prior_scale", ps)?);
+        }
+        holidays.insert(internal.clone(), h);
+        groups.entry(name).or_default().push(internal);
+    }
+    Ok((holidays, groups))
+}

@@ -1,0 +1,466 @@
+//! Prophet's Stan model (`prophet.stan` in augurs-prophet) as a differentiable objective.
+//!
+//! The objective is the negative log posterior Stan's `optimize` maximises: constants dropped
+//! (Stan's `~` statements drop them), `sigma_obs` on the log scale (its unconstrained
+//! parameterisation) and no Jacobian term. Parameters are packed as
+//! `[k, m, ln sigma_obs, delta[0..S], beta[0..K]]`.
+
+use augurs_prophet::{optimizer::Data, TrendIndicator};
+use ndarray::{Array1, Array2, ArrayView1};
+
+/// Smallest `sigma_obs` the objective lets the optimiser reach. A series the model fits
+/// exactly (a constant, a straight line) has its posterior mode at sigma_obs = 0 with an
+/// unbounded density; flooring sigma keeps the optimum finite without touching real fits
+/// (whose sigma is many orders of magnitude larger on Prophet's scaled data).
+pub(crate) const LN_SIGMA_MIN: f64 = -23.0; // sigma >= 1e-10
+
+/// Position of the first `delta` and `beta` in the packed parameter vector.
+pub(crate) const DELTA0: usize = 3;
+
+/// The data of one Stan fit, prepared for fast repeated evaluation.
+#[derive(Debug, Clone)]
+pub(crate) struct Objective {
+    pub(crate) n: usize,
+    pub(crate) s: usize,
+    pub(crate) k: usize,
+    y: Array1<f64>,
+    t: Array1<f64>,
+    cap: Array1<f64>,
+    t_change: Vec<f64>,
+    /// For each row, how many changepoints are at or before its time (its trend segment).
+    segment: Vec<usize>,
+    /// X restricted to additive and to multiplicative features (`X .* s_a`, `X .* s_m`).
+    x_add: Array2<f64>,
+    x_mul: Option<Array2<f64>>,
+    inv_sigma2_beta: Vec<f64>,
+    tau: f64,
+    trend: TrendIndicator,
+    /// Canonical column order: position `p` of `beta` here is column `col_order[p]` of the
+    /// caller's X. augurs-prophet orders features by hash-map iteration, which changes from
+    /// run to run; sorting columns by content makes the optimiser's path, hence the fit,
+    /// reproducible.
+    pub(crate) col_order: Vec<usize>,
+}
+
+impl Objective {
+    pub(crate) fn new(data: &Data) -> Result<Self, String> {
+        let n = usize::try_from(data.T).map_err(|_| "negative T")?;
+        let k = usize::try_from(data.K).map_err(|_| "negative K")?;
+        let s = usize::try_from(data.S).map_err(|_| "negative S")?;
+        if data.y.len() != n || data.t.len() != n || data.cap.len() != n {
+            return Err(format!(
+                "y, t and cap must have T = {n} entries (got {}, {}, {})",
+                data.y.len(),
+                data.t.len(),
+                data.cap.len()
+            ));
+        }
+        if data.X.len() != n * k || data.sigmas.len() != k {
+            return Err("X must be T x K and sigmas must have K entries".to_string());
+        }
+        if data.s_a.len() != k || data.s_m.len() != k || data.t_change.len() != s {
+            return Err("s_a, s_m need K entries and t_change S entries".to_string());
+        }
+        if data
+            .y
+            .iter()
+            .chain(&data.t)
+            .chain(&data.X)
+            .any(|v| !v.is_finite())
+        {
+            return Err("y, t and X must be finite".to_string());
+        }
+        if data.trend_indicator == TrendIndicator::Logistic
+            && data.cap.iter().any(|c| !(c.is_finite() && *c > 0.0))
+        {
+            return Err("logistic growth needs a finite cap above the floor on every row".into());
+        }
+        if data.t_change.windows(2).any(|w| w[0] > w[1]) {
+            return Err("changepoints must be sorted".to_string());
+        }
+        let x = Array2::from_shape_vec((n, k), data.X.clone()).map_err(|e| e.to_string())?;
+        let mut col_order: Vec<usize> = (0..k).collect();
+        col_order.sort_by(|&a, &b| {
+            let key = |j: usize| (data.s_m[j], *data.sigmas[j]);
+            let (ka, kb) = (key(a), key(b));
+            ka.0.cmp(&kb.0)
+                .then(ka.1.total_cmp(&kb.1))
+                .then_with(|| {
+                    x.column(a)
+                        .iter()
+                        .zip(x.column(b))
+                        .map(|(u, v)| u.total_cmp(v))
+                        .find(|o| o.is_ne())
+                        .unwrap_or(std::cmp::Ordering::Equal)
+                })
+                .then(a.cmp(&b))
+        });
+        let x = x.select(ndarray::Axis(1), &col_order);
+        let s_a: Vec<i32> = col_order.iter().map(|&j| data.s_a[j]).collect();
+        let s_m: Vec<i32> = col_order.iter().map(|&j| data.s_m[j]).collect();
+        let mask = |flags: &[i32]| Array1::from_iter(flags.iter().map(|&f| f64::from(f != 0)));
+        let x_add = &x * &mask(&s_a);
+        let x_mul = s_m.iter().any(|&f| f != 0).then(|| &x * &mask(&s_m));
+        let segment = data
+            .t
+            .iter()
+            .map(|&ti| data.t_change.partition_point(|&c| c <= ti))
+            .collect();
+        Ok(Self {
+            n,
+            s,
+            k,
+            y: Array1::from(data.y.clone()),
+            t: Array1::from(data.t.clone()),
+            cap: Array1::from(data.cap.clone()),
+            t_change: data.t_change.clone(),
+            segment,
+            x_add,
+            x_mul,
+            inv_sigma2_beta: col_order
+                .iter()
+                .map(|&j| 1.0 / (*data.sigmas[j] * *data.sigmas[j]))
+                .collect(),
+            col_order,
+            tau: *data.tau,
+            trend: data.trend_indicator,
+        })
+    }
+
+    pub(crate) fn dim(&self) -> usize {
+        DELTA0 + self.s + self.k
+    }
+
+    /// The trend at every row for the packed parameters.
+    pub(crate) fn trend(&self, theta: &[f64]) -> Vec<f64> {
+        let (k, m) = (theta[0], theta[1]);
+        let delta = &theta[DELTA0..DELTA0 + self.s];
+        match self.trend {
+            TrendIndicator::Flat => vec![m; self.n],
+            TrendIndicator::Linear => {
+                let (rate, offset) = self.linear_segments(k, m, delta);
+                (0..self.n)
+                    .map(|i| rate[self.segment[i]] * self.t[i] + offset[self.segment[i]])
+                    .collect()
+            }
+            TrendIndicator::Logistic => {
+                let (rate, m_pr) = self.logistic_segments(k, m, delta);
+                (0..self.n)
+                    .map(|i| {
+                        let c = self.segment[i];
+                        self.cap[i] * sigmoid(rate[c] * (self.t[i] - m_pr[c]))
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    /// Rate and offset of each linear segment: `k + A·delta` and `m - A·(t_change .* delta)`.
+    fn linear_segments(&self, k: f64, m: f64, delta: &[f64]) -> (Vec<f64>, Vec<f64>) {
+        let mut rate = Vec::with_capacity(self.s + 1);
+        let mut offset = Vec::with_capacity(self.s + 1);
+        rate.push(k);
+        offset.push(m);
+        for j in 0..self.s {
+            rate.push(rate[j] + delta[j]);
+            offset.push(offset[j] - self.t_change[j] * delta[j]);
+        }
+        (rate, offset)
+    }
+
+    /// Rate `k_s` and offset `m_pr` of each logistic segment, as `logistic_gamma` builds them.
+    fn logistic_segments(&self, k: f64, m: f64, delta: &[f64]) -> (Vec<f64>, Vec<f64>) {
+        let mut rate = Vec::with_capacity(self.s + 1);
+        let mut m_pr = Vec::with_capacity(self.s + 1);
+        rate.push(k);
+        m_pr.push(m);
+        for j in 0..self.s {
+            rate.push(rate[j] + delta[j]);
+            let gamma = (self.t_change[j] - m_pr[j]) * (1.0 - rate[j] / rate[j + 1]);
+            m_pr.push(m_pr[j] + gamma);
+        }
+        (rate, m_pr)
+    }
+
+    /// Negative log posterior and its gradient with respect to the packed parameters.
+    pub(crate) fn value_grad(&self, theta: &[f64], grad: &mut [f64]) -> f64 {
+        debug_assert_eq!(theta.len(), self.dim());
+        debug_assert_eq!(grad.len(), self.dim());
+        let (k, m) = (theta[0], theta[1]);
+        let ln_sigma = theta[2].max(LN_SIGMA_MIN);
+        let sigma = ln_sigma.exp();
+        let delta = &theta[DELTA0..DELTA0 + self.s];
+        let beta = ArrayView1::from(&theta[DELTA0 + self.s..]);
+
+        let trend = Array1::from(self.trend(theta));
+        let add = self.x_add.dot(&beta);
+        let mul = self.x_mul.as_ref().map(|x| x.dot(&beta));
+        let mut mu = &trend + &add;
+        if let Some(mul) = &mul {
+            mu += &(&trend * mul);
+        }
+        let resid = &self.y - &mu;
+        let sse = resid.dot(&resid);
+        let inv_var = 1.0 / (sigma * sigma);
+        let n = self.n as f64;
+
+        // Priors: k, m ~ N(0, 5); delta ~ Laplace(0, tau); sigma ~ N(0, 0.5); beta ~ N(0, sigmas).
+        let mut f = 0.5 * (k * k + m * m) / 25.0
+            + delta.iter().map(|d| d.abs()).sum::<f64>() / self.tau
+            + 0.5 * sigma * sigma / 0.25
+            + 0.5
+                * beta
+                    .iter()
+                    .zip(&self.inv_sigma2_beta)
+                    .map(|(b, w)| b * b * w)
+                    .sum::<f64>();
+        // Likelihood: y ~ N(mu, sigma).
+        f += n * ln_sigma + 0.5 * sse * inv_var;
+
+        grad.fill(0.0);
+        // d f / d mu_i = -e_i.
+        let e = &resid * inv_var;
+        // d f / d trend_i = -e_i (1 + Xm_i·beta).
+        let g_trend = match &mul {
+            Some(mul) => &e * &mul.mapv(|v| 1.0 + v),
+            None => e.clone(),
+        };
+        // d f / d beta = beta / sigmas^2 - Xa' e - Xm' (e .* trend).
+        let mut g_beta = self.x_add.t().dot(&e);
+        if let Some(x_mul) = &self.x_mul {
+            g_beta += &x_mul.t().dot(&(&e * &trend));
+        }
+        for (j, g) in grad[DELTA0 + self.s..].iter_mut().enumerate() {
+            *g = beta[j] * self.inv_sigma2_beta[j] - g_beta[j];
+        }
+        // d f / d ln sigma (zero below the floor, where sigma no longer moves).
+        grad[2] = if theta[2] > LN_SIGMA_MIN {
+            sigma * sigma / 0.25 + n - sse * inv_var
+        } else {
+            0.0
+        };
+        grad[0] = k / 25.0;
+        grad[1] = m / 25.0;
+        for j in 0..self.s {
+            grad[DELTA0 + j] = sign(delta[j]) / self.tau;
+        }
+        // The trend's chain rule, accumulated per segment (rows share a segment's rate and
+        // offset), so the cost is O(T + S) whatever the number of changepoints.
+        match self.trend {
+            TrendIndicator::Flat => grad[1] -= g_trend.sum(),
+            TrendIndicator::Linear => self.linear_grad(g_trend.view(), grad),
+            TrendIndicator::Logistic => self.logistic_grad(theta, g_trend.view(), grad),
+        }
+        f
+    }
+
+    /// `g_trend` is -(d f / d trend). Adds d f / d (k, m, delta) for the linear trend.
+    fn linear_grad(&self, g_trend: ArrayView1<f64>, grad: &mut [f64]) {
+        // Per segment: sums of g and g*t; d trend/d rate_c = t, d trend/d offset_c = 1.
+        let mut sum_g = vec![0.0; self.s + 1];
+        let mut sum_gt = vec![0.0; self.s + 1];
+        for i in 0..self.n {
+            let c = self.segment[i];
+            sum_g[c] += g_trend[i];
+            sum_gt[c] += g_trend[i] * self.t[i];
+        }
+        // rate_c = k + sum_{j<c} delta_j; offset_c = m - sum_{j<c} t_change_j delta_j.
+        let (mut tail_g, mut tail_gt) = (0.0, 0.0);
+        for c in (1..=self.s).rev() {
+            tail_g += sum_g[c];
+            tail_gt += sum_gt[c];
+            grad[DELTA0 + c - 1] -= tail_gt - self.t_change[c - 1] * tail_g;
+        }
+        tail_g += sum_g[0];
+        tail_gt += sum_gt[0];
+        grad[0] -= tail_gt;
+        grad[1] -= tail_g;
+    }
+
+    /// Adds d f / d (k, m, delta) for the logistic trend, back-propagating through the
+    /// `logistic_gamma` recursion that keeps the trend continuous at changepoints.
+    fn logistic_grad(&self, theta: &[f64], g_trend: ArrayView1<f64>, grad: &mut [f64]) {
+        let (k, m) = (theta[0], theta[1]);
+        let delta = &theta[DELTA0..DELTA0 + self.s];
+        let (rate, m_pr) = self.logistic_segments(k, m, delta);
+        // h_i = d f / d z_i with trend_i = cap_i * sigmoid(z_i), z_i = rate_c (t_i - m_pr_c).
+        let mut sum_h = vec![0.0; self.s + 1];
+        let mut sum_ht = vec![0.0; self.s + 1];
+        for i in 0..self.n {
+            let c = self.segment[i];
+            let p = sigmoid(rate[c] * (self.t[i] - m_pr[c]));
+            let h = -g_trend[i] * self.cap[i] * p * (1.0 - p);
+            sum_h[c] += h;
+            sum_ht[c] += h * self.t[i];
+        }
+        // Adjoints of rate_c and m_pr_c.
+        let mut adj_rate: Vec<f64> = (0..=self.s)
+            .map(|c| sum_ht[c] - m_pr[c] * sum_h[c])
+            .collect();
+        let mut adj_m: Vec<f64> = (0..=self.s).map(|c| -rate[c] * sum_h[c]).collect();
+        // m_pr_{c+1} = t_c + rho_c (m_pr_c - t_c), rho_c = rate_c / rate_{c+1}.
+        for c in (0..self.s).rev() {
+            let rho = rate[c] / rate[c + 1];
+            let d_rho = adj_m[c + 1] * (m_pr[c] - self.t_change[c]);
+            adj_m[c] += rho * adj_m[c + 1];
+            adj_rate[c] += d_rho / rate[c + 1];
+            adj_rate[c + 1] -= d_rho * rate[c] / (rate[c + 1] * rate[c + 1]);
+        }
+        // rate_c = k + sum_{j<c} delta_j.
+        let mut tail = 0.0;
+        for c in (1..=self.s).rev() {
+            tail += adj_rate[c];
+            grad[DELTA0 + c - 1] += tail;
+        }
+        grad[0] += tail + adj_rate[0];
+        grad[1] += adj_m[0];
+    }
+}
+
+fn sigmoid(z: f64) -> f64 {
+    if z >= 0.0 {
+        1.0 / (1.0 + (-z).exp())
+    } else {
+        let e = z.exp();
+        e / (1.0 + e)
+    }
+}
+
+/// Subgradient of |x| that is zero at zero, as Stan's autodiff of `fabs` gives.
+fn sign(x: f64) -> f64 {
+    if x > 0.0 {
+        1.0
+    } else if x < 0.0 {
+        -1.0
+    } else {
+        0.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use augurs_prophet::PositiveFloat;
+
+    /// Deterministic pseudo-random numbers in [-1, 1) (no rand dependency in tests).
+    fn noise(seed: &mut u64) -> f64 {
+        *seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((*seed >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
+    }
+
+    fn data(trend: TrendIndicator, multiplicative: bool) -> Data {
+        let n = 60;
+        let k = 4;
+        let mut seed = 7;
+        let t: Vec<f64> = (0..n).map(|i| i as f64 / (n - 1) as f64).collect();
+        let y = t
+            .iter()
+            .map(|ti| 0.3 + 0.4 * ti + 0.05 * noise(&mut seed))
+            .collect();
+        let x = (0..n * k).map(|_| noise(&mut seed)).collect();
+        let s_m = if multiplicative {
+            vec![0, 1, 0, 1]
+        } else {
+            vec![0; k]
+        };
+        let s_a = s_m.iter().map(|m| 1 - m).collect();
+        let pf = |v: f64| PositiveFloat::try_from(v).unwrap();
+        Data {
+            T: n as i32,
+            y,
+            t,
+            cap: vec![1.3; n],
+            S: 3,
+            t_change: vec![0.2, 0.5, 0.75],
+            trend_indicator: trend,
+            K: k as i32,
+            s_a,
+            s_m,
+            X: x,
+            sigmas: vec![pf(10.0), pf(0.5), pf(3.0), pf(1.0)],
+            tau: pf(0.05),
+        }
+    }
+
+    fn check_gradient(trend: TrendIndicator, multiplicative: bool) {
+        let obj = Objective::new(&data(trend, multiplicative)).unwrap();
+        // Away from delta = 0, where |delta| has its kink.
+        let theta = vec![0.8, 0.2, -1.7, 0.3, -0.25, 0.12, 0.1, -0.2, 0.05, 0.3];
+        assert_eq!(theta.len(), obj.dim());
+        let mut grad = vec![0.0; theta.len()];
+        let f = obj.value_grad(&theta, &mut grad);
+        assert!(f.is_finite());
+        for i in 0..theta.len() {
+            let h = 1e-6;
+            let (mut up, mut down) = (theta.clone(), theta.clone());
+            up[i] += h;
+            down[i] -= h;
+            let mut scratch = vec![0.0; theta.len()];
+            let fd = (obj.value_grad(&up, &mut scratch) - obj.value_grad(&down, &mut scratch))
+                / (2.0 * h);
+            let tol = 1e-5 * fd.abs().max(1.0);
+            assert!(
+                (fd - grad[i]).abs() < tol,
+                "{trend:?} mult={multiplicative}: d/dtheta[{i}] analytic {} vs finite difference {fd}",
+                grad[i]
+            );
+        }
+    }
+
+    #[test]
+    fn gradient_matches_finite_differences_linear() {
+        check_gradient(TrendIndicator::Linear, false);
+        check_gradient(TrendIndicator::Linear, true);
+    }
+
+    #[test]
+    fn gradient_matches_finite_differences_logistic() {
+        check_gradient(TrendIndicator::Logistic, false);
+        check_gradient(TrendIndicator::Logistic, true);
+    }
+
+    #[test]
+    fn gradient_matches_finite_differences_flat() {
+        check_gradient(TrendIndicator::Flat, false);
+        check_gradient(TrendIndicator::Flat, true);
+    }
+
+    #[test]
+    fn trend_matches_stan_formulas() {
+        // Straight from prophet.stan: linear_trend and logistic_trend with the A matrix.
+        let d = data(TrendIndicator::Logistic, false);
+        let theta = vec![0.8, 0.2, -1.7, 0.3, -0.25, 0.12, 0.0, 0.0, 0.0, 0.0];
+        let (k, m, delta) = (theta[0], theta[1], &theta[3..6]);
+        let a = |t: f64, j: usize| f64::from(t >= d.t_change[j]);
+        let mut gamma = [0.0; 3];
+        let mut k_s = vec![k];
+        for dj in delta {
+            k_s.push(k_s.last().unwrap() + dj);
+        }
+        let mut m_pr = m;
+        for j in 0..3 {
+            gamma[j] = (d.t_change[j] - m_pr) * (1.0 - k_s[j] / k_s[j + 1]);
+            m_pr += gamma[j];
+        }
+        let logistic = Objective::new(&d).unwrap().trend(&theta);
+        let linear = Objective::new(&Data {
+            trend_indicator: TrendIndicator::Linear,
+            ..d.clone()
+        })
+        .unwrap()
+        .trend(&theta);
+        for (i, &t) in d.t.iter().enumerate() {
+            let rate = k + (0..3).map(|j| a(t, j) * delta[j]).sum::<f64>();
+            let lin = rate * t + m
+                - (0..3)
+                    .map(|j| a(t, j) * d.t_change[j] * delta[j])
+                    .sum::<f64>();
+            let off = m + (0..3).map(|j| a(t, j) * gamma[j]).sum::<f64>();
+            let logi = d.cap[i] / (1.0 + (-(rate * (t - off))).exp());
+            assert!((linear[i] - lin).abs() < 1e-12);
+            assert!((logistic[i] - logi).abs() < 1e-12);
+        }
+    }
+}

@@ -1,0 +1,238 @@
+//! A pure-Rust replacement for Stan's `optimize` on Prophet's model.
+
+use std::cell::RefCell;
+use std::sync::{Arc, Mutex};
+
+use argmin::{
+    core::{CostFunction, Executor, Gradient, State, TerminationReason, TerminationStatus},
+    solver::{linesearch::MoreThuenteLineSearch, quasinewton::LBFGS},
+};
+use augurs_prophet::{
+    optimizer::{self, Data, InitialParams, OptimizeOpts, OptimizedParams},
+    Optimizer, PositiveFloat,
+};
+
+use super::objective::{Objective, DELTA0, LN_SIGMA_MIN};
+use super::vector::Theta;
+
+/// Stan's L-BFGS defaults as Prophet calls them (`iter = 10^4`, history 5); tolerances are
+/// Stan's relative ones applied to the objective value.
+const DEFAULT_ITER: u64 = 10_000;
+const DEFAULT_HISTORY: usize = 5;
+const DEFAULT_TOL_REL_OBJ: f64 = 1e4;
+
+/// Finds the MAP estimate of Prophet's Stan model with L-BFGS (More-Thuente line search) on
+/// an analytic gradient. Implements augurs-prophet's [`Optimizer`], so it plugs into
+/// [`augurs_prophet::Prophet`] where `cmdstan`/`wasmstan` would, and builds for wasm32.
+///
+/// It records a report of its last call (changepoints, feature count, convergence); clones
+/// share that record, so a clone kept aside can read what the copy inside `Prophet` did.
+#[derive(Debug, Default, Clone)]
+pub struct LbfgsOptimizer {
+    last: Arc<Mutex<Option<FitReport>>>,
+}
+
+/// What the last optimisation saw and did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FitReport {
+    /// Changepoint times on Prophet's scaled time axis (0 = first, 1 = last training point).
+    pub t_change: Vec<f64>,
+    /// Number of feature columns (seasonal terms, holidays, regressors).
+    pub n_features: usize,
+    pub iterations: u64,
+    /// Negative log posterior at the optimum (Stan's `lp__` up to sign and constants).
+    pub objective: f64,
+    pub converged: bool,
+}
+
+impl LbfgsOptimizer {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The report of the last successful call to [`Optimizer::optimize`].
+    pub fn last_report(&self) -> Option<FitReport> {
+        self.last.lock().ok().and_then(|r| r.clone())
+    }
+}
+
+/// A point, the objective there and its (reduced) gradient.
+type Evaluation = (Vec<f64>, f64, Vec<f64>);
+
+/// The objective restricted to the coordinates in `free`; the others stay at `base`.
+struct Problem<'a> {
+    objective: &'a Objective,
+    base: Vec<f64>,
+    free: Vec<usize>,
+    /// The last evaluated point: argmin asks for the cost and the gradient separately, but one
+    /// pass computes both.
+    cache: RefCell<Option<Evaluation>>,
+}
+
+impl Problem<'_> {
+    fn full(&self, reduced: &[f64]) -> Vec<f64> {
+        let mut x = self.base.clone();
+        for (&i, &v) in self.free.iter().zip(reduced) {
+            x[i] = v;
+        }
+        x
+    }
+
+    fn eval(&self, theta: &Theta) -> (f64, Vec<f64>) {
+        if let Some((x, f, g)) = self.cache.borrow().as_ref() {
+            if *x == theta.0 {
+                return (*f, g.clone());
+            }
+        }
+        let mut g = vec![0.0; self.base.len()];
+        let f = self.objective.value_grad(&self.full(&theta.0), &mut g);
+        let g: Vec<f64> = self.free.iter().map(|&i| g[i]).collect();
+        *self.cache.borrow_mut() = Some((theta.0.clone(), f, g.clone()));
+        (f, g)
+    }
+}
+
+impl CostFunction for Problem<'_> {
+    type Param = Theta;
+    type Output = f64;
+    fn cost(&self, theta: &Theta) -> Result<f64, argmin::core::Error> {
+        Ok(self.eval(theta).0)
+    }
+}
+
+impl Gradient for Problem<'_> {
+    type Param = Theta;
+    type Gradient = Theta;
+    fn gradient(&self, theta: &Theta) -> Result<Theta, argmin::core::Error> {
+        Ok(Theta(self.eval(theta).1))
+    }
+}
+
+/// Runs L-BFGS from `start`; returns the best point, its cost, iterations and whether a
+/// convergence criterion (rather than a line-search failure or the budget) stopped it.
+fn lbfgs(
+    objective: &Objective,
+    start: Vec<f64>,
+    free: Vec<usize>,
+    opts: &OptimizeOpts,
+) -> Result<(Vec<f64>, f64, u64, bool), String> {
+    let reduced: Vec<f64> = free.iter().map(|&i| start[i]).collect();
+    let problem = Problem {
+        objective,
+        base: start.clone(),
+        free: free.clone(),
+        cache: RefCell::new(None),
+    };
+    let mut g0 = vec![0.0; start.len()];
+    let f0 = objective.value_grad(&start, &mut g0);
+    if !f0.is_finite() {
+        return Err("the objective is not finite at the initial values".to_string());
+    }
+    // Stan stops when the objective's relative change falls below tol_rel_obj * epsilon.
+    let tol_rel = opts.tol_rel_obj.unwrap_or(DEFAULT_TOL_REL_OBJ) * f64::EPSILON;
+    let tol_cost = tol_rel * f0.abs().max(1.0);
+    let tol_grad = opts.tol_grad.unwrap_or(1e-8);
+    let history = opts
+        .history_size
+        .map_or(DEFAULT_HISTORY, |h| h.max(1) as usize);
+    let iters = opts.iter.map_or(DEFAULT_ITER, u64::from);
+    let linesearch = MoreThuenteLineSearch::new();
+    let solver = LBFGS::new(linesearch, history)
+        .with_tolerance_grad(tol_grad)
+        .and_then(|s| s.with_tolerance_cost(tol_cost))
+        .map_err(|e| e.to_string())?;
+    let result = Executor::new(problem, solver)
+        .configure(|state| state.param(Theta(reduced)).max_iters(iters))
+        .run()
+        .map_err(|e| e.to_string())?;
+    let state = result.state();
+    let converged = matches!(
+        state.get_termination_status(),
+        TerminationStatus::Terminated(TerminationReason::SolverConverged)
+    );
+    let best = state
+        .get_best_param()
+        .or_else(|| state.get_param())
+        .ok_or("the optimiser returned no parameters")?;
+    // (argmin keeps the problem inside a failed line search, so rebuild the full vector here.)
+    let mut full = start;
+    for (&i, &v) in free.iter().zip(&best.0) {
+        full[i] = v;
+    }
+    let best = full;
+    Ok((best, state.get_best_cost(), state.get_iter(), converged))
+}
+
+impl Optimizer for LbfgsOptimizer {
+    fn optimize(
+        &self,
+        init: &InitialParams,
+        data: &Data,
+        opts: &OptimizeOpts,
+    ) -> Result<OptimizedParams, optimizer::Error> {
+        let objective = Objective::new(data).map_err(optimizer::Error::string)?;
+        if init.delta.len() != objective.s || init.beta.len() != objective.k {
+            return Err(optimizer::Error::static_str(
+                "initial values do not match the data's S and K",
+            ));
+        }
+        let mut start = Vec::with_capacity(objective.dim());
+        start.extend([init.k, init.m, init.sigma_obs.ln().max(LN_SIGMA_MIN)]);
+        start.extend(&init.delta);
+        start.extend(objective.col_order.iter().map(|&j| init.beta[j]));
+        if start.iter().any(|v| !v.is_finite()) {
+            return Err(optimizer::Error::static_str(
+                "initial values must be finite",
+            ));
+        }
+        let all: Vec<usize> = (0..objective.dim()).collect();
+        let (theta, cost, iterations, mut converged) =
+            lbfgs(&objective, start, all.clone(), opts).map_err(optimizer::Error::string)?;
+        // A line search that can no longer improve at the kinks of |delta| ends the run as
+        // well; one restart (fresh curvature memory) confirms the point.
+        let (theta, cost, iterations) = if converged {
+            (theta, cost, iterations)
+        } else {
+            let (t2, c2, i2, conv2) =
+                lbfgs(&objective, theta.clone(), all, opts).map_err(optimizer::Error::string)?;
+            converged = conv2 || (cost - c2).abs() <= 1e-9 * cost.abs().max(1.0);
+            if c2 <= cost {
+                (t2, c2, iterations + i2)
+            } else {
+                (theta, cost, iterations + i2)
+            }
+        };
+        if theta.iter().any(|v| !v.is_finite()) || !cost.is_finite() {
+            return Err(optimizer::Error::static_str(
+                "the optimiser diverged (non-finite parameters)",
+            ));
+        }
+        let s = objective.s;
+        let sigma_obs = PositiveFloat::try_from(theta[2].max(LN_SIGMA_MIN).exp())
+            .map_err(|_| optimizer::Error::static_str("sigma_obs is not positive"))?;
+        let report = FitReport {
+            t_change: data.t_change.clone(),
+            n_features: objective.k,
+            iterations,
+            objective: cost,
+            converged,
+        };
+        if let Ok(mut last) = self.last.lock() {
+            *last = Some(report);
+        }
+        Ok(OptimizedParams {
+            k: theta[0],
+            m: theta[1],
+            sigma_obs,
+            delta: theta[DELTA0..DELTA0 + s].to_vec(),
+            beta: {
+                let mut beta = vec![0.0; objective.k];
+                for (p, &j) in objective.col_order.iter().enumerate() {
+                    beta[j] = theta[DELTA0 + s + p];
+                }
+                beta
+            },
+            trend: objective.trend(&theta),
+        })
+    }
+}
