@@ -41,9 +41,9 @@ impl Default for AlertOptions {
         Self {
             averaging: 3,
             history: 2000,
-            warmup: 100,
+            warmup: 300,
             fire_level: 0.5,
-            hold: 300,
+            hold: 250,
             hold_damping: 0.1,
             quantile: 0.0,
             robust_fit: false,

@@ -39,12 +39,12 @@ pub struct Tuning {
 impl Default for Tuning {
     fn default() -> Self {
         Self {
-            level_window: 16,
+            level_window: 8,
             recent_window: 8,
             resid_window: 2000,
             global_window: 5000,
             history: 8192,
-            season_memory: 8.0,
+            season_memory: 20.0,
             collective_fraction: 0.5,
             accept_after: 48,
             scale_quantile: 0.5,

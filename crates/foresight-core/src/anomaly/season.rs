@@ -1,7 +1,7 @@
 //! Seasonal period detection from the data (autocorrelation of a regularised copy), never
 //! from the spacing of the first timestamps.
 
-use super::stats::median;
+use super::stats::{median, median_sigma};
 
 /// Longest regular grid analysed at full resolution; longer series are block-averaged.
 const MAX_ACF_POINTS: usize = 4096;
@@ -89,6 +89,15 @@ pub(crate) fn detect_period(timestamps: &[f64], values: &[f64]) -> Option<usize>
     if n < 16 {
         return None;
     }
+    // Spikes would dominate the autocorrelation: winsorise at 4 robust sigmas first.
+    let (med, sigma) = median_sigma(&grid);
+    let grid: Vec<f64> = if sigma > 0.0 && sigma.is_finite() {
+        grid.iter()
+            .map(|v| v.clamp(med - 4.0 * sigma, med + 4.0 * sigma))
+            .collect()
+    } else {
+        grid
+    };
     let block = n.div_ceil(MAX_ACF_POINTS);
     let mut x: Vec<f64> = grid
         .chunks(block)
@@ -130,7 +139,7 @@ pub(crate) fn detect_period(timestamps: &[f64], values: &[f64]) -> Option<usize>
     // Prefer the fundamental: the shortest peak nearly as strong whose multiple is the best.
     let chosen = peaks
         .iter()
-        .filter(|&&(l, a)| l < best_lag && a >= 0.8 * best && is_multiple(best_lag, l))
+        .filter(|&&(l, a)| l < best_lag && a >= 0.6 * best && is_multiple(best_lag, l))
         .map(|&(l, _)| l)
         .min()
         .unwrap_or(best_lag);
