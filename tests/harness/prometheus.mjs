@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 /** Parses a `time,value` CSV (UTC datetimes) into [unixSeconds, value|null][]. */
 export function readCsvSeries(path) {
-  const lines = readFileSync(path, 'utf8').trim().split(/\r?\n/).slice(1);
+  const lines = readFileSync(path, 'utf8').trim().split(/\r\n|\r|\n/).slice(1);
   return lines.map((line) => {
     const [ds, y] = line.split(',');
     const t = Date.parse(ds.replace(' ', 'T').replace(/"/g, '') + (ds.length > 10 ? 'Z' : 'T00:00:00Z'));
