@@ -1,5 +1,6 @@
 //! `foresight`: the engine on the command line, for batch runs and evaluation.
 
+mod forecast;
 mod nab;
 mod table;
 
@@ -37,6 +38,30 @@ enum Command {
         /// Band half-width in robust standard deviations.
         #[arg(long, default_value_t = 3.0)]
         band_sigmas: f64,
+    },
+    /// Prophet forecast (pure-Rust fit): training rows plus a horizon, every component.
+    ///
+    /// Either `--case cases/NAME.json` (a Prophet reference case: data, options, horizon) or
+    /// `--input FILE.csv [--options OPTIONS.json] --horizon N [--freq F]`.
+    Forecast {
+        /// Reference case JSON; its `data` path is relative to the folder holding `cases/`.
+        #[arg(long, conflicts_with_all = ["input", "options", "horizon", "freq"])]
+        case: Option<PathBuf>,
+        /// CSV with `ds` and `y` columns.
+        #[arg(long, required_unless_present = "case")]
+        input: Option<PathBuf>,
+        /// JSON object of Prophet options under Prophet's names (growth, cap, ...).
+        #[arg(long)]
+        options: Option<PathBuf>,
+        /// Number of future steps after the last value.
+        #[arg(long, default_value_t = 0)]
+        horizon: usize,
+        /// Step of the horizon, pandas-style (D, 5min, h, W, MS); inferred when omitted.
+        #[arg(long)]
+        freq: Option<String>,
+        /// Output CSV (standard output when omitted).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Causal anomaly detection over a NAB-layout folder, written for NAB's scorer.
     Nab {
@@ -77,5 +102,25 @@ fn main() -> Result<()> {
             table::write_columns(out.as_deref(), &columns)
         }
         Command::Nab { data, out } => nab::run(&data, &out),
+        Command::Forecast {
+            case,
+            input,
+            options,
+            horizon,
+            freq,
+            out,
+        } => {
+            let source = match (case, input) {
+                (Some(case), _) => forecast::Source::Case(case),
+                (None, Some(input)) => forecast::Source::Input {
+                    input,
+                    options,
+                    horizon,
+                    freq,
+                },
+                (None, None) => anyhow::bail!("pass --case or --input"),
+            };
+            forecast::run(source, out.as_deref())
+        }
     }
 }

@@ -8,13 +8,14 @@ mod model;
 mod objective;
 mod optimizer;
 mod options;
+mod stan_lbfgs;
 mod vector;
 
 pub use model::{
     Component, Forecast, ProphetModel, SeasonalityInfo, MAX_DESIGN_CELLS, MAX_FOURIER_ORDER,
     MAX_PREDICT_TIMESTAMPS, MAX_SAMPLE_CELLS,
 };
-pub use optimizer::{FitReport, LbfgsOptimizer};
+pub use optimizer::{Engine, FitReport, LbfgsOptimizer};
 pub use options::{
     parse_datetime_ms, AddedSeasonality, ForecastOptions, Growth, HolidayRow, Mode, Scaling,
     SeasonalitySetting, TimeValue,

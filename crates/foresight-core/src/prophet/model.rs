@@ -9,7 +9,8 @@ use augurs_prophet::{
     TrainingData,
 };
 
-use super::optimizer::{FitReport, LbfgsOptimizer};
+use super::objective::fingerprint;
+use super::optimizer::{Engine, FitReport, LbfgsOptimizer};
 use super::options::{invalid, ForecastOptions, Growth, Mode, Scaling, SeasonalitySetting};
 use crate::error::{Error, Result};
 use crate::series::Series;
@@ -107,6 +108,16 @@ fn to_seconds(ms: f64) -> i64 {
 impl ProphetModel {
     /// Fits Prophet to the finite values of `series` (NaN gaps are left out).
     pub fn fit(series: &Series, options: &ForecastOptions) -> Result<Self> {
+        Self::fit_with_engine(series, options, Engine::default())
+    }
+
+    /// [`ProphetModel::fit`] with a chosen L-BFGS implementation (for comparisons and
+    /// benchmarks; the default engine is the one to use).
+    pub fn fit_with_engine(
+        series: &Series,
+        options: &ForecastOptions,
+        engine: Engine,
+    ) -> Result<Self> {
         // Whole seconds: augurs-prophet's time axis. Rounding can merge two samples less than
         // a second apart; the later one wins, as in `Series::new`.
         let mut ds: Vec<i64> = Vec::with_capacity(series.len());
@@ -252,10 +263,15 @@ impl ProphetModel {
                 max_cells: MAX_DESIGN_CELLS,
             });
         }
-        let (holidays, holiday_groups) = build_holidays(options)?;
+        let (holidays, holiday_groups, holiday_days) = build_holidays(options)?;
         opts.holidays = Some(holidays);
 
-        let optimizer = LbfgsOptimizer::new();
+        let optimizer = LbfgsOptimizer::with_engine(engine);
+        optimizer.set_column_hint(Some(prophet_column_order(
+            &ds,
+            &seasonalities,
+            &holiday_days,
+        )));
         let mut prophet = Prophet::new(opts.into(), optimizer.clone());
         for s in &seasonalities {
             let mut season = Seasonality::new(
@@ -511,12 +527,18 @@ fn resolve_seasonalities(
 
 /// Prophet gives every (holiday, day offset) pair its own feature and coefficient; build
 /// one augurs-prophet holiday per pair and remember how to sum them back per holiday.
+/// Also returns, per internal name, the days (in whole days since the epoch) it covers.
 #[allow(clippy::type_complexity)]
 fn build_holidays(
     options: &ForecastOptions,
-) -> Result<(HashMap<String, Holiday>, BTreeMap<String, Vec<String>>)> {
+) -> Result<(
+    HashMap<String, Holiday>,
+    BTreeMap<String, Vec<String>>,
+    BTreeMap<String, Vec<i64>>,
+)> {
     let mut occurrences: BTreeMap<(String, i32), (Vec<HolidayOccurrence>, Option<f64>)> =
         BTreeMap::new();
+    let mut days: BTreeMap<String, Vec<i64>> = BTreeMap::new();
     for row in &options.holidays {
         if row.holiday.is_empty() {
             return Err(invalid("holidays", "every holiday needs a name"));
@@ -551,6 +573,9 @@ fn build_holidays(
             entry
                 .0
                 .push(HolidayOccurrence::for_day(day + i64::from(offset) * 86_400));
+            days.entry(internal_name(&row.holiday, offset))
+                .or_default()
+                .push(day / 86_400 + i64::from(offset));
             if row.prior_scale.is_some() {
                 entry.1 = row.prior_scale;
             }
@@ -559,7 +584,7 @@ fn build_holidays(
     let mut holidays = HashMap::new();
     let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for ((name, offset), (occ, prior_scale)) in occurrences {
-        let internal = format!("{name}_delim_{offset:+}");
+        let internal = internal_name(&name, offset);
         let mut h = Holiday::new(occ);
         if let Some(ps) = prior_scale {
             h = h.with_prior_scale(positive("prior_scale", ps)?);
@@ -567,5 +592,40 @@ fn build_holidays(
         holidays.insert(internal.clone(), h);
         groups.entry(name).or_default().push(internal);
     }
-    Ok((holidays, groups))
+    Ok((holidays, groups, days))
+}
+
+/// Prophet's name for the feature of one day offset of a holiday (`playoff_delim_+1`).
+fn internal_name(holiday: &str, offset: i32) -> String {
+    format!("{holiday}_delim_{offset:+}")
+}
+
+/// Fingerprints of the feature columns in the order Prophet (Python) builds its X:
+/// seasonalities in insertion order (sin, cos per harmonic), then holiday features sorted by
+/// name. See [`LbfgsOptimizer::set_column_hint`].
+fn prophet_column_order(
+    ds: &[i64],
+    seasonalities: &[SeasonalityInfo],
+    holiday_days: &BTreeMap<String, Vec<i64>>,
+) -> Vec<f64> {
+    let t: Vec<f64> = ds.iter().map(|&s| s as f64 / 86_400.0).collect();
+    let mut prints = Vec::new();
+    for s in seasonalities {
+        for i in 1..=s.fourier_order {
+            let w = 2.0 * f64::from(i) * std::f64::consts::PI / s.period;
+            prints.push(fingerprint(t.iter().map(|t| (w * t).sin())));
+            prints.push(fingerprint(t.iter().map(|t| (w * t).cos())));
+        }
+    }
+    // BTreeMap iteration is sorted by name, as Prophet sorts its holiday columns.
+    for covered in holiday_days.values() {
+        let covered: std::collections::HashSet<i64> = covered.iter().copied().collect();
+        prints.push(fingerprint(ds.iter().map(|&s| {
+            f64::from(u8::from(covered.contains(&s.div_euclid(86_400))))
+        })));
+    }
+    if prints.is_empty() {
+        prints.push(0.0); // Prophet's (and augurs') all-zero placeholder column.
+    }
+    prints
 }

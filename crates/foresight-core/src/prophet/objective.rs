@@ -43,7 +43,14 @@ pub(crate) struct Objective {
 }
 
 impl Objective {
+    #[cfg(test)]
     pub(crate) fn new(data: &Data) -> Result<Self, String> {
+        Self::with_column_hint(data, None)
+    }
+
+    /// Like [`Objective::new`], ordering X's columns as `hint` lists them (fingerprints, see
+    /// [`fingerprint`]) when every column can be matched; otherwise by content.
+    pub(crate) fn with_column_hint(data: &Data, hint: Option<&[f64]>) -> Result<Self, String> {
         let n = usize::try_from(data.T).map_err(|_| "negative T")?;
         let k = usize::try_from(data.K).map_err(|_| "negative K")?;
         let s = usize::try_from(data.S).map_err(|_| "negative S")?;
@@ -95,6 +102,9 @@ impl Objective {
                 })
                 .then(a.cmp(&b))
         });
+        if let Some(order) = hint.and_then(|h| match_columns(&x, h)) {
+            col_order = order;
+        }
         let x = x.select(ndarray::Axis(1), &col_order);
         let s_a: Vec<i32> = col_order.iter().map(|&j| data.s_a[j]).collect();
         let s_m: Vec<i32> = col_order.iter().map(|&j| data.s_m[j]).collect();
@@ -315,6 +325,42 @@ impl Objective {
         grad[0] += tail + adj_rate[0];
         grad[1] += adj_m[0];
     }
+}
+
+/// A one-number summary of a feature column (a fixed pseudo-random weighting of its rows),
+/// to recognise columns without comparing them element by element.
+pub(crate) fn fingerprint(column: impl Iterator<Item = f64>) -> f64 {
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    column
+        .map(|v| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let w = 0.5 + (state >> 11) as f64 / (1u64 << 53) as f64;
+            w * v
+        })
+        .sum()
+}
+
+/// For each hinted fingerprint in turn, an unused column of `x` with that fingerprint.
+fn match_columns(x: &Array2<f64>, hint: &[f64]) -> Option<Vec<usize>> {
+    if hint.len() != x.ncols() {
+        return None;
+    }
+    let prints: Vec<f64> = x
+        .columns()
+        .into_iter()
+        .map(|c| fingerprint(c.iter().copied()))
+        .collect();
+    let mut used = vec![false; prints.len()];
+    let mut order = Vec::with_capacity(hint.len());
+    for &h in hint {
+        let tol = 1e-7 * h.abs().max(1.0);
+        let j = (0..prints.len()).find(|&j| !used[j] && (prints[j] - h).abs() <= tol)?;
+        used[j] = true;
+        order.push(j);
+    }
+    Some(order)
 }
 
 fn sigmoid(z: f64) -> f64 {

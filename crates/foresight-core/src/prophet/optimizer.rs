@@ -13,6 +13,7 @@ use augurs_prophet::{
 };
 
 use super::objective::{Objective, DELTA0, LN_SIGMA_MIN};
+use super::stan_lbfgs;
 use super::vector::Theta;
 
 /// Stan's L-BFGS defaults as Prophet calls them (`iter = 10^4`, history 5); tolerances are
@@ -21,15 +22,31 @@ const DEFAULT_ITER: u64 = 10_000;
 const DEFAULT_HISTORY: usize = 5;
 const DEFAULT_TOL_REL_OBJ: f64 = 1e4;
 
-/// Finds the MAP estimate of Prophet's Stan model with L-BFGS (More-Thuente line search) on
-/// an analytic gradient. Implements augurs-prophet's [`Optimizer`], so it plugs into
+/// Finds the MAP estimate of Prophet's Stan model with L-BFGS on an analytic gradient
+/// (argmin's, More-Thuente line search, by default; see [`Engine`]). Implements augurs-prophet's [`Optimizer`], so it plugs into
 /// [`augurs_prophet::Prophet`] where `cmdstan`/`wasmstan` would, and builds for wasm32.
 ///
 /// It records a report of its last call (changepoints, feature count, convergence); clones
 /// share that record, so a clone kept aside can read what the copy inside `Prophet` did.
 #[derive(Debug, Default, Clone)]
 pub struct LbfgsOptimizer {
+    engine: Engine,
     last: Arc<Mutex<Option<FitReport>>>,
+    column_hint: Arc<Mutex<Option<Vec<f64>>>>,
+}
+
+/// Which L-BFGS implementation runs.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// argmin's L-BFGS (More-Thuente line search), restarted once when a line search gives
+    /// up at the kinks of |delta|. Default: it matches Prophet on more of the reference
+    /// cases and is faster (docs/benchmarks.md, "Optimizer: own Stan-style L-BFGS vs argmin").
+    #[default]
+    Argmin,
+    /// A re-implementation of Stan's L-BFGS (same line search, step-size guesses and stopping
+    /// rules as CmdStan's `optimize`). Kept for comparison: on Prophet's flat, kinked
+    /// posteriors it does not follow Stan's path closely enough to land where Stan lands.
+    Stan,
 }
 
 /// What the last optimisation saw and did.
@@ -48,6 +65,24 @@ pub struct FitReport {
 impl LbfgsOptimizer {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    pub fn with_engine(engine: Engine) -> Self {
+        Self {
+            engine,
+            ..Self::default()
+        }
+    }
+
+    /// Tells the next fit in which order Prophet (Python) lays out the feature columns, as
+    /// fingerprints of the expected columns. An L-BFGS path, hence where it stops on a flat
+    /// posterior, depends on that order through floating-point rounding; following Prophet's
+    /// order measurably keeps the fit closer to Prophet's (docs/prophet.md). Columns are matched by content, so a wrong or partial
+    /// hint only falls back to a content-sorted order.
+    pub(crate) fn set_column_hint(&self, hint: Option<Vec<f64>>) {
+        if let Ok(mut h) = self.column_hint.lock() {
+            *h = hint;
+        }
     }
 
     /// The report of the last successful call to [`Optimizer::optimize`].
@@ -163,6 +198,44 @@ fn lbfgs(
     Ok((best, state.get_best_cost(), state.get_iter(), converged))
 }
 
+/// Stan's defaults, overridden by whatever `OptimizeOpts` sets.
+fn stan_settings(opts: &OptimizeOpts) -> stan_lbfgs::Settings {
+    let d = stan_lbfgs::Settings::default();
+    stan_lbfgs::Settings {
+        history: opts.history_size.map_or(d.history, |h| h.max(1) as usize),
+        init_alpha: opts.init_alpha.filter(|a| *a > 0.0).unwrap_or(d.init_alpha),
+        tol_obj: opts.tol_obj.unwrap_or(d.tol_obj),
+        tol_rel_obj: opts.tol_rel_obj.unwrap_or(d.tol_rel_obj),
+        tol_grad: opts.tol_grad.unwrap_or(d.tol_grad),
+        tol_rel_grad: opts.tol_rel_grad.unwrap_or(d.tol_rel_grad),
+        tol_param: opts.tol_param.unwrap_or(d.tol_param),
+        max_iter: opts.iter.map_or(d.max_iter, |i| i.max(1) as usize),
+    }
+}
+
+/// argmin's L-BFGS, restarted once (fresh curvature memory) when a line search gives up at
+/// the kinks of |delta| before a convergence test holds.
+fn argmin_fit(
+    objective: &Objective,
+    start: Vec<f64>,
+    opts: &OptimizeOpts,
+) -> Result<(Vec<f64>, f64, u64, bool), optimizer::Error> {
+    let all: Vec<usize> = (0..objective.dim()).collect();
+    let (theta, cost, iterations, converged) =
+        lbfgs(objective, start, all.clone(), opts).map_err(optimizer::Error::string)?;
+    if converged {
+        return Ok((theta, cost, iterations, converged));
+    }
+    let (t2, c2, i2, conv2) =
+        lbfgs(objective, theta.clone(), all, opts).map_err(optimizer::Error::string)?;
+    let converged = conv2 || (cost - c2).abs() <= 1e-9 * cost.abs().max(1.0);
+    Ok(if c2 <= cost {
+        (t2, c2, iterations + i2, converged)
+    } else {
+        (theta, cost, iterations + i2, converged)
+    })
+}
+
 impl Optimizer for LbfgsOptimizer {
     fn optimize(
         &self,
@@ -170,7 +243,9 @@ impl Optimizer for LbfgsOptimizer {
         data: &Data,
         opts: &OptimizeOpts,
     ) -> Result<OptimizedParams, optimizer::Error> {
-        let objective = Objective::new(data).map_err(optimizer::Error::string)?;
+        let hint = self.column_hint.lock().ok().and_then(|h| h.clone());
+        let objective =
+            Objective::with_column_hint(data, hint.as_deref()).map_err(optimizer::Error::string)?;
         if init.delta.len() != objective.s || init.beta.len() != objective.k {
             return Err(optimizer::Error::static_str(
                 "initial values do not match the data's S and K",
@@ -185,22 +260,19 @@ impl Optimizer for LbfgsOptimizer {
                 "initial values must be finite",
             ));
         }
-        let all: Vec<usize> = (0..objective.dim()).collect();
-        let (theta, cost, iterations, mut converged) =
-            lbfgs(&objective, start, all.clone(), opts).map_err(optimizer::Error::string)?;
-        // A line search that can no longer improve at the kinks of |delta| ends the run as
-        // well; one restart (fresh curvature memory) confirms the point.
-        let (theta, cost, iterations) = if converged {
-            (theta, cost, iterations)
-        } else {
-            let (t2, c2, i2, conv2) =
-                lbfgs(&objective, theta.clone(), all, opts).map_err(optimizer::Error::string)?;
-            converged = conv2 || (cost - c2).abs() <= 1e-9 * cost.abs().max(1.0);
-            if c2 <= cost {
-                (t2, c2, iterations + i2)
-            } else {
-                (theta, cost, iterations + i2)
+        let (theta, cost, iterations, converged) = match self.engine {
+            Engine::Stan => {
+                let settings = stan_settings(opts);
+                let out = stan_lbfgs::minimize(
+                    &|x: &[f64], g: &mut [f64]| objective.value_grad(x, g),
+                    start,
+                    &settings,
+                )
+                .map_err(optimizer::Error::string)?;
+                let converged = out.termination.converged();
+                (out.x, out.f, out.iterations as u64, converged)
             }
+            Engine::Argmin => argmin_fit(&objective, start, opts)?,
         };
         if theta.iter().any(|v| !v.is_finite()) || !cost.is_finite() {
             return Err(optimizer::Error::static_str(
