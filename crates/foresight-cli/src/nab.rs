@@ -27,7 +27,15 @@ fn knobs() -> Result<Knobs> {
             sensitivity: 0.2,
             ..Default::default()
         },
-        tuning: Tuning::default(),
+        // For alerting, short collective windows (8 recent points against the 8 before)
+        // react faster; the library defaults (16 against 64) label kinds more reliably.
+        // Both measured in docs/evaluation.md.
+        tuning: Tuning {
+            collective_window: 8,
+            collective_reference: 8,
+            collective_fraction: 0.5,
+            ..Tuning::default()
+        },
         alert: AlertOptions::default(),
     };
     let spec = std::env::var("FORESIGHT_NAB").unwrap_or_default();
@@ -50,6 +58,8 @@ fn knobs() -> Result<Knobs> {
             "global" => k.tuning.global_window = u,
             "season_memory" => k.tuning.season_memory = f,
             "collective" => k.tuning.collective_fraction = f,
+            "cwin" => k.tuning.collective_window = u,
+            "cref" => k.tuning.collective_reference = u,
             "accept" => k.tuning.accept_after = u,
             "scale_q" => k.tuning.scale_quantile = f,
             "averaging" => k.alert.averaging = u,
@@ -106,7 +116,7 @@ pub fn run(data: &Path, out: &Path) -> Result<()> {
 }
 
 fn score_file(input: &Path, target: &Path, knobs: &Knobs) -> Result<()> {
-    let (raw_times, values) = read_raw(input)?;
+    let (raw_times, values) = table::read_raw(input)?;
     let ts: Vec<f64> = raw_times
         .iter()
         .map(|t| table::parse_time_ms(t))
@@ -143,27 +153,4 @@ fn score_file(input: &Path, target: &Path, knobs: &Knobs) -> Result<()> {
     }
     w.flush()?;
     Ok(())
-}
-
-/// Reads `timestamp,value` keeping the timestamps as written (NAB's scorer matches rows on
-/// them). Non-numeric values become NaN gaps.
-fn read_raw(path: &Path) -> Result<(Vec<String>, Vec<f64>)> {
-    let mut reader =
-        csv::Reader::from_path(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let headers = reader.headers()?.clone();
-    let col = |name: &str| headers.iter().position(|h| h.trim() == name);
-    let ti = col("timestamp").context("no `timestamp` column")?;
-    let vi = col("value").context("no `value` column")?;
-    let (mut ts, mut vs) = (Vec::new(), Vec::new());
-    for record in reader.records() {
-        let record = record?;
-        ts.push(record.get(ti).unwrap_or("").to_string());
-        vs.push(
-            record
-                .get(vi)
-                .and_then(|v| v.trim().parse::<f64>().ok())
-                .unwrap_or(f64::NAN),
-        );
-    }
-    Ok((ts, vs))
 }

@@ -12,6 +12,21 @@ const VALUE_COLUMNS: [&str; 3] = ["y", "value", "values"];
 /// Reads a `time,value` CSV. Times may be ms or s since the epoch, or dates/datetimes (UTC).
 /// Empty or non-numeric values become NaN gaps.
 pub fn read_series(path: &Path) -> Result<(Vec<f64>, Vec<f64>)> {
+    let (raw_times, vs) = read_raw(path)?;
+    let ts = raw_times
+        .iter()
+        .enumerate()
+        .map(|(row, raw)| {
+            parse_time_ms(raw)
+                .with_context(|| format!("{} row {}: bad time {raw:?}", path.display(), row + 2))
+        })
+        .collect::<Result<_>>()?;
+    Ok((ts, vs))
+}
+
+/// Reads a `time,value` CSV keeping the times as written (NAB's scorer matches rows on
+/// them); empty or non-numeric values become NaN gaps.
+pub fn read_raw(path: &Path) -> Result<(Vec<String>, Vec<f64>)> {
     let mut reader =
         csv::Reader::from_path(path).with_context(|| format!("cannot read {}", path.display()))?;
     let headers = reader.headers()?.clone();
@@ -30,13 +45,9 @@ pub fn read_series(path: &Path) -> Result<(Vec<f64>, Vec<f64>)> {
     };
     let (ti, vi) = (find(&TIME_COLUMNS)?, find(&VALUE_COLUMNS)?);
     let (mut ts, mut vs) = (Vec::new(), Vec::new());
-    for (row, record) in reader.records().enumerate() {
+    for record in reader.records() {
         let record = record?;
-        let raw_time = record.get(ti).unwrap_or("");
-        let t = parse_time_ms(raw_time).with_context(|| {
-            format!("{} row {}: bad time {raw_time:?}", path.display(), row + 2)
-        })?;
-        ts.push(t);
+        ts.push(record.get(ti).unwrap_or("").to_string());
         vs.push(
             record
                 .get(vi)

@@ -4,11 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::anomaly::stats::{median_in_place, MAD_TO_SIGMA};
 use crate::error::{Error, Result};
 use crate::series::Series;
-
-/// Scales a MAD to a standard deviation for normally distributed data.
-const MAD_TO_SIGMA: f64 = 1.482_602_218_505_602;
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
@@ -96,19 +94,6 @@ pub fn rolling_baseline(series: &Series, options: &BaselineOptions) -> Result<Ba
         upper,
         window,
     })
-}
-
-/// Median of finite values; reorders the slice. Panics never: callers pass non-empty slices.
-fn median_in_place(xs: &mut [f64]) -> f64 {
-    let n = xs.len();
-    let mid = n / 2;
-    let (_, &mut upper_mid, _) = xs.select_nth_unstable_by(mid, f64::total_cmp);
-    if n % 2 == 1 {
-        upper_mid
-    } else {
-        let lower_mid = xs[..mid].iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        (lower_mid + upper_mid) / 2.0
-    }
 }
 
 fn scale_floor(values: &[f64]) -> f64 {

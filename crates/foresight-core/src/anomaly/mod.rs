@@ -14,7 +14,7 @@ mod alert;
 mod model;
 mod peer;
 mod season;
-mod stats;
+pub(crate) mod stats;
 
 use serde::{Deserialize, Serialize};
 

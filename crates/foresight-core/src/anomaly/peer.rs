@@ -12,8 +12,9 @@ use crate::series::Series;
 
 /// Trailing memory of the causal offsets and spreads, in shared timestamps.
 const CAUSAL_WINDOW: usize = 1000;
+const PEER_EXTRA_SIGMAS: f64 = 1.5;
 /// Shared timestamps needed before a series' peer score means anything.
-const MIN_HISTORY: usize = 10;
+const MIN_HISTORY: usize = 30;
 
 pub(crate) fn apply(series: &[Series], opts: &AnomalyOptions, results: &mut [SeriesAnomalies]) {
     let m = series.len();
@@ -47,7 +48,9 @@ pub(crate) fn apply(series: &[Series], opts: &AnomalyOptions, results: &mut [Ser
             gaps[si].push((i, series[si].values()[i] - med));
         }
     }
-    let k = opts.band_sigmas();
+    // Gaps to a cross-series median are heavier-tailed than one series' residuals (the
+    // median itself jitters): a wider band keeps noise from reading as a peer outlier.
+    let k = opts.band_sigmas() + PEER_EXTRA_SIGMAS;
     for (si, g) in gaps.iter().enumerate() {
         if g.len() < MIN_HISTORY {
             continue;
@@ -59,19 +62,23 @@ pub(crate) fn apply(series: &[Series], opts: &AnomalyOptions, results: &mut [Ser
                 let mut abs = SortedWindow::new(g.len());
                 g.iter().for_each(|x| abs.push((x.1 - offset).abs()));
                 let sigma = residual_sigma_of(&abs, offset);
+                let devs: Vec<f64> = g.iter().map(|x| x.1 - offset).collect();
                 g.iter()
-                    .map(|&(i, x)| (i, signed_score(x - offset, k, sigma, opts)))
+                    .enumerate()
+                    .map(|(j, &(i, _))| (i, signed_score(sustained(&devs, j), k, sigma, opts)))
                     .collect()
             }
             Mode::Causal => {
                 let mut offsets = SortedWindow::new(CAUSAL_WINDOW);
                 let mut abs = SortedWindow::new(CAUSAL_WINDOW);
+                let mut devs: Vec<f64> = Vec::with_capacity(g.len());
                 g.iter()
                     .map(|&(i, x)| {
+                        let offset = offsets.median();
+                        devs.push(x - offset);
                         let score = if offsets.len() >= MIN_HISTORY {
-                            let offset = offsets.median();
                             let sigma = residual_sigma_of(&abs, offset);
-                            signed_score(x - offset, k, sigma, opts)
+                            signed_score(sustained(&devs, devs.len() - 1), k, sigma, opts)
                         } else {
                             0.0
                         };
@@ -95,6 +102,21 @@ pub(crate) fn apply(series: &[Series], opts: &AnomalyOptions, results: &mut [Ser
             }
         }
     }
+}
+
+/// A peer anomaly is a sustained difference, not one odd sample (that is the series' own
+/// global or contextual anomaly): the median of the deviation over the last three points.
+fn sustained(devs: &[f64], j: usize) -> f64 {
+    let lo = j.saturating_sub(2);
+    let mut w: Vec<f64> = devs[lo..=j]
+        .iter()
+        .copied()
+        .filter(|d| d.is_finite())
+        .collect();
+    if w.len() < 3 {
+        return 0.0;
+    }
+    median_in_place(&mut w)
 }
 
 /// Signed score of a deviation from the usual gap, honouring direction and floors.
