@@ -12,6 +12,7 @@
 //! maximum reported alongside.
 
 use std::path::PathBuf;
+use std::time::Instant;
 
 use foresight_core::prophet::{parse_datetime_ms, Engine, ForecastOptions, Mode, ProphetModel};
 use foresight_core::Series;
@@ -89,7 +90,8 @@ fn engine() -> Engine {
     }
 }
 
-fn run_case(name: &str) {
+/// A case's JSON, its series and its options (`prophet_kwargs` plus `extra`).
+fn load_case(name: &str) -> (PathBuf, Value, Series, ForecastOptions) {
     let dir = reference_dir();
     let case: Value = serde_json::from_str(
         &std::fs::read_to_string(dir.join(format!("cases/{name}.json"))).expect("case json"),
@@ -113,7 +115,11 @@ fn run_case(name: &str) {
     let ts: Vec<f64> = rows.iter().map(|r| time_ms(&r[ds_i])).collect();
     let ys: Vec<f64> = rows.iter().map(|r| number(&r[y_i])).collect();
     let series = Series::new(&ts, &ys).expect("valid series");
+    (dir, case, series, options)
+}
 
+fn run_case(name: &str) {
+    let (dir, case, series, options) = load_case(name);
     let model = ProphetModel::fit_with_engine(&series, &options, engine()).expect("fit");
 
     // Automatic choices.
@@ -333,4 +339,63 @@ fn yosemite_subdaily() {
 #[ignore = "trend 2.56% / yhat 2.14% of range(y) on training rows > 0.2%: Stan stops 7.5 nats short of the MAP on outlier-driven changepoints, see docs/prophet.md"]
 fn r_outliers() {
     run_case("r_outliers");
+}
+
+const CASES: [&str; 10] = [
+    "peyton_default",
+    "peyton_holidays",
+    "peyton_custom_seasonality",
+    "peyton_flat",
+    "r_logistic",
+    "air_passengers_multiplicative",
+    "retail_monthly",
+    "pedestrians_covid_lockdowns",
+    "yosemite_subdaily",
+    "r_outliers",
+];
+
+/// Native fit times of both L-BFGS engines on every case (medians), for docs/benchmarks.md.
+/// A measurement, not a test: `cargo test -p foresight-core --release --test prophet_parity
+/// -- --ignored --nocapture engine_fit_times`.
+#[test]
+#[ignore = "benchmark: prints fit times of both engines, asserts nothing about speed"]
+fn engine_fit_times() {
+    let runs: usize = std::env::var("FORESIGHT_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(7);
+    eprintln!("| case | points | argmin fit (ms) | argmin iterations | Stan-style fit (ms) | Stan-style iterations | argmin / Stan-style |");
+    eprintln!("| --- | --- | --- | --- | --- | --- | --- |");
+    let (mut total_a, mut total_s) = (0.0, 0.0);
+    for name in CASES {
+        let (_, case, series, options) = load_case(name);
+        let mut row = Vec::new();
+        for engine in [Engine::Argmin, Engine::Stan] {
+            let mut times = Vec::with_capacity(runs);
+            let mut iterations = 0;
+            for _ in 0..runs {
+                let start = Instant::now();
+                let model = ProphetModel::fit_with_engine(&series, &options, engine).expect("fit");
+                times.push(start.elapsed().as_secs_f64() * 1000.0);
+                iterations = model.fit_report().iterations;
+            }
+            times.sort_by(f64::total_cmp);
+            row.push((times[runs / 2], iterations));
+        }
+        total_a += row[0].0;
+        total_s += row[1].0;
+        eprintln!(
+            "| {name} | {} | {:.1} | {} | {:.1} | {} | {:.2} |",
+            case["n_train"],
+            row[0].0,
+            row[0].1,
+            row[1].0,
+            row[1].1,
+            row[0].0 / row[1].0
+        );
+    }
+    eprintln!(
+        "| total | | {total_a:.1} | | {total_s:.1} | | {:.2} |",
+        total_a / total_s
+    );
 }
