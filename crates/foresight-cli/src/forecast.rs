@@ -142,14 +142,24 @@ impl Step {
         Ok(Self::Fixed(f64::from(n) * unit_ms))
     }
 
-    /// The most common spacing of the series.
+    /// Month starts when every time is midnight on the 1st and they are about a month apart
+    /// (pandas' `MS`); otherwise the median spacing of the series.
     fn infer(ds: &[f64]) -> Result<Self> {
         let mut diffs: Vec<f64> = ds.windows(2).map(|w| w[1] - w[0]).collect();
         if diffs.is_empty() {
             bail!("cannot infer a frequency from one point; pass --freq");
         }
         diffs.sort_by(f64::total_cmp);
-        Ok(Self::Fixed(diffs[diffs.len() / 2]))
+        let median = diffs[diffs.len() / 2];
+        let month_start = |t: &f64| {
+            t.rem_euclid(86_400_000.0) == 0.0
+                && DateTime::from_timestamp_millis(*t as i64).is_some_and(|d| d.day() == 1)
+        };
+        let day = 86_400_000.0;
+        if (28.0 * day..=31.0 * day).contains(&median) && ds.iter().all(month_start) {
+            return Ok(Self::MonthStart(1));
+        }
+        Ok(Self::Fixed(median))
     }
 
     fn after(&self, last: f64, horizon: usize) -> Result<Vec<f64>> {
@@ -201,6 +211,19 @@ mod tests {
         let next = Step::MonthStart(1).after(last, 2).unwrap();
         assert_eq!(next[0], table::parse_time_ms("1961-01-01").unwrap());
         assert_eq!(next[1], table::parse_time_ms("1961-02-01").unwrap());
+    }
+
+    #[test]
+    fn infers_month_starts_and_fixed_steps() {
+        let months: Vec<f64> = ["1960-10-01", "1960-11-01", "1960-12-01"]
+            .iter()
+            .map(|d| table::parse_time_ms(d).unwrap())
+            .collect();
+        assert_eq!(Step::infer(&months).unwrap(), Step::MonthStart(1));
+        assert_eq!(
+            Step::infer(&[0.0, 300_000.0, 600_000.0]).unwrap(),
+            Step::Fixed(300_000.0)
+        );
     }
 
     #[test]
