@@ -1,0 +1,14 @@
+#!/bin/sh
+# Builds the CLI, runs the causal detector over the NAB subset and scores it.
+#   scripts/nab.sh [DATA_ROOT] [OUT_DIR]
+# DATA_ROOT defaults to ../shared/data/nab (holding data/ and windows.json), OUT_DIR to
+# target/nab. Experiment knobs pass through FORESIGHT_NAB (see crates/foresight-cli/src/nab.rs).
+set -eu
+cd "$(dirname "$0")/.."
+root=${1:-../shared/data/nab}
+out=${2:-target/nab}
+scorer=${NAB_SCORER:-$root/../../eval/nab_score.py}
+cargo build --release -p foresight-cli
+rm -rf "$out"
+./target/release/foresight nab --data "$root/data" --out "$out"
+python3 "$scorer" --data "$root/data" --windows "$root/windows.json" --results "$out"
