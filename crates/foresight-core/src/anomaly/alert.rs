@@ -34,6 +34,9 @@ pub struct AlertOptions {
     /// A value beyond the range of every earlier value by more than this fraction of that
     /// range is alarming in itself (level 1); 0 disables. Needs `values`.
     pub range_tolerance: f64,
+    /// A range break (see `range_tolerance`) fires even during the hold, and restarts it: a
+    /// new record of the series is news however soon after the last alert it comes.
+    pub range_breaks_hold: bool,
 }
 
 impl Default for AlertOptions {
@@ -50,6 +53,7 @@ impl Default for AlertOptions {
             decades: 10.0,
             saturation: 0.0,
             range_tolerance: 0.05,
+            range_breaks_hold: true,
         }
     }
 }
@@ -137,6 +141,7 @@ pub fn alert_scores(scores: &[f64], values: &[f64], options: &AlertOptions) -> V
             // -log10 of the tail probability, 1 at 1e-10: resolution where it matters.
             level = (-tail.max(1e-300).log10() / options.decades.max(1e-3)).clamp(0.0, 1.0);
         }
+        let mut range_break = false;
         if let Some(&v) = values.get(i) {
             if v.is_finite() {
                 let tol = (hi - lo) * options.range_tolerance;
@@ -146,10 +151,14 @@ pub fn alert_scores(scores: &[f64], values: &[f64], options: &AlertOptions) -> V
                     && (v > hi + tol || v < lo - tol)
                 {
                     level = 1.0;
+                    range_break = true;
                 }
                 lo = lo.min(v);
                 hi = hi.max(v);
             }
+        }
+        if hold_left > 0 && options.range_breaks_hold && range_break {
+            hold_left = 0;
         }
         if hold_left > 0 {
             hold_left -= 1;
@@ -221,5 +230,19 @@ mod tests {
         assert!(a[600] >= 0.5, "{}", a[600]);
         assert!(a[601] < 0.5, "held back: {}", a[601]);
         assert!(a[..600].iter().all(|&x| x < 0.5));
+    }
+
+    #[test]
+    fn a_new_record_fires_during_the_hold() {
+        let mut s: Vec<f64> = (0..1000).map(|i| ((i * 37 % 17) as f64) / 40.0).collect();
+        s[600] = 30.0;
+        s[650] = 60.0;
+        let a = alert_scores(&s, &s, &AlertOptions::default());
+        assert!(a[600] >= 0.5 && a[650] >= 0.5, "{} {}", a[600], a[650]);
+        let held = AlertOptions {
+            range_breaks_hold: false,
+            ..Default::default()
+        };
+        assert!(alert_scores(&s, &s, &held)[650] < 0.5);
     }
 }
