@@ -1,14 +1,53 @@
 /** Panel options, edited in Grafana's options pane (see module.ts). */
+export type ModelChoice = 'auto' | 'prophet' | 'fast';
+export type SeasonalityChoice = 'auto' | 'daily' | 'weekly' | 'yearly' | 'custom' | 'none';
+export type GrowthChoice = 'linear' | 'logistic' | 'flat';
+export type DirectionChoice = 'both' | 'up' | 'down';
+
 export interface ForesightOptions {
-  /** Rolling window of the baseline, in points; 0 lets the engine choose. */
-  baselineWindow: number;
-  /** Half-width of the band, in robust standard deviations. */
-  bandSigmas: number;
+  /** Forecast model: auto (Prophet when there is enough history), Prophet, or fast (no forecast). */
+  model: ModelChoice;
+  seasonality: SeasonalityChoice;
+  /** Period of the custom seasonality, in hours. */
+  customPeriodHours: number;
+  growth: GrowthChoice;
+  /** Carrying capacity and floor for logistic growth (value units). */
+  cap?: number;
+  floor?: number;
+  changepointPriorScale: number;
+  /** Width of the forecast's uncertainty interval, 0–1 (Prophet's interval_width). */
+  intervalWidth: number;
+  /** 0–1: higher flags more. */
+  sensitivity: number;
+  direction: DirectionChoice;
+  /** Deviations smaller than this (value units) never count. */
+  minAbsDeviation: number;
+  /** Deviations smaller than this percentage of the expected value never count. */
+  minRelDeviationPercent: number;
+  /** Incidents shorter than this (Grafana duration, e.g. `5m`) are dropped. */
+  minDuration: string;
+  /** How far past the last point to forecast (Grafana duration, e.g. `6h`); empty: a quarter of the visible range. */
+  horizon: string;
+  /** One per line: `name, start, end` (dates or ms). Never flagged, never learnt from; Prophet models them as one-off events. */
+  shockWindows: string;
+  showIncidents: boolean;
 }
 
 export const defaultOptions: ForesightOptions = {
-  baselineWindow: 0,
-  bandSigmas: 3,
+  model: 'auto',
+  seasonality: 'auto',
+  customPeriodHours: 24,
+  growth: 'linear',
+  changepointPriorScale: 0.05,
+  intervalWidth: 0.8,
+  sensitivity: 0.5,
+  direction: 'both',
+  minAbsDeviation: 0,
+  minRelDeviationPercent: 0,
+  minDuration: '',
+  horizon: '',
+  shockWindows: '',
+  showIncidents: true,
 };
 
 /** One numeric series taken out of the panel's frames, ready for the engine. */
@@ -26,13 +65,46 @@ export interface SeriesInput {
   values: Float64Array;
 }
 
-export interface BaselineResult {
+/** Anomaly kinds as the engine codes them in `kind` (0: not anomalous). */
+export const KIND_NAMES = ['', 'global', 'contextual', 'collective', 'peer'] as const;
+export type KindName = Exclude<(typeof KIND_NAMES)[number], ''>;
+
+/** The detector's per-point output for one series, aligned with its timestamps. */
+export interface DetectionResult {
   timestamps: Float64Array;
   expected: Float64Array;
   lower: Float64Array;
   upper: Float64Array;
-  window: number;
+  /** Distance from expected in band half-widths: ≤ 1 inside the band. */
+  score: Float64Array;
+  /** 0 not anomalous, 1 global, 2 contextual, 3 collective, 4 peer. */
+  kind: Uint8Array;
+  period?: number;
 }
 
-/** Per-series outcome of an engine run: a result or the engine's error message. */
-export type SeriesOutcome = { key: string; baseline: BaselineResult } | { key: string; error: string };
+export interface IncidentResult {
+  start: number;
+  end: number;
+  peakTime: number;
+  peakScore: number;
+  kind: KindName;
+  direction: 'up' | 'down';
+}
+
+/** Prophet's forecast past the last point. */
+export interface ForecastResult {
+  timestamps: Float64Array;
+  yhat: Float64Array;
+  lower?: Float64Array;
+  upper?: Float64Array;
+}
+
+/** What the engine produced for one series so far; each part may fail on its own. */
+export interface SeriesOutcome {
+  key: string;
+  detection?: DetectionResult;
+  incidents?: IncidentResult[];
+  forecast?: ForecastResult;
+  /** Engine messages (a part that failed or was skipped, and why). */
+  errors: string[];
+}

@@ -1,8 +1,9 @@
 import { expect, Page } from '@playwright/test';
 
 export interface Drawn {
-  series: Array<{ label: string; show: boolean; points: number }>;
+  series: Array<{ label: string; show: boolean; points: number; firstTime: number | null }>;
   bands: number;
+  xMax: number;
 }
 
 /** Collects everything the page reports as an error: console errors and uncaught exceptions. */
@@ -13,20 +14,30 @@ export function collectErrors(page: Page): string[] {
   return errors;
 }
 
-/** Waits until the panel analysed every series and uPlot drew them; returns what was drawn. */
-export async function waitForDrawn(page: Page, seriesCount: number): Promise<Drawn> {
+/**
+ * Waits until the panel analysed every series (detection and, with `forecasts`, a forecast
+ * each) and uPlot drew them; returns what was drawn.
+ */
+export async function waitForDrawn(page: Page, seriesCount: number, { forecasts = false } = {}): Promise<Drawn> {
   const panel = page.getByTestId('foresight-panel');
   await expect(panel).toHaveAttribute('data-total', String(seriesCount));
   await expect(panel).toHaveAttribute('data-analysed', String(seriesCount));
+  await expect(panel).toHaveAttribute('data-done', 'true', { timeout: 90_000 });
   const probe = page.getByTestId('foresight-drawn');
+  const read = async (): Promise<Drawn | null> => {
+    const raw = await probe.getAttribute('data-drawn');
+    return raw ? JSON.parse(raw) : null;
+  };
   await expect
     .poll(async () => {
-      const raw = await probe.getAttribute('data-drawn');
-      const drawn: Drawn | null = raw ? JSON.parse(raw) : null;
-      return drawn ? drawn.series.filter((s) => s.show && s.points > 0).length : 0;
+      const drawn = await read();
+      const shown = drawn?.series.filter((s) => s.show && s.points > 0) ?? [];
+      const bands = shown.filter((s) => s.label.endsWith(' upper') && !s.label.includes(' forecast ')).length;
+      const forecastLines = shown.filter((s) => s.label.endsWith(' forecast')).length;
+      return bands === seriesCount && (!forecasts || forecastLines === seriesCount);
     })
-    .toBe(seriesCount * 4);
-  return JSON.parse((await probe.getAttribute('data-drawn'))!);
+    .toBe(true);
+  return (await read())!;
 }
 
 /** For every series name: observed, expected and both band edges drawn with points, one band each. */
@@ -40,5 +51,26 @@ export function expectBaselineAndBand(drawn: Drawn, names: string[]) {
       expect(s!.points).toBeGreaterThan(100);
     }
   }
-  expect(drawn.bands).toBe(names.length);
+  expect(drawn.bands).toBeGreaterThanOrEqual(names.length);
+}
+
+/** For every series name: a forecast line (and its band) starting after the series' last point. */
+export function expectForecast(drawn: Drawn, names: string[], lastTime: number) {
+  const byLabel = new Map(drawn.series.map((s) => [s.label, s]));
+  for (const name of names) {
+    for (const label of [`${name} forecast`, `${name} forecast upper`, `${name} forecast lower`]) {
+      const s = byLabel.get(label);
+      expect(s, `series "${label}" drawn`).toBeDefined();
+      expect(s!.points).toBeGreaterThan(5);
+      expect(s!.firstTime!).toBeGreaterThan(lastTime);
+    }
+  }
+  expect(drawn.xMax).toBeGreaterThan(lastTime);
+}
+
+/** Labels of the anomaly marker fields drawn with at least one point, with their point counts. */
+export function drawnMarkers(drawn: Drawn): Record<string, number> {
+  return Object.fromEntries(
+    drawn.series.filter((s) => s.label.endsWith(' anomalies') && s.points > 0).map((s) => [s.label, s.points])
+  );
 }

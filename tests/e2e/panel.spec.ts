@@ -21,11 +21,12 @@ test('draws every Prometheus series with its baseline and band, computed in the 
   const drawn = await waitForDrawn(page, 2);
   expectBaselineAndBand(drawn, NAMES);
   // Legend: observed and expected per series; band edges are hidden from it.
+  const legend = page.locator('[data-testid^="data-testid VizLegend series"]');
   for (const name of NAMES) {
-    await expect(page.getByText(name, { exact: true })).toBeVisible();
-    await expect(page.getByText(`${name} expected`, { exact: true })).toBeVisible();
+    await expect(legend.getByText(name, { exact: true })).toBeVisible();
+    await expect(legend.getByText(`${name} expected`, { exact: true })).toBeVisible();
   }
-  await expect(page.getByText(`${NAMES[0]} upper`, { exact: true })).toHaveCount(0);
+  await expect(legend.getByText(`${NAMES[0]} upper`, { exact: true })).toHaveCount(0);
   await page.screenshot({ path: 'screenshots/panel-embedded.png' });
   expect(errors).toEqual([]);
 });

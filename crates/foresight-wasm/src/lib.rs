@@ -6,6 +6,12 @@ use foresight_core::{BaselineOptions, Series};
 use js_sys::{Float64Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
+mod anomaly;
+mod prophet;
+
+pub use anomaly::detect_anomalies;
+pub use prophet::JsProphetModel;
+
 #[wasm_bindgen(start)]
 fn start() {
     console_error_panic_hook::set_once();
@@ -56,7 +62,9 @@ pub fn rolling_baseline(
     Ok(out)
 }
 
-fn parse_options<T: serde::de::DeserializeOwned + Default>(value: JsValue) -> Result<T, JsError> {
+pub(crate) fn parse_options<T: serde::de::DeserializeOwned + Default>(
+    value: JsValue,
+) -> Result<T, JsError> {
     if value.is_undefined() || value.is_null() {
         return Ok(T::default());
     }
@@ -64,7 +72,7 @@ fn parse_options<T: serde::de::DeserializeOwned + Default>(value: JsValue) -> Re
         .map_err(|e| JsError::new(&format!("invalid options: {e}")))
 }
 
-fn set(target: &Object, key: &str, value: &JsValue) -> Result<(), JsError> {
+pub(crate) fn set(target: &Object, key: &str, value: &JsValue) -> Result<(), JsError> {
     Reflect::set(target, &JsValue::from_str(key), value)
         .map(|_| ())
         .map_err(|_| JsError::new(&format!("could not set `{key}` on the result")))

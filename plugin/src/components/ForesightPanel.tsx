@@ -1,42 +1,71 @@
 import React, { useLayoutEffect, useMemo, useRef } from 'react';
 import { css } from '@emotion/css';
-import { DataFrame, getFieldDisplayName, GrafanaTheme2, PanelProps } from '@grafana/data';
+import { DataFrame, dateTime, getFieldDisplayName, GrafanaTheme2, PanelProps, TimeRange } from '@grafana/data';
 import { TimeSeries, UPlotConfigBuilder, useStyles2, useTheme2 } from '@grafana/ui';
 import { LegendDisplayMode } from '@grafana/schema';
-import { extractSeries } from '../data/frames';
-import { buildPlotFrames } from '../render/plotFrames';
-import { BaselineResult, ForesightOptions } from '../types';
+import { extractSeries, limitSeries } from '../data/frames';
+import { buildAnalyzeOptions, medianStep, seasonalPeriodMs } from '../engine/request';
+import { buildPlotFrames, lastForecastTime } from '../render/plotFrames';
+import { ForesightOptions } from '../types';
+import { IncidentRow, IncidentsView } from './IncidentsView';
 import { PanelMessage } from './PanelMessage';
 import { useEngine } from './useEngine';
 
 type Props = PanelProps<ForesightOptions>;
 
-export function ForesightPanel({ data, width, height, options, timeRange, timeZone }: Props) {
+/** Fewer numeric points than this in every series: nothing to learn a band from. */
+const MIN_POINTS = 3;
+
+export function ForesightPanel({ data, width, height, options, timeRange, timeZone, onChangeTimeRange }: Props) {
   const theme = useTheme2();
   const styles = useStyles2(getStyles);
-  const extracted = useMemo(() => extractSeries(data.series), [data.series]);
-  const engine = useEngine(extracted.series, {
-    window: options.baselineWindow > 0 ? options.baselineWindow : undefined,
-    bandSigmas: options.bandSigmas,
-  });
+  const extracted = useMemo(() => limitSeries(extractSeries(data.series)), [data.series]);
+  const stepMs = useMemo(() => (extracted.series.length ? medianStep(extracted.series[0].timestamps) : 0), [extracted]);
+  const visibleMs = timeRange.to.valueOf() - timeRange.from.valueOf();
+  const request = useMemo(() => buildAnalyzeOptions(options, stepMs, visibleMs), [options, stepMs, visibleMs]);
+  const engine = useEngine(extracted.series, request.options);
 
-  const baselines = useMemo(() => {
-    const map = new Map<string, BaselineResult>();
-    engine.outcomes.forEach((o, key) => 'baseline' in o && map.set(key, o.baseline));
-    return map;
-  }, [engine.outcomes]);
-  const errors = useMemo(
+  const frames = useMemo(
+    () => buildPlotFrames(extracted.series, engine.outcomes, theme, timeZone),
+    [extracted.series, engine.outcomes, theme, timeZone]
+  );
+  // The forecast runs past the dashboard's end: widen the axis to show it.
+  const drawnRange = useMemo<TimeRange>(() => {
+    const last = lastForecastTime(engine.outcomes);
+    if (last === undefined || last <= timeRange.to.valueOf()) {
+      return timeRange;
+    }
+    return { from: timeRange.from, to: dateTime(last), raw: timeRange.raw };
+  }, [engine.outcomes, timeRange]);
+
+  const incidents = useMemo<IncidentRow[]>(
     () =>
-      extracted.series.flatMap((s) => {
-        const o = engine.outcomes.get(s.key);
-        return o && 'error' in o ? [`${s.name}: ${o.error}`] : [];
-      }),
+      extracted.series.flatMap((s) =>
+        (engine.outcomes.get(s.key)?.incidents ?? []).map((inc) => ({
+          ...inc,
+          seriesName: s.name,
+          stepMs: medianStep(s.timestamps),
+        }))
+      ),
     [engine.outcomes, extracted.series]
   );
-  const frames = useMemo(
-    () => buildPlotFrames(extracted.series, baselines, theme, timeZone),
-    [extracted.series, baselines, theme, timeZone]
-  );
+  const notes = useMemo(() => {
+    const out = [...extracted.notes, ...request.errors];
+    const periodMs = seasonalPeriodMs(options);
+    if (periodMs && stepMs > 0) {
+      const needed = 2 * Math.round(periodMs / stepMs);
+      const short = extracted.series.filter((s) => s.timestamps.length < needed).length;
+      if (short > 0) {
+        out.push(`${options.seasonality} seasonality needs at least ${needed} points (two periods); ${short} series have fewer`);
+      }
+    }
+    for (const s of extracted.series) {
+      for (const e of engine.outcomes.get(s.key)?.errors ?? []) {
+        out.push(`${s.name}: ${e}`);
+      }
+    }
+    return out;
+  }, [extracted, request.errors, options, stepMs, engine.outcomes]);
 
   if (data.errors?.length) {
     return <PanelMessage severity="error" title="Query error" details={data.errors.map((e) => e.message ?? '')} />;
@@ -44,33 +73,54 @@ export function ForesightPanel({ data, width, height, options, timeRange, timeZo
   if (extracted.problem) {
     return <PanelMessage title={extracted.problem} details={extracted.notes} />;
   }
+  const mostPoints = Math.max(...extracted.series.map((s) => countNumeric(s.values)));
+  if (mostPoints > 0 && mostPoints < MIN_POINTS) {
+    return (
+      <PanelMessage
+        title="Too few points to analyse"
+        details={[`too few points: ${MIN_POINTS} numeric points are needed, the series has ${mostPoints}`]}
+      />
+    );
+  }
   if (engine.fatal) {
     return <PanelMessage severity="error" title="The Foresight engine is unavailable" details={[engine.fatal]} />;
   }
-  if (engine.done && errors.length === extracted.series.length) {
-    return <PanelMessage severity="error" title="No series could be analysed" details={errors} />;
+  const analysed = [...engine.outcomes.values()].filter((o) => o.detection).length;
+  const total = extracted.series.length;
+  if (engine.done && analysed === 0) {
+    return <PanelMessage severity="error" title="No series could be analysed" details={notes} />;
   }
 
-  const analysed = engine.outcomes.size;
-  const total = extracted.series.length;
-  const notes = [...extracted.notes, ...errors];
-  const statusHeight = notes.length > 0 || analysed < total ? 22 : 0;
+  const statusHeight = notes.length > 0 || !engine.done ? 22 : 0;
+  const incidentsHeight =
+    options.showIncidents && incidents.length > 0 ? Math.min(Math.round(height * 0.3), 26 + 24 * incidents.length) : 0;
   return (
-    <div className={styles.wrap} data-testid="foresight-panel" data-analysed={analysed} data-total={total}>
+    <div
+      className={styles.wrap}
+      data-testid="foresight-panel"
+      data-analysed={analysed}
+      data-total={total}
+      data-done={engine.done}
+      data-incidents={incidents.length}
+      data-range-to={drawnRange.to.valueOf()}
+    >
       <TimeSeries
         frames={frames}
         structureRev={data.structureRev}
-        timeRange={timeRange}
+        timeRange={drawnRange}
         timeZone={timeZone}
         width={width}
-        height={height - statusHeight}
+        height={height - statusHeight - incidentsHeight}
         legend={{ showLegend: true, displayMode: LegendDisplayMode.List, placement: 'bottom', calcs: [] }}
       >
         {(config, alignedFrame) => <DrawnSeriesProbe config={config} frame={alignedFrame} />}
       </TimeSeries>
+      {incidentsHeight > 0 && (
+        <IncidentsView incidents={incidents} height={incidentsHeight} timeZone={timeZone} onZoom={onChangeTimeRange} />
+      )}
       {statusHeight > 0 && (
         <div className={styles.status} data-testid="foresight-status" title={notes.join('\n')}>
-          {analysed < total ? `Analysing ${analysed}/${total} series… ` : ''}
+          {!engine.done ? `Analysing ${analysed}/${total} series… ` : ''}
           {notes.join(' · ')}
         </div>
       )}
@@ -90,12 +140,19 @@ function DrawnSeriesProbe({ config, frame }: { config: UPlotConfigBuilder; frame
         label: getFieldDisplayName(frame.fields[i + 1], frame),
         show: s.show !== false,
         points: countDrawable(u.data[i + 1]),
+        firstTime: firstDrawableTime(u.data[0], u.data[i + 1]),
       }));
       const bands = config.getConfig().bands?.length ?? 0;
-      ref.current?.setAttribute('data-drawn', JSON.stringify({ series: drawn, bands }));
+      ref.current?.setAttribute('data-drawn', JSON.stringify({ series: drawn, bands, xMax: u.scales.x.max }));
     });
   }, [config, frame]);
   return <span ref={ref} data-testid="foresight-drawn" hidden />;
+}
+
+function countNumeric(values: Float64Array): number {
+  let n = 0;
+  values.forEach((v) => Number.isFinite(v) && n++);
+  return n;
 }
 
 function countDrawable(values: ArrayLike<number | null | undefined> | undefined): number {
@@ -106,6 +163,18 @@ function countDrawable(values: ArrayLike<number | null | undefined> | undefined)
     }
   }
   return n;
+}
+
+function firstDrawableTime(
+  times: ArrayLike<number | null | undefined>,
+  values: ArrayLike<number | null | undefined> | undefined
+): number | null {
+  for (let i = 0; i < (values?.length ?? 0); i++) {
+    if (values![i] != null) {
+      return times[i] ?? null;
+    }
+  }
+  return null;
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({

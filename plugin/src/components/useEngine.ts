@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { EngineClient } from '../engine/EngineClient';
+import { EngineClient, OutcomePart } from '../engine/EngineClient';
 import { AnalyzeOptions } from '../engine/protocol';
 import { SeriesInput, SeriesOutcome } from '../types';
 
@@ -9,7 +9,10 @@ export interface EngineState {
   fatal?: string;
 }
 
-/** Runs the engine worker over the series whenever they or the options change. */
+/**
+ * Runs the engine worker over the series whenever they or the engine options change (compared
+ * by value, so a re-render with equal options does not refit).
+ */
 export function useEngine(series: SeriesInput[], options: AnalyzeOptions): EngineState {
   const client = useRef<EngineClient>();
   const [state, setState] = useState<EngineState>({ outcomes: new Map(), done: false });
@@ -20,23 +23,29 @@ export function useEngine(series: SeriesInput[], options: AnalyzeOptions): Engin
     return () => engine.dispose();
   }, []);
 
-  const { window, bandSigmas } = options;
+  const optionsKey = JSON.stringify(options);
   useEffect(() => {
     if (!client.current || series.length === 0) {
       return;
     }
     setState({ outcomes: new Map(), done: false });
-    client.current.analyze(
-      series,
-      { window, bandSigmas },
-      {
-        onOutcome: (outcome) =>
-          setState((prev) => ({ ...prev, outcomes: new Map(prev.outcomes).set(outcome.key, outcome) })),
-        onDone: () => setState((prev) => ({ ...prev, done: true })),
-        onFatal: (fatal) => setState((prev) => ({ ...prev, fatal, done: true })),
-      }
-    );
-  }, [series, window, bandSigmas]);
+    client.current.analyze(series, JSON.parse(optionsKey), {
+      onPart: (part) => setState((prev) => ({ ...prev, outcomes: merge(prev.outcomes, part) })),
+      onDone: () => setState((prev) => ({ ...prev, done: true })),
+      onFatal: (fatal) => setState((prev) => ({ ...prev, fatal, done: true })),
+    });
+  }, [series, optionsKey]);
 
   return state;
+}
+
+function merge(outcomes: Map<string, SeriesOutcome>, part: OutcomePart): Map<string, SeriesOutcome> {
+  const prev = outcomes.get(part.key) ?? { key: part.key, errors: [] };
+  const next: SeriesOutcome =
+    'detection' in part
+      ? { ...prev, detection: part.detection, incidents: part.incidents }
+      : 'forecast' in part
+        ? { ...prev, forecast: part.forecast }
+        : { ...prev, errors: [...prev.errors, part.error] };
+  return new Map(outcomes).set(part.key, next);
 }

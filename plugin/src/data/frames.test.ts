@@ -1,5 +1,5 @@
 import { dataFrameFromJSON, DataFrameJSON, FieldType, toDataFrame } from '@grafana/data';
-import { extractSeries } from './frames';
+import { extractSeries, ExtractedSeries, limitSeries, MAX_SERIES, MAX_TOTAL_POINTS } from './frames';
 
 const promFrame = (labels: Record<string, string>, values: Array<number | null>, legend?: string): DataFrameJSON => ({
   schema: {
@@ -66,5 +66,36 @@ describe('extractSeries', () => {
       ],
     });
     expect(extractSeries([strings]).problem).toMatch(/no numeric fields/);
+  });
+});
+
+describe('limitSeries', () => {
+  const many = (count: number, points: number): ExtractedSeries => ({
+    notes: [],
+    series: Array.from({ length: count }, (_, i) => ({
+      key: `k${i}`,
+      name: `s${i}`,
+      labels: {},
+      timestamps: new Float64Array(points),
+      values: new Float64Array(points),
+    })),
+  });
+
+  it('keeps everything under the limits', () => {
+    const e = many(3, 10);
+    expect(limitSeries(e)).toBe(e);
+  });
+
+  it('cuts at MAX_SERIES with a note saying so', () => {
+    const out = limitSeries(many(MAX_SERIES + 5, 2));
+    expect(out.series).toHaveLength(MAX_SERIES);
+    expect(out.notes[0]).toContain(`showing ${MAX_SERIES} of ${MAX_SERIES + 5}`);
+    expect(out.problem).toBeUndefined();
+  });
+
+  it('refuses one series above the point budget with a message, not a frozen tab', () => {
+    const out = limitSeries(many(1, MAX_TOTAL_POINTS + 1));
+    expect(out.series).toHaveLength(0);
+    expect(out.problem).toContain('Too much data');
   });
 });

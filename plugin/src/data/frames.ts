@@ -111,3 +111,33 @@ function disambiguateNames(series: SeriesInput[]) {
     }
   }
 }
+
+/** Series analysed at most, and points over all of them: beyond, the rest is left out with a note. */
+export const MAX_SERIES = 500;
+export const MAX_TOTAL_POINTS = 2_000_000;
+
+/** Keeps the first series within MAX_SERIES and MAX_TOTAL_POINTS, saying how many were left out. */
+export function limitSeries(extracted: ExtractedSeries): ExtractedSeries {
+  let points = 0;
+  let kept = 0;
+  for (const s of extracted.series) {
+    if (kept >= MAX_SERIES || points + s.timestamps.length > MAX_TOTAL_POINTS) {
+      break;
+    }
+    points += s.timestamps.length;
+    kept++;
+  }
+  if (kept === extracted.series.length) {
+    return extracted;
+  }
+  const note =
+    kept === 0
+      ? `the series has more than ${MAX_TOTAL_POINTS.toLocaleString('en-US')} points; raise the query's step (Min interval)`
+      : `showing ${kept} of ${extracted.series.length} series: Foresight analyses at most ${MAX_SERIES} series and ` +
+        `${MAX_TOTAL_POINTS.toLocaleString('en-US')} points per panel; narrow the query or raise its step`;
+  return {
+    series: extracted.series.slice(0, kept),
+    notes: [...extracted.notes, note],
+    problem: kept === 0 ? `Too much data: ${note}` : extracted.problem,
+  };
+}

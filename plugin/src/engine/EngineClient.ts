@@ -1,10 +1,16 @@
 import { AnalyzeOptions, EngineSeries, FromWorker, ToWorker } from './protocol';
-import { SeriesOutcome } from '../types';
+import { DetectionResult, ForecastResult, IncidentResult } from '../types';
 
 declare let __webpack_public_path__: string;
 
+/** One part of a series' outcome, as it arrives. */
+export type OutcomePart =
+  | { key: string; detection: DetectionResult; incidents: IncidentResult[] }
+  | { key: string; forecast: ForecastResult }
+  | { key: string; error: string };
+
 export interface AnalyzeCallbacks {
-  onOutcome: (outcome: SeriesOutcome) => void;
+  onPart: (part: OutcomePart) => void;
   onDone: () => void;
   onFatal: (message: string) => void;
 }
@@ -75,10 +81,12 @@ export class EngineClient {
     if (msg.requestId !== this.requestId || !this.callbacks) {
       return;
     }
-    if (msg.type === 'result') {
-      this.callbacks.onOutcome({ key: msg.key, baseline: msg.baseline });
+    if (msg.type === 'detection') {
+      this.callbacks.onPart({ key: msg.key, detection: msg.detection, incidents: msg.incidents });
+    } else if (msg.type === 'forecast') {
+      this.callbacks.onPart({ key: msg.key, forecast: msg.forecast });
     } else if (msg.type === 'error') {
-      this.callbacks.onOutcome({ key: msg.key, error: msg.message });
+      this.callbacks.onPart({ key: msg.key, error: msg.message });
     } else if (msg.type === 'done') {
       this.callbacks.onDone();
     }

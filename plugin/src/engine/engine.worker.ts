@@ -1,16 +1,22 @@
 /// <reference lib="webworker" />
 /**
- * The engine worker: loads the WebAssembly engine and schedules work on it, series by
- * series, so results stream back and a newer request supersedes an older one. It only
- * schedules; all analysis is in the engine.
+ * The engine worker: loads the WebAssembly engine and schedules work on it so results stream
+ * back series by series and a newer request supersedes an older one. It only schedules; all
+ * analysis is in the engine.
  */
-import type { BaselineResult } from '../types';
+import type { DetectionResult, ForecastResult, IncidentResult } from '../types';
 import type { FromWorker, ToWorker } from './protocol';
+import { futureTimestamps } from './timestamps';
 
 declare let __webpack_public_path__: string;
 declare const self: DedicatedWorkerGlobalScope;
 
 type Engine = typeof import('../wasm/foresight_wasm');
+type Analyze = Extract<ToWorker, { type: 'analyze' }>;
+type Detection = ReturnType<Engine['detectAnomalies']>;
+
+/** Prophet needs this many numeric points before a forecast is attempted under `auto`. */
+const AUTO_MIN_POINTS = 30;
 
 let engine: Promise<Engine> | undefined;
 let latestRequest = 0;
@@ -30,31 +36,108 @@ async function loadEngine(): Promise<Engine> {
 
 /** Lets queued messages (a newer request) run between series. */
 const yieldToMessages = () => new Promise((resolve) => setTimeout(resolve, 0));
+const stale = (msg: Analyze) => msg.requestId !== latestRequest;
 
-async function analyze(msg: Extract<ToWorker, { type: 'analyze' }>) {
+async function analyze(msg: Analyze) {
   latestRequest = msg.requestId;
   const wasm = await engine!;
-  for (const s of msg.series) {
-    if (msg.requestId !== latestRequest) {
-      return; // superseded: drop stale work
+  const { series, options, requestId } = msg;
+
+  // Detection: all series in one call (peer anomalies compare them); when one series is bad,
+  // series by series so the others still get results.
+  const detections: Array<Detection['series'][number] | undefined> = [];
+  const incidents: IncidentResult[][] = series.map(() => []);
+  try {
+    const all = wasm.detectAnomalies(series, options.detector);
+    all.series.forEach((d, i) => (detections[i] = d));
+    all.incidents.forEach((inc) => incidents[inc.series].push(incidentOf(inc)));
+  } catch {
+    for (let i = 0; i < series.length; i++) {
+      if (stale(msg)) {
+        return;
+      }
+      try {
+        const one = wasm.detectAnomalies([series[i]], { ...options.detector, peer: false });
+        detections[i] = one.series[0];
+        incidents[i] = one.incidents.map(incidentOf);
+      } catch (e) {
+        post({ type: 'error', requestId, key: series[i].key, message: `anomaly detection: ${errorMessage(e)}` });
+      }
     }
-    try {
-      const out: BaselineResult = wasm.rollingBaseline(s.timestamps, s.values, {
-        window: msg.options.window,
-        bandSigmas: msg.options.bandSigmas,
-      });
-      post({ type: 'result', requestId: msg.requestId, key: s.key, baseline: out }, [
-        out.timestamps.buffer,
-        out.expected.buffer,
-        out.lower.buffer,
-        out.upper.buffer,
-      ]);
-    } catch (e) {
-      post({ type: 'error', requestId: msg.requestId, key: s.key, message: errorMessage(e) });
-    }
-    await yieldToMessages();
   }
-  post({ type: 'done', requestId: msg.requestId });
+  series.forEach((s, i) => {
+    const d = detections[i];
+    if (d) {
+      const detection: DetectionResult = {
+        timestamps: d.timestamps,
+        expected: d.expected,
+        lower: d.lower,
+        upper: d.upper,
+        score: d.score,
+        kind: d.kind,
+        period: d.period,
+      };
+      post({ type: 'detection', requestId, key: s.key, detection, incidents: incidents[i] }, [
+        d.timestamps.buffer,
+        d.expected.buffer,
+        d.lower.buffer,
+        d.upper.buffer,
+        d.score.buffer,
+        d.kind.buffer,
+      ]);
+    }
+  });
+
+  // Forecasts: one Prophet fit per series, streamed as each finishes.
+  if (options.model !== 'fast' && options.horizonMs > 0) {
+    for (const s of series) {
+      await yieldToMessages();
+      if (stale(msg)) {
+        return;
+      }
+      const numeric = s.values.reduce((n, v) => (Number.isFinite(v) ? n + 1 : n), 0);
+      if (options.model === 'auto' && numeric < AUTO_MIN_POINTS) {
+        post({
+          type: 'error',
+          requestId,
+          key: s.key,
+          message: `forecast skipped: ${numeric} points, Prophet needs at least ${AUTO_MIN_POINTS} under the auto model`,
+        });
+        continue;
+      }
+      const ahead = futureTimestamps(s.timestamps, options.horizonMs);
+      if (ahead.length === 0) {
+        continue;
+      }
+      let model: ReturnType<Engine['ProphetModel']['fit']> | undefined;
+      try {
+        model = wasm.ProphetModel.fit(s.timestamps, s.values, options.prophet);
+        const f = model.predict(ahead);
+        const forecast: ForecastResult = { timestamps: f.ds, yhat: f.yhat, lower: f.yhatLower, upper: f.yhatUpper };
+        const buffers = [f.ds.buffer, f.yhat.buffer, f.yhatLower?.buffer, f.yhatUpper?.buffer];
+        post(
+          { type: 'forecast', requestId, key: s.key, forecast },
+          buffers.filter((b): b is ArrayBuffer => b !== undefined)
+        );
+      } catch (e) {
+        post({ type: 'error', requestId, key: s.key, message: `forecast: ${errorMessage(e)}` });
+      } finally {
+        model?.free();
+      }
+    }
+  }
+  post({ type: 'done', requestId });
+}
+
+function incidentOf(i: Detection['incidents'][number]): IncidentResult {
+  return {
+    start: i.start,
+    end: i.end,
+    peakTime: i.peakTime,
+    peakScore: i.peakScore,
+    kind: i.kind,
+    direction: i.direction,
+  };
 }
 
 function errorMessage(e: unknown): string {

@@ -1,5 +1,6 @@
 /** Messages between the panel (main thread) and the engine worker. */
-import { BaselineResult } from '../types';
+import type { DetectionResult, ForecastResult, IncidentResult, ModelChoice } from '../types';
+import type { AnomalyOptions, ForecastOptions } from '../wasm/foresight_wasm';
 
 export interface EngineSeries {
   key: string;
@@ -7,9 +8,13 @@ export interface EngineSeries {
   values: Float64Array;
 }
 
+/** Engine options built from the panel's options (see request.ts). */
 export interface AnalyzeOptions {
-  window?: number;
-  bandSigmas: number;
+  detector: AnomalyOptions;
+  prophet: ForecastOptions;
+  model: ModelChoice;
+  /** How far past each series' last point to forecast, in ms (0: no forecast). */
+  horizonMs: number;
 }
 
 export type ToWorker =
@@ -20,6 +25,7 @@ export type FromWorker =
   | { type: 'ready'; version: string }
   /** The engine could not load at all (e.g. WebAssembly unavailable). */
   | { type: 'fatal'; message: string }
-  | { type: 'result'; requestId: number; key: string; baseline: BaselineResult }
+  | { type: 'detection'; requestId: number; key: string; detection: DetectionResult; incidents: IncidentResult[] }
+  | { type: 'forecast'; requestId: number; key: string; forecast: ForecastResult }
   | { type: 'error'; requestId: number; key: string; message: string }
   | { type: 'done'; requestId: number };

@@ -1,6 +1,6 @@
 import { createTheme } from '@grafana/data';
-import { buildPlotFrames } from './plotFrames';
-import { BaselineResult, SeriesInput } from '../types';
+import { buildPlotFrames, lastForecastTime } from './plotFrames';
+import { DetectionResult, SeriesInput, SeriesOutcome } from '../types';
 
 const series = (key: string, name: string, values: number[]): SeriesInput => ({
   key,
@@ -10,13 +10,18 @@ const series = (key: string, name: string, values: number[]): SeriesInput => ({
   values: Float64Array.from(values),
 });
 
-const baseline = (n: number): BaselineResult => ({
+const detection = (n: number, kinds: number[] = []): DetectionResult => ({
   timestamps: Float64Array.from({ length: n }, (_, i) => i * 1000),
   expected: new Float64Array(n).fill(2),
   lower: new Float64Array(n).fill(1),
   upper: new Float64Array(n).fill(3),
-  window: 5,
+  score: new Float64Array(n).fill(0.5),
+  kind: Uint8Array.from({ length: n }, (_, i) => kinds[i] ?? 0),
 });
+
+const outcome = (key: string, extra: Partial<SeriesOutcome>): SeriesOutcome => ({ key, errors: [], ...extra });
+const names = (frame: { fields: Array<{ config: { displayNameFromDS?: string } }> }) =>
+  frame.fields.map((f) => f.config.displayNameFromDS);
 
 describe('buildPlotFrames', () => {
   const theme = createTheme();
@@ -24,14 +29,8 @@ describe('buildPlotFrames', () => {
   it('adds expected and a band (upper filled to lower) for analysed series only', () => {
     const a = series('a', 'cpu', [1, NaN, 3]);
     const b = series('b', 'mem', [4, 5, 6]);
-    const frames = buildPlotFrames([a, b], new Map([['a', baseline(3)]]), theme, 'utc');
-    expect(frames[0].fields.map((f) => f.config.displayNameFromDS)).toEqual([
-      undefined,
-      'cpu',
-      'cpu expected',
-      'cpu upper',
-      'cpu lower',
-    ]);
+    const frames = buildPlotFrames([a, b], new Map([['a', outcome('a', { detection: detection(3) })]]), theme, 'utc');
+    expect(names(frames[0])).toEqual([undefined, 'cpu', 'cpu expected', 'cpu upper', 'cpu lower']);
     const upper = frames[0].fields[3];
     expect(upper.config.custom.fillBelowTo).toBe('cpu lower');
     expect(upper.config.custom.hideFrom.legend).toBe(true);
@@ -45,9 +44,43 @@ describe('buildPlotFrames', () => {
     expect(frames[1].fields[1].config.color?.fixedColor).not.toEqual([...colors][0]);
   });
 
-  it('ignores a result that does not line up with the series', () => {
+  it('marks anomalies with one points-only field per kind, at the anomalous values only', () => {
+    const a = series('a', 'cpu', [1, 9, 3, 0]);
+    const frames = buildPlotFrames(
+      [a],
+      new Map([['a', outcome('a', { detection: detection(4, [0, 1, 0, 2]) })]]),
+      theme,
+      'utc'
+    );
+    const global = frames[0].fields.find((f) => f.config.displayNameFromDS === 'cpu global anomalies')!;
+    const contextual = frames[0].fields.find((f) => f.config.displayNameFromDS === 'cpu contextual anomalies')!;
+    expect(global.values).toEqual([null, 9, null, null]);
+    expect(contextual.values).toEqual([null, null, null, 0]);
+    expect(global.config.custom.drawStyle).toBe('points');
+    expect(global.config.color?.fixedColor).not.toEqual(contextual.config.color?.fixedColor);
+    expect(frames[0].fields.some((f) => f.config.displayNameFromDS?.includes('collective'))).toBe(false);
+  });
+
+  it('draws the forecast and its band in a frame of its own, past the last point', () => {
     const a = series('a', 'cpu', [1, 2, 3]);
-    const frames = buildPlotFrames([a], new Map([['a', baseline(2)]]), theme, 'utc');
+    const forecast = {
+      timestamps: Float64Array.from([3000, 4000]),
+      yhat: Float64Array.from([4, 5]),
+      lower: Float64Array.from([3, 4]),
+      upper: Float64Array.from([5, NaN]),
+    };
+    const outcomes = new Map([['a', outcome('a', { detection: detection(3), forecast })]]);
+    const frames = buildPlotFrames([a], outcomes, theme, 'utc');
+    expect(frames).toHaveLength(2);
+    expect(names(frames[1])).toEqual([undefined, 'cpu forecast', 'cpu forecast upper', 'cpu forecast lower']);
+    expect(frames[1].fields[2].values).toEqual([5, null]);
+    expect(lastForecastTime(outcomes)).toBe(4000);
+    expect(lastForecastTime(new Map())).toBeUndefined();
+  });
+
+  it('ignores a detection that does not line up with the series', () => {
+    const a = series('a', 'cpu', [1, 2, 3]);
+    const frames = buildPlotFrames([a], new Map([['a', outcome('a', { detection: detection(2) })]]), theme, 'utc');
     expect(frames[0].fields).toHaveLength(2);
   });
 });

@@ -7,12 +7,22 @@ import {
   applyFieldOverrides,
 } from '@grafana/data';
 import { GraphDrawStyle, GraphFieldConfig, LineInterpolation, TimeZone, VisibilityMode } from '@grafana/schema';
-import { BaselineResult, SeriesInput } from '../types';
+import { KIND_NAMES, KindName, SeriesInput, SeriesOutcome } from '../types';
 
 /** Suffixes of the derived fields; the e2e tests and the legend rely on them. */
 export const EXPECTED_SUFFIX = 'expected';
 export const UPPER_SUFFIX = 'upper';
 export const LOWER_SUFFIX = 'lower';
+export const FORECAST_SUFFIX = 'forecast';
+export const ANOMALY_SUFFIX = 'anomalies';
+
+/** Marker colour per anomaly kind (Grafana palette names, readable in both themes). */
+export const KIND_COLORS: Record<KindName, string> = {
+  global: 'red',
+  contextual: 'orange',
+  collective: 'purple',
+  peer: 'blue',
+};
 
 const baseCustom: GraphFieldConfig = {
   drawStyle: GraphDrawStyle.Line,
@@ -24,60 +34,106 @@ const baseCustom: GraphFieldConfig = {
   spanNulls: false,
   hideFrom: { legend: false, tooltip: false, viz: false },
 };
+const hiddenFromLegend = { legend: true, tooltip: false, viz: false };
 
 /**
- * One frame per analysed series: observed values, the engine's expected line, and the band
- * drawn as `upper` filled down to `lower` (Grafana's fillBelowTo), all in the series' colour.
+ * One frame per analysed series: observed values, the engine's expected line, the band drawn as
+ * `upper` filled down to `lower` (Grafana's fillBelowTo), anomaly markers per kind; and, when
+ * there is a forecast, a second frame past the last point with the forecast and its band.
  */
 export function buildPlotFrames(
   series: SeriesInput[],
-  baselines: Map<string, BaselineResult>,
+  outcomes: Map<string, SeriesOutcome>,
   theme: GrafanaTheme2,
   timeZone: TimeZone
 ): DataFrame[] {
   const palette = theme.visualization.palette;
-  const frames: DataFrame[] = series.map((s, i) => {
+  const frames: DataFrame[] = [];
+  series.forEach((s, i) => {
     const color = theme.visualization.getColorByName(palette[i % palette.length]);
-    const fixed = (extra: Partial<GraphFieldConfig>, displayName: string): FieldConfig<GraphFieldConfig> => ({
+    const config = (
+      extra: Partial<GraphFieldConfig>,
+      displayName: string,
+      fixedColor = color
+    ): FieldConfig<GraphFieldConfig> => ({
       displayNameFromDS: displayName,
       unit: s.unit,
       decimals: s.decimals,
-      color: { mode: FieldColorModeId.Fixed, fixedColor: color },
+      color: { mode: FieldColorModeId.Fixed, fixedColor },
       custom: { ...baseCustom, ...extra },
+    });
+    const number = (name: string, values: ArrayLike<number>, cfg: FieldConfig<GraphFieldConfig>) => ({
+      name,
+      type: FieldType.number,
+      config: cfg,
+      values: nullGaps(values),
     });
     const fields: DataFrame['fields'] = [
       { name: 'Time', type: FieldType.time, config: {}, values: Array.from(s.timestamps) },
-      { name: s.name, type: FieldType.number, config: fixed({ lineWidth: 2 }, s.name), values: nullGaps(s.values) },
+      number(s.name, s.values, config({ lineWidth: 2 }, s.name)),
     ];
-    const b = baselines.get(s.key);
-    if (b && b.timestamps.length === s.timestamps.length) {
-      const hidden = { legend: true, tooltip: false, viz: false };
+    const outcome = outcomes.get(s.key);
+    const d = outcome?.detection;
+    if (d && d.timestamps.length === s.timestamps.length) {
       const lowerName = `${s.name} ${LOWER_SUFFIX}`;
       fields.push(
-        {
-          name: `${s.name} ${EXPECTED_SUFFIX}`,
-          type: FieldType.number,
-          config: fixed({ lineStyle: { fill: 'dash', dash: [6, 4] } }, `${s.name} ${EXPECTED_SUFFIX}`),
-          values: nullGaps(b.expected),
-        },
-        {
-          name: `${s.name} ${UPPER_SUFFIX}`,
-          type: FieldType.number,
-          config: fixed(
-            { lineWidth: 0, fillOpacity: 18, fillBelowTo: lowerName, hideFrom: hidden },
-            `${s.name} ${UPPER_SUFFIX}`
-          ),
-          values: nullGaps(b.upper),
-        },
-        {
-          name: lowerName,
-          type: FieldType.number,
-          config: fixed({ lineWidth: 0, hideFrom: hidden }, lowerName),
-          values: nullGaps(b.lower),
-        }
+        number(`${s.name} ${EXPECTED_SUFFIX}`, d.expected, config({ lineStyle: { fill: 'dash', dash: [6, 4] } }, `${s.name} ${EXPECTED_SUFFIX}`)),
+        number(
+          `${s.name} ${UPPER_SUFFIX}`,
+          d.upper,
+          config({ lineWidth: 0, fillOpacity: 18, fillBelowTo: lowerName, hideFrom: hiddenFromLegend }, `${s.name} ${UPPER_SUFFIX}`)
+        ),
+        number(lowerName, d.lower, config({ lineWidth: 0, hideFrom: hiddenFromLegend }, lowerName))
       );
+      // Markers: one points-only field per kind present, so each kind has its colour.
+      KIND_NAMES.forEach((kind, code) => {
+        if (!kind || !d.kind.includes(code)) {
+          return;
+        }
+        const marks = Array.from(s.values, (v, j) => (d.kind[j] === code ? v : NaN));
+        const name = `${s.name} ${kind} ${ANOMALY_SUFFIX}`;
+        fields.push(
+          number(
+            name,
+            marks,
+            config(
+              {
+                drawStyle: GraphDrawStyle.Points,
+                showPoints: VisibilityMode.Always,
+                pointSize: 9,
+                lineWidth: 0,
+                // The incidents list names the kinds; the legend stays about series.
+                hideFrom: { legend: true, tooltip: false, viz: false },
+              },
+              name,
+              theme.visualization.getColorByName(KIND_COLORS[kind])
+            )
+          )
+        );
+      });
     }
-    return { name: s.name, refId: s.refId, length: s.timestamps.length, fields };
+    frames.push({ name: s.name, refId: s.refId, length: s.timestamps.length, fields });
+
+    const f = outcome?.forecast;
+    if (f && f.timestamps.length > 0) {
+      const name = `${s.name} ${FORECAST_SUFFIX}`;
+      const forecastFields: DataFrame['fields'] = [
+        { name: 'Time', type: FieldType.time, config: {}, values: Array.from(f.timestamps) },
+        number(name, f.yhat, config({ lineStyle: { fill: 'dot', dash: [2, 4] }, lineWidth: 2 }, name)),
+      ];
+      if (f.lower && f.upper) {
+        const lowerName = `${name} ${LOWER_SUFFIX}`;
+        forecastFields.push(
+          number(
+            `${name} ${UPPER_SUFFIX}`,
+            f.upper,
+            config({ lineWidth: 0, fillOpacity: 10, fillBelowTo: lowerName, hideFrom: hiddenFromLegend }, `${name} ${UPPER_SUFFIX}`)
+          ),
+          number(lowerName, f.lower, config({ lineWidth: 0, hideFrom: hiddenFromLegend }, lowerName))
+        );
+      }
+      frames.push({ name, refId: s.refId, length: f.timestamps.length, fields: forecastFields });
+    }
   });
   return applyFieldOverrides({
     data: frames,
@@ -88,7 +144,19 @@ export function buildPlotFrames(
   });
 }
 
+/** The latest forecast timestamp, to extend the time axis past the dashboard's end. */
+export function lastForecastTime(outcomes: Map<string, SeriesOutcome>): number | undefined {
+  let last: number | undefined;
+  outcomes.forEach((o) => {
+    const ts = o.forecast?.timestamps;
+    if (ts && ts.length > 0) {
+      last = Math.max(last ?? -Infinity, ts[ts.length - 1]);
+    }
+  });
+  return last;
+}
+
 /** uPlot draws gaps for null, not NaN. */
-function nullGaps(values: Float64Array): Array<number | null> {
+function nullGaps(values: ArrayLike<number>): Array<number | null> {
   return Array.from(values, (v) => (Number.isFinite(v) ? v : null));
 }

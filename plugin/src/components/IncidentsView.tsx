@@ -1,0 +1,104 @@
+import React from 'react';
+import { css } from '@emotion/css';
+import { AbsoluteTimeRange, dateTimeFormat, GrafanaTheme2 } from '@grafana/data';
+import { TimeZone } from '@grafana/schema';
+import { useStyles2, useTheme2 } from '@grafana/ui';
+import { KIND_COLORS } from '../render/plotFrames';
+import { IncidentResult } from '../types';
+
+export interface IncidentRow extends IncidentResult {
+  seriesName: string;
+  /** The series' step, to pad the zoom around one-point incidents. */
+  stepMs: number;
+}
+
+interface Props {
+  incidents: IncidentRow[];
+  height: number;
+  timeZone: TimeZone;
+  onZoom: (range: AbsoluteTimeRange) => void;
+}
+
+/** Incidents sorted by peak score; clicking one zooms the dashboard to it. */
+export function IncidentsView({ incidents, height, timeZone, onZoom }: Props) {
+  const styles = useStyles2(getStyles);
+  const theme = useTheme2();
+  const sorted = [...incidents].sort((a, b) => b.peakScore - a.peakScore);
+  return (
+    <div className={styles.wrap} style={{ height }} data-testid="foresight-incidents">
+      <table className={styles.table}>
+        <thead>
+          <tr>
+            <th>Score</th>
+            <th>Kind</th>
+            <th>Series</th>
+            <th>Start</th>
+            <th>Duration</th>
+            <th>Peak</th>
+          </tr>
+        </thead>
+        <tbody>
+          {sorted.map((inc, i) => (
+            <tr
+              key={`${inc.seriesName}-${inc.start}-${i}`}
+              className={styles.row}
+              data-testid="foresight-incident"
+              tabIndex={0}
+              title="Zoom to this incident"
+              onClick={() => onZoom(zoomRange(inc))}
+              onKeyDown={(e) => (e.key === 'Enter' || e.key === ' ') && onZoom(zoomRange(inc))}
+            >
+              <td>{inc.peakScore.toFixed(1)}</td>
+              <td>
+                <span
+                  className={styles.kind}
+                  style={{ background: theme.visualization.getColorByName(KIND_COLORS[inc.kind]) }}
+                />
+                {inc.kind} {inc.direction === 'up' ? '↑' : '↓'}
+              </td>
+              <td className={styles.name}>{inc.seriesName}</td>
+              <td>{dateTimeFormat(inc.start, { timeZone })}</td>
+              <td>{formatDuration(inc.end - inc.start + inc.stepMs)}</td>
+              <td>{dateTimeFormat(inc.peakTime, { timeZone })}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** The incident with as much context on each side as it lasts (at least 10 steps). */
+export function zoomRange(inc: IncidentRow): AbsoluteTimeRange {
+  const pad = Math.max(inc.end - inc.start, 10 * inc.stepMs, 60_000);
+  return { from: Math.round(inc.start - pad), to: Math.round(inc.end + pad) };
+}
+
+export function formatDuration(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  if (minutes < 1) {
+    return `${Math.round(ms / 1000)}s`;
+  }
+  if (minutes < 60) {
+    return `${minutes}m`;
+  }
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) {
+    return minutes % 60 ? `${hours}h ${minutes % 60}m` : `${hours}h`;
+  }
+  return `${Math.round(hours / 24)}d`;
+}
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  wrap: css({ overflowY: 'auto', borderTop: `1px solid ${theme.colors.border.weak}` }),
+  table: css({
+    width: '100%',
+    borderCollapse: 'collapse',
+    fontSize: theme.typography.bodySmall.fontSize,
+    'th, td': { padding: theme.spacing(0.25, 1), textAlign: 'left', whiteSpace: 'nowrap' },
+    th: { color: theme.colors.text.secondary, fontWeight: theme.typography.fontWeightMedium, position: 'sticky', top: 0, background: theme.colors.background.primary },
+  }),
+  row: css({ cursor: 'pointer', '&:hover, &:focus': { background: theme.colors.action.hover, outline: 'none' } }),
+  name: css({ maxWidth: 360, overflow: 'hidden', textOverflow: 'ellipsis' }),
+  kind: css({ display: 'inline-block', width: 8, height: 8, borderRadius: 4, marginRight: 6 }),
+});

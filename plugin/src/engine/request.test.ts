@@ -1,0 +1,87 @@
+import { defaultOptions, ForesightOptions } from '../types';
+import { buildAnalyzeOptions, durationMs, futureTimestamps, MAX_FORECAST_POINTS, medianStep, parseShockWindows } from './request';
+
+const opts = (o: Partial<ForesightOptions> = {}): ForesightOptions => ({ ...defaultOptions, ...o });
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+const DAY = 24 * HOUR;
+
+describe('buildAnalyzeOptions', () => {
+  it('gives working defaults: detected seasonality, both directions, a quarter of the range ahead', () => {
+    const { options, errors } = buildAnalyzeOptions(opts(), 5 * MIN, 7 * DAY);
+    expect(errors).toEqual([]);
+    expect(options.detector).toMatchObject({ sensitivity: 0.5, direction: 'both', period: undefined, peer: true });
+    expect(options.prophet).toMatchObject({ daily_seasonality: 'auto', weekly_seasonality: 'auto', interval_width: 0.8 });
+    expect(options.horizonMs).toBe(7 * DAY / 4);
+    expect(options.prophet.cap).toBeUndefined();
+  });
+
+  it('turns a named seasonality into the detector period in points and Prophet switches', () => {
+    const { options } = buildAnalyzeOptions(opts({ seasonality: 'daily' }), 5 * MIN, DAY);
+    expect(options.detector.period).toBe(288);
+    expect(options.prophet).toMatchObject({ daily_seasonality: true, weekly_seasonality: false, yearly_seasonality: false });
+    const custom = buildAnalyzeOptions(opts({ seasonality: 'custom', customPeriodHours: 12 }), HOUR, DAY).options;
+    expect(custom.detector.period).toBe(12);
+    expect(custom.prophet.seasonalities).toEqual([{ name: 'custom', period: 0.5, fourier_order: 5 }]);
+    expect(buildAnalyzeOptions(opts({ seasonality: 'none' }), HOUR, DAY).options.detector.period).toBe(0);
+  });
+
+  it('passes detection controls and logistic growth through, in engine units', () => {
+    const { options } = buildAnalyzeOptions(
+      opts({ minRelDeviationPercent: 10, minDuration: '15m', direction: 'up', growth: 'logistic', cap: 100, floor: 0, horizon: '6h' }),
+      MIN,
+      DAY
+    );
+    expect(options.detector).toMatchObject({ minRelDeviation: 0.1, minDurationMs: 15 * MIN, direction: 'up' });
+    expect(options.prophet).toMatchObject({ growth: 'logistic', cap: 100, floor: 0 });
+    expect(options.horizonMs).toBe(6 * HOUR);
+  });
+
+  it('reports bad durations and shock windows instead of dropping them silently', () => {
+    const { options, errors } = buildAnalyzeOptions(
+      opts({ horizon: 'soon', minDuration: '5 parsecs', shockWindows: 'deploy, 2024-01-02, 2024-01-01' }),
+      MIN,
+      DAY
+    );
+    expect(errors).toHaveLength(3);
+    expect(errors.join(' ')).toContain('soon');
+    expect(options.horizonMs).toBe(0);
+    expect(options.detector.shockWindows).toEqual([]);
+  });
+
+  it('turns shock windows into detector windows and whole-day Prophet events', () => {
+    const { options } = buildAnalyzeOptions(
+      opts({ shockWindows: '# comment\nlockdown, 2020-03-20, 2020-03-22 12:00\n' }),
+      HOUR,
+      DAY
+    );
+    const start = Date.UTC(2020, 2, 20);
+    expect(options.detector.shockWindows).toEqual([{ start, end: start + 2.5 * DAY }]);
+    expect(options.prophet.holidays).toEqual([{ holiday: 'lockdown', ds: start, lower_window: 0, upper_window: 2 }]);
+  });
+});
+
+describe('helpers', () => {
+  it('parses shock windows in ms and dates, reporting the bad lines', () => {
+    const { windows, errors } = parseShockWindows('a, 1000, 2000\nb, 2020-01-01\nc, x, y');
+    expect(windows).toEqual([{ name: 'a', start: 1000, end: 2000 }]);
+    expect(errors).toHaveLength(2);
+  });
+
+  it('reads Grafana durations', () => {
+    expect(durationMs('', 42)).toBe(42);
+    expect(durationMs('2d', 0)).toBe(2 * DAY);
+    expect(() => durationMs('later', 0)).toThrow('not a duration');
+  });
+
+  it('lays out the forecast one step apart after the last point, thinned when too long', () => {
+    const ts = [0, 60_000, 120_000, 240_000, 300_000];
+    expect(medianStep(ts)).toBe(60_000);
+    expect(Array.from(futureTimestamps(ts, 3 * MIN))).toEqual([360_000, 420_000, 480_000]);
+    const long = futureTimestamps(ts, 10_000 * MIN);
+    expect(long.length).toBe(MAX_FORECAST_POINTS);
+    expect(long[long.length - 1]).toBeCloseTo(300_000 + 10_000 * MIN);
+    expect(futureTimestamps([5], HOUR).length).toBe(0);
+    expect(futureTimestamps(ts, 0).length).toBe(0);
+  });
+});

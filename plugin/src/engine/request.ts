@@ -1,0 +1,173 @@
+/**
+ * Turns the panel's options into the engine's options. Pure functions, shared by the panel
+ * (which builds the request) and the worker (which lays out forecast timestamps).
+ */
+import { rangeUtil } from '@grafana/data';
+import type { AnomalyOptions, ForecastOptions } from '../wasm/foresight_wasm';
+import type { ForesightOptions } from '../types';
+import type { AnalyzeOptions } from './protocol';
+
+export { futureTimestamps, MAX_FORECAST_POINTS, medianStep } from './timestamps';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+/** Prophet's uncertainty samples for the forecast band (Prophet's default). */
+const UNCERTAINTY_SAMPLES = 1000;
+
+export interface ShockWindow {
+  name: string;
+  start: number;
+  end: number;
+}
+
+/** Parses `name, start, end` lines (dates, date-times or ms). Bad lines are reported, not dropped silently. */
+export function parseShockWindows(text: string): { windows: ShockWindow[]; errors: string[] } {
+  const windows: ShockWindow[] = [];
+  const errors: string[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) {
+      return;
+    }
+    const parts = line.split(',').map((p) => p.trim());
+    if (parts.length !== 3) {
+      errors.push(`shock window line ${i + 1}: expected "name, start, end", got "${line}"`);
+      return;
+    }
+    const [name, startText, endText] = parts;
+    const start = parseTime(startText);
+    const end = parseTime(endText);
+    if (!name || start === undefined || end === undefined || end < start) {
+      errors.push(`shock window line ${i + 1}: needs a name and times with start ≤ end, got "${line}"`);
+      return;
+    }
+    windows.push({ name, start, end });
+  });
+  return { windows, errors };
+}
+
+function parseTime(text: string): number | undefined {
+  if (/^-?\d+(\.\d+)?$/.test(text)) {
+    return Number(text);
+  }
+  // Dates without a zone are read as UTC, like Prophet's reference data.
+  const iso = /^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text.replace(' ', 'T');
+  const withZone = /(Z|[+-]\d{2}:?\d{2})$/.test(iso) ? iso : `${iso}Z`;
+  const t = Date.parse(withZone);
+  return Number.isFinite(t) ? t : undefined;
+}
+
+/** A Grafana duration (`5m`, `6h`, `2d`) in ms; empty gives `fallback`. */
+export function durationMs(text: string, fallback: number): number {
+  const t = text.trim();
+  if (!t) {
+    return fallback;
+  }
+  if (!rangeUtil.isValidTimeSpan(t)) {
+    throw new Error(`"${t}" is not a duration (try 30m, 6h or 2d)`);
+  }
+  return rangeUtil.intervalToMs(t);
+}
+
+/** The seasonal period the options ask for, in ms (undefined: detect; 0: none). */
+export function seasonalPeriodMs(options: ForesightOptions): number | undefined {
+  switch (options.seasonality) {
+    case 'daily':
+      return DAY;
+    case 'weekly':
+      return 7 * DAY;
+    case 'yearly':
+      return 365.25 * DAY;
+    case 'custom':
+      return options.customPeriodHours > 0 ? options.customPeriodHours * HOUR : undefined;
+    case 'none':
+      return 0;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Engine options for one request. `stepMs` is the query's step (the detector's period is in
+ * points); `visibleRangeMs` sets the default horizon.
+ */
+export function buildAnalyzeOptions(
+  options: ForesightOptions,
+  stepMs: number,
+  visibleRangeMs: number
+): { options: AnalyzeOptions; errors: string[] } {
+  const errors: string[] = [];
+  const shocks = parseShockWindows(options.shockWindows ?? '');
+  errors.push(...shocks.errors);
+  let minDurationMs = 0;
+  let horizonMs = 0;
+  try {
+    minDurationMs = durationMs(options.minDuration ?? '', 0);
+  } catch (e) {
+    errors.push(`minimum duration: ${(e as Error).message}`);
+  }
+  try {
+    horizonMs = durationMs(options.horizon ?? '', Math.max(0, visibleRangeMs / 4));
+  } catch (e) {
+    errors.push(`horizon: ${(e as Error).message}`);
+  }
+
+  const periodMs = seasonalPeriodMs(options);
+  let period: number | undefined;
+  if (periodMs === 0) {
+    period = 0;
+  } else if (periodMs !== undefined && stepMs > 0) {
+    period = Math.max(2, Math.round(periodMs / stepMs));
+  }
+  const detector: AnomalyOptions = {
+    mode: 'batch',
+    sensitivity: options.sensitivity,
+    direction: options.direction,
+    minAbsDeviation: Math.max(0, options.minAbsDeviation || 0),
+    minRelDeviation: Math.max(0, (options.minRelDeviationPercent || 0) / 100),
+    minDurationMs,
+    shockWindows: shocks.windows.map(({ start, end }) => ({ start, end })),
+    robust: true,
+    period,
+    peer: true,
+  };
+
+  const on = (which: SeasonalityName) => seasonalitySetting(options.seasonality, which);
+  const prophet: ForecastOptions = {
+    growth: options.growth,
+    changepoint_prior_scale: options.changepointPriorScale,
+    interval_width: options.intervalWidth,
+    uncertainty_samples: UNCERTAINTY_SAMPLES,
+    daily_seasonality: on('daily'),
+    weekly_seasonality: on('weekly'),
+    yearly_seasonality: on('yearly'),
+    holidays: shocks.windows.map((w) => ({
+      holiday: w.name,
+      ds: startOfDayUtc(w.start),
+      lower_window: 0,
+      upper_window: Math.max(0, Math.floor((startOfDayUtc(w.end) - startOfDayUtc(w.start)) / DAY)),
+    })),
+  };
+  if (options.seasonality === 'custom' && periodMs) {
+    prophet.seasonalities = [{ name: 'custom', period: periodMs / DAY, fourier_order: 5 }];
+  }
+  if (options.growth === 'logistic') {
+    prophet.cap = options.cap;
+    prophet.floor = options.floor;
+  }
+  return { options: { detector, prophet, model: options.model, horizonMs }, errors };
+}
+
+type SeasonalityName = 'daily' | 'weekly' | 'yearly';
+
+/** Auto leaves Prophet's own choice; a named seasonality turns the others off; custom and none turn all three off. */
+function seasonalitySetting(choice: ForesightOptions['seasonality'], which: SeasonalityName): 'auto' | boolean {
+  if (choice === 'auto') {
+    return 'auto';
+  }
+  return choice === which;
+}
+
+function startOfDayUtc(ms: number): number {
+  return Math.floor(ms / DAY) * DAY;
+}

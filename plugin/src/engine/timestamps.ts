@@ -1,0 +1,37 @@
+/**
+ * Time-axis helpers with no Grafana imports: the worker bundle uses them too, and @grafana/data
+ * is not available inside a worker (Grafana shares it with plugins through its module loader).
+ */
+
+/** Forecast points per series at most: the horizon is thinned beyond this. */
+export const MAX_FORECAST_POINTS = 2_000;
+
+/** Median spacing of the timestamps (the query's step), or 0 with fewer than two. */
+export function medianStep(timestamps: ArrayLike<number>): number {
+  const steps: number[] = [];
+  for (let i = 1; i < timestamps.length; i++) {
+    const d = timestamps[i] - timestamps[i - 1];
+    if (d > 0) {
+      steps.push(d);
+    }
+  }
+  if (steps.length === 0) {
+    return 0;
+  }
+  steps.sort((a, b) => a - b);
+  return steps[Math.floor(steps.length / 2)];
+}
+
+/** Timestamps after the last one, one step apart, covering `horizonMs` (thinned to MAX_FORECAST_POINTS). */
+export function futureTimestamps(timestamps: ArrayLike<number>, horizonMs: number): Float64Array {
+  const n = timestamps.length;
+  const step0 = medianStep(timestamps);
+  if (n === 0 || step0 <= 0 || !(horizonMs > 0)) {
+    return new Float64Array(0);
+  }
+  const count = Math.floor(horizonMs / step0);
+  const step = count > MAX_FORECAST_POINTS ? horizonMs / MAX_FORECAST_POINTS : step0;
+  const m = Math.min(count, MAX_FORECAST_POINTS);
+  const last = timestamps[n - 1];
+  return Float64Array.from({ length: m }, (_, i) => last + (i + 1) * step);
+}
