@@ -629,3 +629,207 @@ fn prophet_column_order(
     }
     prints
 }
+
+#[cfg(test)]
+mod tests {
+    //! Bad input (issue 3): a typed error with a clear message or a correct result, never a
+    //! panic, a hang or a NaN forecast.
+    use super::*;
+    use crate::prophet::AddedSeasonality;
+
+    const DAY: f64 = DAY_MS;
+
+    fn daily(values: &[f64]) -> Series {
+        let ts: Vec<f64> = (0..values.len()).map(|i| 1.6e12 + i as f64 * DAY).collect();
+        Series::new(&ts, values).unwrap()
+    }
+
+    fn wave(n: usize) -> Vec<f64> {
+        (0..n)
+            .map(|i| 10.0 + 0.01 * i as f64 + (i as f64 * std::f64::consts::TAU / 7.0).sin())
+            .collect()
+    }
+
+    fn quick() -> ForecastOptions {
+        ForecastOptions {
+            uncertainty_samples: Some(50),
+            ..Default::default()
+        }
+    }
+
+    fn all_finite(f: &Forecast) -> bool {
+        f.yhat
+            .iter()
+            .chain(&f.trend)
+            .chain(f.yhat_lower.iter().flatten())
+            .chain(f.yhat_upper.iter().flatten())
+            .chain(f.components.iter().flat_map(|c| &c.values))
+            .all(|v| v.is_finite())
+    }
+
+    fn future(series: &Series, n: usize) -> Vec<f64> {
+        let last = *series.timestamps().last().unwrap();
+        let mut ts = series.timestamps().to_vec();
+        ts.extend((1..=n).map(|i| last + i as f64 * DAY));
+        ts
+    }
+
+    #[test]
+    fn gaps_and_infinities_are_left_out() {
+        let mut v = wave(60);
+        v[3] = f64::NAN;
+        v[10] = f64::INFINITY;
+        v[11] = f64::NEG_INFINITY;
+        let s = daily(&v);
+        let m = ProphetModel::fit(&s, &quick()).unwrap();
+        let f = m.predict(&future(&s, 10)).unwrap();
+        assert!(all_finite(&f));
+    }
+
+    #[test]
+    fn unsorted_and_duplicate_timestamps_are_resolved() {
+        let v = wave(40);
+        let mut ts: Vec<f64> = (0..40).map(|i| 1.6e12 + i as f64 * DAY).collect();
+        ts.reverse();
+        let mut vs = v.clone();
+        vs.reverse();
+        // A duplicate of the first day given last: it wins.
+        ts.push(1.6e12);
+        vs.push(v[0] + 1.0);
+        let s = Series::new(&ts, &vs).unwrap();
+        assert_eq!(s.len(), 40);
+        assert_eq!(s.values()[0], v[0] + 1.0);
+        let m = ProphetModel::fit(&s, &quick()).unwrap();
+        assert!(all_finite(&m.predict(s.timestamps()).unwrap()));
+    }
+
+    #[test]
+    fn too_few_points_is_a_typed_error() {
+        let s = daily(&[1.0, f64::NAN, f64::NAN]);
+        assert!(matches!(
+            ProphetModel::fit(&s, &quick()),
+            Err(Error::TooFewPoints { needed: 2, got: 1 })
+        ));
+        assert!(Series::new(&[1.0, 2.0], &[f64::NAN, f64::NAN]).is_err());
+    }
+
+    #[test]
+    fn two_points_fit() {
+        // An exact fit: sigma_obs goes to its floor (argmin's line search used to cycle).
+        for engine in [Engine::Argmin, Engine::Stan] {
+            let s = daily(&[1.0, 2.0]);
+            let m = ProphetModel::fit_with_engine(&s, &quick(), engine).unwrap();
+            let f = m.predict(&future(&s, 3)).unwrap();
+            assert!(all_finite(&f));
+            assert!((f.yhat[1] - 2.0).abs() < 0.1, "{engine:?}: {:?}", f.yhat);
+        }
+    }
+
+    #[test]
+    fn constant_series_forecast_the_constant() {
+        for (c, engine) in [0.0, 5.0, -3.0]
+            .into_iter()
+            .flat_map(|c| [(c, Engine::Argmin), (c, Engine::Stan)])
+        {
+            let s = daily(&vec![c; 50]);
+            let m = ProphetModel::fit_with_engine(&s, &quick(), engine).unwrap();
+            let f = m.predict(&future(&s, 20)).unwrap();
+            assert!(all_finite(&f), "constant {c}");
+            assert!(
+                f.yhat
+                    .iter()
+                    .all(|v| (v - c).abs() < 1e-3 * c.abs().max(1.0)),
+                "constant {c}: {:?}",
+                &f.yhat[..5]
+            );
+        }
+    }
+
+    #[test]
+    fn logistic_needs_a_cap_above_the_floor() {
+        let s = daily(&wave(30));
+        let mut o = quick();
+        o.growth = Growth::Logistic;
+        assert!(matches!(ProphetModel::fit(&s, &o), Err(Error::MissingCap)));
+        o.cap = Some(5.0);
+        o.floor = Some(5.0);
+        assert!(matches!(
+            ProphetModel::fit(&s, &o),
+            Err(Error::CapNotAboveFloor { .. })
+        ));
+        o.cap = Some(f64::NAN);
+        assert!(ProphetModel::fit(&s, &o).is_err());
+    }
+
+    #[test]
+    fn logistic_with_values_above_the_cap_stays_finite() {
+        let s = daily(&wave(60));
+        let mut o = quick();
+        o.growth = Growth::Logistic;
+        o.cap = Some(8.0);
+        match ProphetModel::fit(&s, &o) {
+            Ok(m) => assert!(all_finite(&m.predict(&future(&s, 10)).unwrap())),
+            Err(e) => assert!(!e.to_string().is_empty()),
+        }
+    }
+
+    #[test]
+    fn huge_horizons_are_refused_quickly() {
+        let s = daily(&wave(30));
+        let m = ProphetModel::fit(&s, &quick()).unwrap();
+        let ts: Vec<f64> = (0..3_000_000).map(|i| 1.6e12 + i as f64 * DAY).collect();
+        assert!(matches!(
+            m.predict(&ts),
+            Err(Error::TooManyTimestamps { .. })
+        ));
+        assert!(matches!(m.predict(&[]), Err(Error::Empty)));
+        assert!(matches!(
+            m.predict(&[f64::NAN]),
+            Err(Error::NonFiniteTimestamp { index: 0 })
+        ));
+    }
+
+    #[test]
+    fn fourier_orders_zero_and_huge() {
+        let s = daily(&wave(60));
+        let mut o = quick();
+        o.weekly_seasonality = SeasonalitySetting::Order(0);
+        let m = ProphetModel::fit(&s, &o).unwrap();
+        assert!(m.seasonalities().is_empty());
+        assert!(all_finite(&m.predict(s.timestamps()).unwrap()));
+        o.weekly_seasonality = SeasonalitySetting::Order(1000);
+        assert!(matches!(
+            ProphetModel::fit(&s, &o),
+            Err(Error::InvalidOption { .. })
+        ));
+        o.weekly_seasonality = SeasonalitySetting::Auto;
+        for order in [0, 1000] {
+            o.seasonalities = vec![AddedSeasonality {
+                name: "monthly".into(),
+                period: 30.5,
+                fourier_order: order,
+                prior_scale: None,
+                mode: None,
+            }];
+            assert!(matches!(
+                ProphetModel::fit(&s, &o),
+                Err(Error::InvalidOption { .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn every_growth_and_mode_fits_a_short_series() {
+        let s = daily(&wave(20));
+        for growth in [Growth::Linear, Growth::Logistic, Growth::Flat] {
+            for mode in [Mode::Additive, Mode::Multiplicative] {
+                let mut o = quick();
+                o.growth = growth;
+                o.cap = Some(20.0);
+                o.seasonality_mode = mode;
+                let m = ProphetModel::fit(&s, &o).unwrap();
+                assert!(all_finite(&m.predict(&future(&s, 5)).unwrap()));
+            }
+        }
+    }
+}
