@@ -25,12 +25,17 @@ const TYPES = {
 const MOUNTS = [
   [`/public/plugins/${PLUGIN_ID}/`, join(ROOT, 'plugin/dist')],
   ['/harness/', join(ROOT, 'tests/harness/dist')],
+  ['/bench/', join(ROOT, 'tests/bench/dist')],
   // Grafana's icons, which @grafana/ui loads from Grafana's public folder.
   ['/public/build/img/', join(ROOT, 'node_modules/@grafana/ui/dist/public/img')],
   ['/fixtures/', join(ROOT, 'tests/fixtures')],
   // The release engine package (after wasm-opt), for the test that loads it directly.
   ['/wasm/', join(ROOT, 'plugin/src/wasm')],
 ];
+
+const BENCH_PAGE = `<!doctype html>
+<html><head><meta charset="utf-8"><title>Foresight benchmark</title></head>
+<body><script src="/bench/bench.js"></script></body></html>`;
 
 const PAGE = `<!doctype html>
 <html><head><meta charset="utf-8"><title>Foresight panel harness</title>
@@ -54,6 +59,9 @@ export function startHarnessServer({ port = 0, frames }) {
         return send(res, 200, TYPES['.html'], PAGE);
       }
       // Grafana serves its Inter font from here; the harness has none (the browser falls back).
+      if (path === '/bench.html') {
+        return send(res, 200, TYPES['.html'], BENCH_PAGE);
+      }
       if (path === '/favicon.ico' || path.startsWith('/public/fonts/')) {
         return send(res, 204, 'text/plain', '');
       }

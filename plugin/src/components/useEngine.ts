@@ -3,6 +3,9 @@ import { EngineClient, OutcomePart } from '../engine/EngineClient';
 import { AnalyzeOptions } from '../engine/protocol';
 import { SeriesInput, SeriesOutcome } from '../types';
 
+/** Batching interval: longer for big panels, whose redraws cost more. */
+const flushMs = (seriesCount: number) => Math.min(1000, 100 + 5 * seriesCount);
+
 export interface EngineState {
   outcomes: Map<string, SeriesOutcome>;
   done: boolean;
@@ -29,23 +32,40 @@ export function useEngine(series: SeriesInput[], options: AnalyzeOptions): Engin
       return;
     }
     setState({ outcomes: new Map(), done: false });
+    // Results arrive series by series; redrawing a panel of 100 series for each one would block
+    // the main thread, so they are applied in batches.
+    let pending: OutcomePart[] = [];
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const flush = (extra?: Partial<EngineState>) => {
+      clearTimeout(timer);
+      timer = undefined;
+      const parts = pending;
+      pending = [];
+      setState((prev) => ({ ...prev, ...extra, outcomes: parts.reduce(merge, prev.outcomes) }));
+    };
     client.current.analyze(series, JSON.parse(optionsKey), {
-      onPart: (part) => setState((prev) => ({ ...prev, outcomes: merge(prev.outcomes, part) })),
-      onDone: () => setState((prev) => ({ ...prev, done: true })),
-      onFatal: (fatal) => setState((prev) => ({ ...prev, fatal, done: true })),
+      onPart: (part) => {
+        pending.push(part);
+        timer ??= setTimeout(() => flush(), flushMs(series.length));
+      },
+      onDone: () => flush({ done: true }),
+      onFatal: (fatal) => flush({ fatal, done: true }),
     });
+    return () => clearTimeout(timer);
   }, [series, optionsKey]);
 
   return state;
 }
 
-function merge(outcomes: Map<string, SeriesOutcome>, part: OutcomePart): Map<string, SeriesOutcome> {
-  const prev = outcomes.get(part.key) ?? { key: part.key, errors: [] };
+/** Applies one part to a copy of the outcomes (copied once per batch by the caller's reduce). */
+function merge(outcomes: Map<string, SeriesOutcome>, part: OutcomePart, index: number): Map<string, SeriesOutcome> {
+  const target = index === 0 ? new Map(outcomes) : outcomes;
+  const prev = target.get(part.key) ?? { key: part.key, errors: [] };
   const next: SeriesOutcome =
     'detection' in part
       ? { ...prev, detection: part.detection, incidents: part.incidents }
       : 'forecast' in part
         ? { ...prev, forecast: part.forecast }
         : { ...prev, errors: [...prev.errors, part.error] };
-  return new Map(outcomes).set(part.key, next);
+  return target.set(part.key, next);
 }

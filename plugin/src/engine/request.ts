@@ -11,8 +11,12 @@ export { futureTimestamps, MAX_FORECAST_POINTS, medianStep } from './timestamps'
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-/** Prophet's uncertainty samples for the forecast band (Prophet's default). */
-const UNCERTAINTY_SAMPLES = 1000;
+/**
+ * Monte-Carlo samples behind the forecast band. Prophet's default is 1000; the band's edges are
+ * quantiles drawn at screen resolution, and predicting cost grows with the samples
+ * (docs/benchmarks.md), so the panel uses fewer.
+ */
+const UNCERTAINTY_SAMPLES = 200;
 
 export interface ShockWindow {
   name: string;

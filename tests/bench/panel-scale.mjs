@@ -1,0 +1,104 @@
+// `npm run bench` (second part): the built panel in the harness, in headless Chromium, over
+// N synthetic Prometheus series x 2,016 points (7 days at 5 min). Measures the time from the
+// panel's first render to all series detected and to the last forecast, and the longest
+// main-thread task (Long Tasks API: tasks over 50 ms). Writes docs/benchmarks.md between the
+// bench:panel markers. Medians over repeated page loads; no assertion on any figure.
+import { chromium } from '@playwright/test';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { startHarnessServer } from '../harness/server.mjs';
+import { matrixToFrames } from '../harness/promFrames.mjs';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const POINTS = 2016;
+const STEP = 300_000;
+const COUNTS = [1, 10, 100];
+const REPEATS = 3;
+
+function matrix(count) {
+  const start = Date.UTC(2024, 0, 1) / 1000;
+  let seed = 7;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  return {
+    resultType: 'matrix',
+    result: Array.from({ length: count }, (_, s) => ({
+      metric: { __name__: 'http_requests_per_second', instance: `pod-${s}`, job: 'api' },
+      values: Array.from({ length: POINTS }, (_, i) => {
+        const t = start + (i * STEP) / 1000;
+        const day = Math.sin((2 * Math.PI * (t % 86400)) / 86400);
+        const spike = i === 1500 + s ? 80 : 0;
+        return [t, String(100 + s + 30 * day + 5 * (rand() - 0.5) + spike)];
+      }),
+    })),
+  };
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
+});
+const rows = [];
+try {
+  for (const count of COUNTS) {
+    const frames = matrixToFrames(matrix(count), { stepMs: STEP, query: 'rate(http_requests_total[5m])' });
+    const server = await startHarnessServer({ frames: async () => frames });
+    const runs = [];
+    try {
+      for (let r = 0; r < REPEATS; r++) {
+        const page = await browser.newPage({ viewport: { width: 1200, height: 700 } });
+        await page.addInitScript(() => {
+          window.__longTasks = [];
+          new PerformanceObserver((list) => {
+            for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration });
+          }).observe({ type: 'longtask', buffered: true });
+        });
+        await page.goto(server.url);
+        await page.waitForSelector('[data-testid="foresight-panel"]', { timeout: 60_000 });
+        const t0 = await page.evaluate(() => performance.now());
+        await page.waitForFunction((n) => document.querySelector('[data-testid="foresight-panel"]')?.getAttribute('data-analysed') === String(n), count, { timeout: 300_000, polling: 10 });
+        const tDetected = await page.evaluate(() => performance.now());
+        await page.waitForFunction(() => document.querySelector('[data-testid="foresight-panel"]')?.getAttribute('data-done') === 'true', null, { timeout: 600_000, polling: 10 });
+        const tDone = await page.evaluate(() => performance.now());
+        const longest = await page.evaluate((from) => Math.max(0, ...window.__longTasks.filter((t) => t.start >= from).map((t) => t.duration)), t0);
+        runs.push({ detected: tDetected - t0, done: tDone - t0, longest });
+        await page.close();
+      }
+    } finally {
+      await server.close();
+    }
+    const row = {
+      count,
+      detected: median(runs.map((r) => r.detected)),
+      done: median(runs.map((r) => r.done)),
+      longest: Math.max(...runs.map((r) => r.longest)),
+    };
+    console.log(`[bench] panel ${count} series: detected ${row.detected.toFixed(0)} ms, all forecasts ${row.done.toFixed(0)} ms, longest main-thread task ${row.longest.toFixed(0)} ms`);
+    rows.push(row);
+  }
+} finally {
+  await browser.close();
+}
+
+const fmt = (ms) => (ms > 0 ? ms.toFixed(0) : '< 50 (none reported)');
+const section = `<!-- bench:panel:start -->
+Run: ${new Date().toISOString().slice(0, 16)}Z, headless Chromium, the built plugin in the harness, default options
+(model auto: anomaly detection, then one Prophet forecast per series). Synthetic Prometheus series of
+${POINTS} points (7 days at 5 min, daily cycle, noise, one spike each). Times from the panel's first render;
+medians of ${REPEATS} page loads. Longest main-thread task: the Long Tasks API (reports tasks over 50 ms) over all
+runs, after the panel's first render. Targets (issue 5): 100 series fully analysed ≤ 1.5 s, no main-thread block over 50 ms.
+
+| series | all detected (ms) | all forecasts drawn (ms) | longest main-thread task (ms) |
+| --- | --- | --- | --- |
+${rows.map((r) => `| ${r.count} | ${r.detected.toFixed(0)} | ${r.done.toFixed(0)} | ${fmt(r.longest)} |`).join('\n')}
+<!-- bench:panel:end -->`;
+
+const docPath = `${ROOT}docs/benchmarks.md`;
+const doc = readFileSync(docPath, 'utf8');
+const marked = /<!-- bench:panel:start -->[\s\S]*<!-- bench:panel:end -->/;
+writeFileSync(docPath, marked.test(doc) ? doc.replace(marked, section) : `${doc.trimEnd()}\n\n## The panel at scale\n\n${section}\n`);
+console.log(`[bench] wrote ${docPath}`);

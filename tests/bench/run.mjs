@@ -1,0 +1,172 @@
+// `npm run bench`: Prophet fit + predict in ONE headless Chromium session, our engine and
+// @bsull/augurs + @bsull/augurs-prophet-wasmstan on identical inputs; medians and ratios are
+// written into docs/benchmarks.md between the bench:prophet markers.
+import { chromium } from '@playwright/test';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { startHarnessServer } from '../harness/server.mjs';
+import { readCsvSeries } from '../harness/prometheus.mjs';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const REF = fileURLToPath(new URL('../../../shared/reference/prophet/', import.meta.url));
+const DAY = 86_400_000;
+
+const STEP = { D: DAY, MS: null, '5min': 300_000 };
+function horizon(lastMs, { periods, freq }) {
+  const out = [];
+  for (let i = 1; i <= periods; i++) {
+    if (freq === 'MS') {
+      const d = new Date(lastMs);
+      out.push(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + i, 1));
+    } else {
+      out.push(lastMs + i * STEP[freq]);
+    }
+  }
+  return out;
+}
+
+function referenceCases() {
+  if (!existsSync(REF)) {
+    console.warn(`[bench] ${REF} not found: reference cases skipped`);
+    return [];
+  }
+  return readdirSync(`${REF}cases`)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => {
+      const c = JSON.parse(readFileSync(`${REF}cases/${f}`, 'utf8'));
+      const rows = readCsvSeries(`${REF}${c.data}`).filter(([, v]) => v !== null);
+      const ds = rows.map(([t]) => t * 1000);
+      const kw = c.prophet_kwargs ?? {};
+      return {
+        name: f.replace(/\.json$/, ''),
+        ds,
+        y: rows.map(([, v]) => v),
+        growth: kw.growth,
+        cap: c.extra?.cap,
+        floor: c.extra?.floor,
+        seasonalityMode: kw.seasonality_mode,
+        changepointPriorScale: kw.changepoint_prior_scale,
+        predictDs: [...ds, ...horizon(ds[ds.length - 1], c.horizon)],
+      };
+    });
+}
+
+/** 5-minute series with daily and weekly seasonality, trend and noise (seeded). */
+function synthetic(points) {
+  let seed = points;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const start = Date.UTC(2024, 0, 1);
+  const ds = Array.from({ length: points }, (_, i) => start + i * 300_000);
+  const y = ds.map((t, i) => {
+    const day = (t % DAY) / DAY;
+    const week = ((t / DAY + 3) % 7) / 7;
+    return 100 + i * 0.001 + 20 * Math.sin(2 * Math.PI * day) + 8 * Math.sin(2 * Math.PI * week) + 4 * (rand() - 0.5);
+  });
+  return { name: `synthetic_5min_${points}`, ds, y, predictDs: [...ds.slice(-300), ...horizon(ds[points - 1], { periods: 300, freq: '5min' })] };
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
+};
+const fmt = (ms) => (Number.isFinite(ms) ? (ms >= 100 ? ms.toFixed(0) : ms.toFixed(1)) : '—');
+
+const series = [...referenceCases(), ...[2016, 8640, 25920].map(synthetic)];
+const server = await startHarnessServer({ frames: async () => [] });
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+let timings;
+let engines;
+const predict600 = [];
+try {
+  const page = await browser.newPage();
+  page.on('pageerror', (e) => console.error('[bench page]', e.message));
+  await page.goto(`${server.url}bench.html`);
+  await page.waitForFunction(() => document.body?.dataset.bench === 'ready', null, { timeout: 60_000 });
+  engines = await page.evaluate(() => window.engines());
+  timings = [];
+  for (const s of series) {
+    const repeats = s.ds.length > 10_000 ? 3 : 5;
+    const t = await page.evaluate(([one, r]) => window.runBench([one], r), [s, repeats]);
+    for (const x of t) {
+      console.log(`[bench] ${x.name} ${x.engine}: fit ${fmt(median(x.fitMs))} ms, predict ${fmt(median(x.predictMs))} ms${x.error ? ` ERROR ${x.error}` : ''}`);
+    }
+    timings.push(...t);
+  }
+  for (const name of ['peyton_default', 'synthetic_5min_2016']) {
+    const s = series.find((x) => x.name === name);
+    if (s) {
+      const times = await page.evaluate(([one, r]) => window.predict600(one, r), [s, 7]);
+      predict600.push({ name, ms: median(times) });
+      console.log(`[bench] ${name}: predict 600 timestamps with 1000 samples ${fmt(median(times))} ms`);
+    }
+  }
+} finally {
+  await browser.close();
+  await server.close();
+}
+
+// Python prophet natively on the same inputs, when scripts/bench.sh could install it.
+const python = process.env.FORESIGHT_BENCH_PYTHON;
+let pythonTimings = [];
+if (python) {
+  const r = spawnSync(python, [fileURLToPath(new URL('./python_prophet.py', import.meta.url))], {
+    input: JSON.stringify(series),
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  if (r.status === 0) {
+    pythonTimings = JSON.parse(r.stdout);
+    for (const x of pythonTimings) {
+      console.log(`[bench] ${x.name} python prophet: fit ${fmt(median(x.fitMs))} ms, predict ${fmt(median(x.predictMs))} ms`);
+    }
+  } else {
+    console.warn(`[bench] python prophet failed: ${r.stderr.slice(-2000)}`);
+  }
+}
+
+const wasmPath = `${ROOT}plugin/src/wasm/foresight_wasm_bg.wasm`;
+const wasm = readFileSync(wasmPath);
+const stanBytes = ['prophet-wasmstan.core.wasm', 'prophet-wasmstan.core2.wasm']
+  .map((f) => readFileSync(`${ROOT}node_modules/@bsull/augurs-prophet-wasmstan/${f}`))
+  .concat([readFileSync(`${ROOT}node_modules/@bsull/augurs/prophet_bg.wasm`)]);
+const kb = (n) => `${(n / 1000).toFixed(1)} KB`;
+
+const rows = series.map((s) => {
+  const theirs = timings.find((t) => t.name === s.name && t.engine === 'augurs + wasmstan');
+  const ours = timings.find((t) => t.name === s.name && t.engine === 'foresight');
+  const tf = median(theirs?.fitMs ?? []);
+  const of = median(ours?.fitMs ?? []);
+  const ratio = Number.isFinite(of) && Number.isFinite(tf) ? `${(tf / of).toFixed(1)}×` : '—';
+  const py = fmt(median(pythonTimings.find((t) => t.name === s.name)?.fitMs ?? []));
+  return `| ${s.name} | ${s.ds.length} | ${fmt(of)} | ${fmt(tf)} | ${ratio} | ${fmt(median(ours?.predictMs ?? []))} | ${fmt(median(theirs?.predictMs ?? []))} | ${py} |${ours?.error || theirs?.error ? ` ${ours?.error ?? theirs?.error}` : ''}`;
+});
+const section = `<!-- bench:prophet:start -->
+Run: ${new Date().toISOString().slice(0, 16)}Z, headless Chromium ${browser.version?.() ?? ''}, engines in this run: ${engines.join(', ')}.
+Medians of 5 runs (3 above 10,000 points). "speed-up" = reference fit time / our fit time.
+Predict = the training rows plus the horizon (synthetic: last 300 rows + 300 ahead).
+Python prophet: the same inputs natively (cmdstan), in this run${pythonTimings.length ? '' : ' — not installed, so not measured'}.
+Options passed to every engine: growth, cap/floor, seasonality mode, changepoint prior scale,
+automatic seasonalities; holidays and added seasonalities of the reference cases are left out
+(the reference's JS API takes them differently), so all engines fit the same reduced model.
+
+| series | points | fit ours (ms) | fit augurs+wasmstan (ms) | speed-up | predict ours (ms) | predict augurs+wasmstan (ms) | Python prophet fit, native (ms) |
+| --- | --- | --- | --- | --- | --- | --- | --- |
+${rows.join('\n')}
+
+Predicting 600 timestamps with 1000 uncertainty samples (issue 3 target ≤ 20 ms), median of 7:
+${predict600.map((p) => `${p.name} ${fmt(p.ms)} ms`).join(', ') || 'not measured'}.
+
+Module sizes: ours ${kb(wasm.length)} raw, ${kb(gzipSync(wasm, { level: 9 }).length)} gzip; augurs Prophet + wasmstan ${kb(stanBytes.reduce((a, b) => a + b.length, 0))} raw, ${kb(stanBytes.reduce((a, b) => a + gzipSync(b, { level: 9 }).length, 0))} gzip.
+<!-- bench:prophet:end -->`;
+
+const docPath = `${ROOT}docs/benchmarks.md`;
+const doc = readFileSync(docPath, 'utf8');
+const marked = /<!-- bench:prophet:start -->[\s\S]*<!-- bench:prophet:end -->/;
+writeFileSync(docPath, marked.test(doc) ? doc.replace(marked, section) : `${doc.trimEnd()}\n\n## Prophet: fit and predict in the browser\n\n${section}\n`);
+console.log(`[bench] wrote ${docPath}`);
+

@@ -1,0 +1,148 @@
+/**
+ * Prophet fit + predict timings in the browser, ours against the reference, on identical
+ * inputs in the same page. Results go to `window.benchResults`; tests/bench/run.mjs drives it.
+ */
+import initAugurs, { Prophet } from '@bsull/augurs/prophet';
+import { optimizer } from '@bsull/augurs-prophet-wasmstan';
+import initOurs, * as ours from '../../../plugin/src/wasm/foresight_wasm';
+
+export interface BenchSeries {
+  name: string;
+  /** ms since the epoch */
+  ds: number[];
+  y: number[];
+  growth?: 'linear' | 'logistic' | 'flat';
+  cap?: number;
+  floor?: number;
+  seasonalityMode?: 'additive' | 'multiplicative';
+  changepointPriorScale?: number;
+  yearly?: boolean;
+  weekly?: boolean;
+  daily?: boolean;
+  /** timestamps (ms) to predict: training rows plus the horizon */
+  predictDs: number[];
+}
+
+export interface Timing {
+  name: string;
+  points: number;
+  engine: string;
+  fitMs: number[];
+  predictMs: number[];
+  error?: string;
+}
+
+declare global {
+  interface Window {
+    runBench: (series: BenchSeries[], repeats: number) => Promise<Timing[]>;
+    predict600: (series: BenchSeries, repeats: number) => Promise<number[]>;
+    engines: () => string[];
+  }
+}
+
+type Engine = { name: string; fitPredict: (s: BenchSeries) => { fitMs: number; predictMs: number } };
+
+const seasonality = (on: boolean | undefined) =>
+  on === undefined ? { type: 'auto' as const } : { type: 'manual' as const, enabled: on };
+
+const reference: Engine = {
+  name: 'augurs + wasmstan',
+  fitPredict: (s) => {
+    const prophet = new Prophet({
+      optimizer,
+      growth: s.growth,
+      seasonalityMode: s.seasonalityMode,
+      changepointPriorScale: s.changepointPriorScale,
+      yearlySeasonality: seasonality(s.yearly),
+      weeklySeasonality: seasonality(s.weekly),
+      dailySeasonality: seasonality(s.daily),
+    });
+    const n = s.ds.length;
+    const cap = s.cap === undefined ? undefined : new Float64Array(n).fill(s.cap);
+    const floor = s.floor === undefined ? undefined : new Float64Array(n).fill(s.floor);
+    const t0 = performance.now();
+    prophet.fit({ ds: s.ds.map((t) => t / 1000), y: Float64Array.from(s.y), cap, floor });
+    const t1 = performance.now();
+    const m = s.predictDs.length;
+    prophet.predict({
+      ds: s.predictDs.map((t) => t / 1000),
+      cap: s.cap === undefined ? undefined : new Float64Array(m).fill(s.cap),
+      floor: s.floor === undefined ? undefined : new Float64Array(m).fill(s.floor),
+    });
+    const t2 = performance.now();
+    prophet.free();
+    return { fitMs: t1 - t0, predictMs: t2 - t1 };
+  },
+};
+
+const ready = Promise.all([initAugurs(), initOurs()]);
+
+/** Our engine: the same options under Prophet's names. */
+const foresight: Engine = {
+  name: 'foresight',
+  fitPredict: (s) => {
+    const opts = {
+      growth: s.growth,
+      cap: s.cap,
+      floor: s.floor,
+      seasonality_mode: s.seasonalityMode,
+      changepoint_prior_scale: s.changepointPriorScale,
+      yearly_seasonality: s.yearly ?? 'auto',
+      weekly_seasonality: s.weekly ?? 'auto',
+      daily_seasonality: s.daily ?? 'auto',
+    } as const;
+    const t0 = performance.now();
+    const model = ours.ProphetModel.fit(Float64Array.from(s.ds), Float64Array.from(s.y), opts);
+    const t1 = performance.now();
+    model.predict(Float64Array.from(s.predictDs));
+    const t2 = performance.now();
+    model.free();
+    return { fitMs: t1 - t0, predictMs: t2 - t1 };
+  },
+};
+
+/**
+ * Issue 3's predict target: 600 timestamps with 1000 uncertainty samples, on a model fitted to
+ * the series (the interval work is the cost being measured).
+ */
+window.predict600 = async (s: BenchSeries, repeats: number) => {
+  await ready;
+  const model = ours.ProphetModel.fit(Float64Array.from(s.ds), Float64Array.from(s.y), { uncertainty_samples: 1000 });
+  const step = s.ds[s.ds.length - 1] - s.ds[s.ds.length - 2];
+  const ds = Float64Array.from({ length: 600 }, (_, i) => s.ds[s.ds.length - 300] + i * step);
+  const times: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const t0 = performance.now();
+    model.predict(ds);
+    times.push(performance.now() - t0);
+  }
+  model.free();
+  return times;
+};
+
+
+window.engines = () => [reference.name, foresight.name];
+window.runBench = async (series, repeats) => {
+  await ready;
+  const engines = [reference, foresight];
+  const out: Timing[] = [];
+  for (const s of series) {
+    for (const engine of engines) {
+      const t: Timing = { name: s.name, points: s.ds.length, engine: engine.name, fitMs: [], predictMs: [] };
+      for (let r = 0; r < repeats; r++) {
+        try {
+          const { fitMs, predictMs } = engine.fitPredict(s);
+          t.fitMs.push(fitMs);
+          t.predictMs.push(predictMs);
+        } catch (e) {
+          t.error = e instanceof Error ? e.message : String(e);
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 0));
+      }
+      out.push(t);
+    }
+  }
+  return out;
+};
+document.body.dataset.bench = 'ready';
