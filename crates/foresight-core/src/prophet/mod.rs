@@ -5,6 +5,7 @@
 //! `Prophet`, with Prophet's option names ([`ForecastOptions`]).
 
 mod model;
+mod newton;
 mod objective;
 mod optimizer;
 mod options;

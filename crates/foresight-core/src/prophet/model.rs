@@ -727,14 +727,18 @@ mod tests {
 
     #[test]
     fn constant_series_forecast_the_constant() {
-        for (c, engine) in [0.0, 5.0, -3.0]
-            .into_iter()
-            .flat_map(|c| [(c, Engine::Argmin), (c, Engine::Stan)])
-        {
-            let s = daily(&vec![c; 50]);
+        // 50 rows fit with Newton, 150 with either L-BFGS engine.
+        for (c, n, engine) in [0.0, 5.0, -3.0].into_iter().flat_map(|c| {
+            [
+                (c, 50, Engine::Argmin),
+                (c, 150, Engine::Argmin),
+                (c, 150, Engine::Stan),
+            ]
+        }) {
+            let s = daily(&vec![c; n]);
             let m = ProphetModel::fit_with_engine(&s, &quick(), engine).unwrap();
             let f = m.predict(&future(&s, 20)).unwrap();
-            assert!(all_finite(&f), "constant {c}");
+            assert!(all_finite(&f), "constant {c}, {n} rows, {engine:?}");
             assert!(
                 f.yhat
                     .iter()
@@ -816,6 +820,39 @@ mod tests {
                 Err(Error::InvalidOption { .. })
             ));
         }
+    }
+
+    /// Below 100 rows the fit runs Newton's method, as Prophet does; it reaches the MAP that
+    /// L-BFGS reaches on the same data.
+    #[test]
+    fn newton_below_100_rows_matches_lbfgs() {
+        use augurs_prophet::Algorithm;
+        let v = wave(90);
+        let ds: Vec<i64> = (0..90).map(|i| 1_600_000_000 + i * 86_400).collect();
+        let fit = |algorithm| {
+            let optimizer = LbfgsOptimizer::new();
+            let mut p = Prophet::new(Default::default(), optimizer.clone());
+            let data = TrainingData::new(ds.clone(), v.clone()).unwrap();
+            p.fit(
+                data,
+                OptimizeOpts {
+                    algorithm,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+            optimizer.last_report().unwrap()
+        };
+        let newton = fit(None);
+        let lbfgs = fit(Some(Algorithm::Lbfgs));
+        assert!(newton.converged);
+        assert!(
+            newton.objective <= lbfgs.objective + 1e-3,
+            "Newton {} vs L-BFGS {}",
+            newton.objective,
+            lbfgs.objective
+        );
+        assert_eq!(fit(Some(Algorithm::Newton)).objective, newton.objective);
     }
 
     #[test]

@@ -9,9 +9,10 @@ use argmin::{
 };
 use augurs_prophet::{
     optimizer::{self, Data, InitialParams, OptimizeOpts, OptimizedParams},
-    Optimizer, PositiveFloat,
+    Algorithm, Optimizer, PositiveFloat,
 };
 
+use super::newton;
 use super::objective::{Objective, DELTA0, LN_SIGMA_MIN};
 use super::stan_lbfgs;
 use super::vector::Theta;
@@ -21,6 +22,8 @@ use super::vector::Theta;
 const DEFAULT_ITER: u64 = 10_000;
 const DEFAULT_HISTORY: usize = 5;
 const DEFAULT_TOL_REL_OBJ: f64 = 1e4;
+/// Prophet's switch from L-BFGS to Newton (`algorithm='Newton' if T < 100`).
+const NEWTON_BELOW_ROWS: usize = 100;
 
 /// Finds the MAP estimate of Prophet's Stan model with L-BFGS on an analytic gradient
 /// (argmin's, More-Thuente line search, by default; see [`Engine`]). Implements augurs-prophet's [`Optimizer`], so it plugs into
@@ -306,7 +309,24 @@ impl Optimizer for LbfgsOptimizer {
                 "initial values must be finite",
             ));
         }
+        // Prophet asks Stan for Newton's method below 100 rows, L-BFGS otherwise; an explicit
+        // `algorithm` wins (BFGS runs as L-BFGS).
+        let newton = match opts.algorithm {
+            Some(Algorithm::Newton) => true,
+            Some(Algorithm::Lbfgs | Algorithm::Bfgs) => false,
+            None => objective.n < NEWTON_BELOW_ROWS,
+        };
         let (theta, cost, iterations, converged) = match self.engine {
+            _ if newton => {
+                let out = newton::minimize(
+                    &|x: &[f64], g: &mut [f64]| objective.value_grad(x, g),
+                    start,
+                    opts.iter
+                        .map_or(DEFAULT_ITER as usize, |i| i.max(1) as usize),
+                )
+                .map_err(optimizer::Error::string)?;
+                (out.x, out.f, out.iterations as u64, out.converged)
+            }
             Engine::Stan => {
                 let settings = stan_settings(opts);
                 let out = stan_lbfgs::minimize(
