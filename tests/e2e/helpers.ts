@@ -74,3 +74,14 @@ export function drawnMarkers(drawn: Drawn): Record<string, number> {
     drawn.series.filter((s) => s.label.endsWith(' anomalies') && s.points > 0).map((s) => [s.label, s.points])
   );
 }
+
+declare global {
+  interface Window {
+    /** Test hooks of the harness page (tests/harness/src/index.tsx). */
+    foresightHarness: {
+      timeRangeChanges: Array<{ from: number; to: number }>;
+      setTimeRange: (r: { from: number; to: number }) => void;
+      setOptions: (changes: Record<string, unknown>) => void;
+    };
+  }
+}

@@ -68,8 +68,29 @@ pub(crate) fn parse_options<T: serde::de::DeserializeOwned + Default>(
     if value.is_undefined() || value.is_null() {
         return Ok(T::default());
     }
-    serde_wasm_bindgen::from_value(value)
+    serde_wasm_bindgen::from_value(without_undefined(value)?)
         .map_err(|e| JsError::new(&format!("invalid options: {e}")))
+}
+
+/// A copy of `value` without its `undefined` properties: JS callers write `{ growth: undefined }`
+/// to mean "not set", which serde would otherwise read as a value of the wrong type.
+fn without_undefined(value: JsValue) -> Result<JsValue, JsError> {
+    let Some(object) = value.dyn_ref::<Object>() else {
+        return Ok(value);
+    };
+    if js_sys::Array::is_array(&value) {
+        return Ok(value);
+    }
+    let copy = Object::new();
+    for entry in Object::entries(object).iter() {
+        let pair = js_sys::Array::from(&entry);
+        let v = pair.get(1);
+        if !v.is_undefined() {
+            Reflect::set(&copy, &pair.get(0), &v)
+                .map_err(|_| JsError::new("invalid options: cannot copy the options object"))?;
+        }
+    }
+    Ok(copy.into())
 }
 
 pub(crate) fn set(target: &Object, key: &str, value: &JsValue) -> Result<(), JsError> {

@@ -146,6 +146,17 @@ fn prophet_bad_input_and_options_are_js_errors() {
     let err = JsProphetModel::fit(&ts, &vs, opts.into()).err().unwrap();
     assert!(error_message(err).contains("cap"));
 
+    // Properties set to undefined mean "not set", as JS callers write them.
+    let opts = Object::new();
+    Reflect::set(&opts, &"growth".into(), &JsValue::UNDEFINED).unwrap();
+    Reflect::set(
+        &opts,
+        &"changepoint_prior_scale".into(),
+        &JsValue::UNDEFINED,
+    )
+    .unwrap();
+    assert!(JsProphetModel::fit(&ts, &vs, opts.into()).is_ok());
+
     let opts = Object::new();
     Reflect::set(&opts, &"growth".into(), &"exponential".into()).unwrap();
     let err = JsProphetModel::fit(&ts, &vs, opts.into()).err().unwrap();

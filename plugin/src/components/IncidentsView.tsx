@@ -43,6 +43,9 @@ export function IncidentsView({ incidents, height, timeZone, onZoom }: Props) {
               key={`${inc.seriesName}-${inc.start}-${i}`}
               className={styles.row}
               data-testid="foresight-incident"
+              data-start={inc.start}
+              data-end={inc.end}
+              data-kind={inc.kind}
               tabIndex={0}
               title="Zoom to this incident"
               onClick={() => onZoom(zoomRange(inc))}

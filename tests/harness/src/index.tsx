@@ -40,7 +40,12 @@ declare global {
   interface Window {
     define: ((deps: string[], factory: (...mods: unknown[]) => unknown) => void) & { amd?: object };
     grafanaBootData: unknown;
-    foresightHarness: { setTimeRange: (r: AbsoluteTimeRange) => void; timeRangeChanges: AbsoluteTimeRange[] };
+    foresightHarness: {
+      setTimeRange: (r: AbsoluteTimeRange) => void;
+      timeRangeChanges: AbsoluteTimeRange[];
+      /** Changes panel options as the options pane would. */
+      setOptions: (changes: Record<string, unknown>) => void;
+    };
   }
 }
 
@@ -124,6 +129,7 @@ function App({ plugin, frames, queryError, themeName }: AppProps) {
     window.foresightHarness = {
       timeRangeChanges: [],
       setTimeRange: (r) => setTimeRange({ from: dateTime(r.from), to: dateTime(r.to), raw: { from: dateTime(r.from), to: dateTime(r.to) } }),
+      setOptions: (changes) => setOptions((prev) => ({ ...prev, ...changes })),
     };
     return () => window.removeEventListener('resize', onResize);
   }, []);

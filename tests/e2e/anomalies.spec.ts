@@ -1,0 +1,87 @@
+import { expect, test } from '@playwright/test';
+import { startHarnessServer } from '../harness/server.mjs';
+import { startPrometheus } from '../harness/prometheus.mjs';
+import { queryRangeFrames } from '../harness/promFrames.mjs';
+import { LABELS, METRIC, nabSeries, QUERY, STEP_MS } from '../fixtures/nab.mjs';
+import { collectErrors, drawnMarkers, expectBaselineAndBand, expectForecast, waitForDrawn } from './helpers';
+
+// A real CloudWatch CPU series with two labelled anomaly windows (NAB), backfilled into a real
+// Prometheus on 127.0.0.1 and read back through /api/v1/query_range as Grafana does.
+const NAME = `${METRIC}{instance="${LABELS.instance}", job="${LABELS.job}"}`;
+const nab = nabSeries();
+let prom: { url: string; stop: () => Promise<void> };
+let server: { url: string; close: () => Promise<void> };
+
+test.beforeAll(async () => {
+  prom = await startPrometheus(nab.series);
+  server = await startHarnessServer({
+    frames: () => queryRangeFrames(prom.url, { query: QUERY, start: nab.start, end: nab.end, stepMs: STEP_MS }),
+  });
+});
+
+test.afterAll(async () => {
+  await server?.close();
+  await prom?.stop();
+});
+
+interface Row {
+  start: number;
+  end: number;
+  kind: string;
+}
+const rows = (page: import('@playwright/test').Page): Promise<Row[]> =>
+  page.getByTestId('foresight-incident').evaluateAll((els) =>
+    els.map((el) => ({ start: Number(el.dataset.start), end: Number(el.dataset.end), kind: el.dataset.kind ?? '' }))
+  );
+
+test('flags the labelled anomalies, lists the incidents and forecasts past the end', async ({ page }) => {
+  const errors = collectErrors(page);
+  await page.goto(server.url);
+  const drawn = await waitForDrawn(page, 1, { forecasts: true });
+  expectBaselineAndBand(drawn, [NAME]);
+  expectForecast(drawn, [NAME], nab.end);
+  expect(Object.keys(drawnMarkers(drawn)).length).toBeGreaterThan(0);
+
+  const incidents = await rows(page);
+  expect(incidents.length).toBeGreaterThan(0);
+  // Sorted by score, and every labelled window holds at least one incident.
+  for (const [from, to] of nab.windows) {
+    expect(incidents.some((i) => i.end >= from && i.start <= to), `an incident in ${new Date(from).toISOString()}`).toBe(true);
+  }
+  const scores = await page.getByTestId('foresight-incident').evaluateAll((els) => els.map((el) => Number(el.querySelector('td')?.textContent)));
+  expect(scores).toEqual([...scores].sort((a, b) => b - a));
+  await page.screenshot({ path: 'screenshots/panel-anomalies.png' });
+  expect(errors).toEqual([]);
+});
+
+test('clicking an incident zooms the dashboard to it', async ({ page }) => {
+  await page.goto(server.url);
+  await waitForDrawn(page, 1);
+  const first = (await rows(page))[0];
+  await page.getByTestId('foresight-incident').first().click();
+  const changes = await page.evaluate(() => window.foresightHarness.timeRangeChanges);
+  expect(changes).toHaveLength(1);
+  expect(changes[0].from).toBeLessThan(first.start);
+  expect(changes[0].to).toBeGreaterThan(first.end);
+  expect(changes[0].to - changes[0].from).toBeLessThan(nab.end - nab.start);
+});
+
+test('option changes redraw: the fast model drops the forecast, the incidents list can be hidden', async ({ page }) => {
+  const errors = collectErrors(page);
+  await page.goto(server.url);
+  await waitForDrawn(page, 1, { forecasts: true });
+  await page.evaluate(() => window.foresightHarness.setOptions({ model: 'fast', showIncidents: false }));
+  const panel = page.getByTestId('foresight-panel');
+  await expect(page.getByTestId('foresight-incidents')).toHaveCount(0);
+  await expect(panel).toHaveAttribute('data-done', 'true');
+  await expect
+    .poll(async () => {
+      const raw = await page.getByTestId('foresight-drawn').getAttribute('data-drawn');
+      const drawn = JSON.parse(raw ?? '{"series":[]}') as { series: Array<{ label: string; points: number }> };
+      return drawn.series.filter((s) => s.label.includes(' forecast') && s.points > 0).length;
+    })
+    .toBe(0);
+  // The band is still there.
+  expectBaselineAndBand(await waitForDrawn(page, 1), [NAME]);
+  expect(errors).toEqual([]);
+});
