@@ -73,6 +73,7 @@ fn knobs() -> Result<Knobs> {
             "saturation" => k.alert.saturation = f,
             "decades" => k.alert.decades = f,
             "robust_fit" => k.alert.robust_fit = f != 0.0,
+            "range_min" => k.alert.range_min_score = f,
             "range_hold" => k.alert.range_breaks_hold = f != 0.0,
             other => anyhow::bail!("FORESIGHT_NAB: unknown knob `{other}`"),
         }

@@ -37,6 +37,9 @@ pub struct AlertOptions {
     /// A range break (see `range_tolerance`) fires even during the hold, and restarts it: a
     /// new record of the series is news however soon after the last alert it comes.
     pub range_breaks_hold: bool,
+    /// A range break counts only when the point's score is at least this (1: outside the
+    /// band; a record the model expected, on a trend, is no news).
+    pub range_min_score: f64,
 }
 
 impl Default for AlertOptions {
@@ -46,7 +49,7 @@ impl Default for AlertOptions {
             history: 2000,
             warmup: 300,
             fire_level: 0.5,
-            hold: 250,
+            hold: 300,
             hold_damping: 0.1,
             quantile: 0.0,
             robust_fit: false,
@@ -54,6 +57,7 @@ impl Default for AlertOptions {
             saturation: 0.0,
             range_tolerance: 0.05,
             range_breaks_hold: true,
+            range_min_score: 1.0,
         }
     }
 }
@@ -148,6 +152,7 @@ pub fn alert_scores(scores: &[f64], values: &[f64], options: &AlertOptions) -> V
                 if options.range_tolerance > 0.0
                     && hi > lo
                     && window.len() >= options.warmup.max(2)
+                    && s >= options.range_min_score
                     && (v > hi + tol || v < lo - tol)
                 {
                     level = 1.0;
