@@ -29,9 +29,15 @@ pub(crate) struct Objective {
     t_change: Vec<f64>,
     /// For each row, how many changepoints are at or before its time (its trend segment).
     segment: Vec<usize>,
-    /// X restricted to additive and to multiplicative features (`X .* s_a`, `X .* s_m`).
+    /// X restricted to additive and to multiplicative features (`X .* s_a`, `X .* s_m`),
+    /// dense columns only when `dense` lists them (positions in `beta`), all columns when
+    /// it is `None`.
     x_add: Array2<f64>,
     x_mul: Option<Array2<f64>>,
+    dense: Option<Vec<usize>>,
+    /// Mostly-zero columns (holiday days: one to a few rows each), kept as row lists so that
+    /// a fit with hundreds of holiday features does not pay for their zeros.
+    sparse: Vec<SparseColumn>,
     inv_sigma2_beta: Vec<f64>,
     tau: f64,
     trend: TrendIndicator,
@@ -42,6 +48,19 @@ pub(crate) struct Objective {
     pub(crate) col_order: Vec<usize>,
 }
 
+/// One mostly-zero feature column: its position in `beta`, its non-zero rows and its values
+/// masked by `s_a` and by `s_m`.
+#[derive(Debug, Clone)]
+struct SparseColumn {
+    pos: usize,
+    rows: Vec<usize>,
+    add: Vec<f64>,
+    mul: Vec<f64>,
+}
+
+/// A column with at most one non-zero row in this many is stored sparse.
+const SPARSE_RATIO: usize = 8;
+
 impl Objective {
     #[cfg(test)]
     pub(crate) fn new(data: &Data) -> Result<Self, String> {
@@ -51,6 +70,10 @@ impl Objective {
     /// Like [`Objective::new`], ordering X's columns as `hint` lists them (fingerprints, see
     /// [`fingerprint`]) when every column can be matched; otherwise by content.
     pub(crate) fn with_column_hint(data: &Data, hint: Option<&[f64]>) -> Result<Self, String> {
+        Self::build(data, hint, true)
+    }
+
+    fn build(data: &Data, hint: Option<&[f64]>, allow_sparse: bool) -> Result<Self, String> {
         let n = usize::try_from(data.T).map_err(|_| "negative T")?;
         let k = usize::try_from(data.K).map_err(|_| "negative K")?;
         let s = usize::try_from(data.S).map_err(|_| "negative S")?;
@@ -109,8 +132,45 @@ impl Objective {
         let s_a: Vec<i32> = col_order.iter().map(|&j| data.s_a[j]).collect();
         let s_m: Vec<i32> = col_order.iter().map(|&j| data.s_m[j]).collect();
         let mask = |flags: &[i32]| Array1::from_iter(flags.iter().map(|&f| f64::from(f != 0)));
-        let x_add = &x * &mask(&s_a);
-        let x_mul = s_m.iter().any(|&f| f != 0).then(|| &x * &mask(&s_m));
+        let has_mul = s_m.iter().any(|&f| f != 0);
+        let is_sparse: Vec<bool> = x
+            .columns()
+            .into_iter()
+            .map(|c| {
+                allow_sparse
+                    && n >= 4 * SPARSE_RATIO
+                    && c.iter().filter(|v| **v != 0.0).count() * SPARSE_RATIO <= n
+            })
+            .collect();
+        let (x_add, x_mul, dense, sparse) = if is_sparse.iter().any(|&b| b) {
+            let dense: Vec<usize> = (0..k).filter(|&p| !is_sparse[p]).collect();
+            let xd = x.select(ndarray::Axis(1), &dense);
+            let flags = |f: &[i32]| dense.iter().map(|&p| f[p]).collect::<Vec<_>>();
+            let x_add = &xd * &mask(&flags(&s_a));
+            let x_mul = has_mul.then(|| &xd * &mask(&flags(&s_m)));
+            let sparse = (0..k)
+                .filter(|&p| is_sparse[p])
+                .map(|p| {
+                    let col = x.column(p);
+                    let rows: Vec<usize> = (0..n).filter(|&i| col[i] != 0.0).collect();
+                    let masked = |f: i32| {
+                        let w = f64::from(f != 0);
+                        rows.iter().map(|&i| col[i] * w).collect()
+                    };
+                    SparseColumn {
+                        pos: p,
+                        add: masked(s_a[p]),
+                        mul: masked(s_m[p]),
+                        rows,
+                    }
+                })
+                .collect();
+            (x_add, x_mul, Some(dense), sparse)
+        } else {
+            let x_add = &x * &mask(&s_a);
+            let x_mul = has_mul.then(|| &x * &mask(&s_m));
+            (x_add, x_mul, None, Vec::new())
+        };
         let segment = data
             .t
             .iter()
@@ -127,6 +187,8 @@ impl Objective {
             segment,
             x_add,
             x_mul,
+            dense,
+            sparse,
             inv_sigma2_beta: col_order
                 .iter()
                 .map(|&j| 1.0 / (*data.sigmas[j] * *data.sigmas[j]))
@@ -203,8 +265,24 @@ impl Objective {
         let beta = ArrayView1::from(&theta[DELTA0 + self.s..]);
 
         let trend = Array1::from(self.trend(theta));
-        let add = self.x_add.dot(&beta);
-        let mul = self.x_mul.as_ref().map(|x| x.dot(&beta));
+        let beta_dense = self
+            .dense
+            .as_ref()
+            .map(|idx| Array1::from_iter(idx.iter().map(|&p| beta[p])));
+        let bd = beta_dense.as_ref().map_or(beta, |b| b.view());
+        let mut add = self.x_add.dot(&bd);
+        let mut mul = self.x_mul.as_ref().map(|x| x.dot(&bd));
+        for c in &self.sparse {
+            let b = beta[c.pos];
+            for (j, &r) in c.rows.iter().enumerate() {
+                add[r] += c.add[j] * b;
+            }
+            if let Some(mul) = &mut mul {
+                for (j, &r) in c.rows.iter().enumerate() {
+                    mul[r] += c.mul[j] * b;
+                }
+            }
+        }
         let mut mu = &trend + &add;
         if let Some(mul) = &mul {
             mu += &(&trend * mul);
@@ -237,11 +315,34 @@ impl Objective {
         };
         // d f / d beta = beta / sigmas^2 - Xa' e - Xm' (e .* trend).
         let mut g_beta = self.x_add.t().dot(&e);
-        if let Some(x_mul) = &self.x_mul {
-            g_beta += &x_mul.t().dot(&(&e * &trend));
+        let e_trend = self.x_mul.as_ref().map(|_| &e * &trend);
+        if let (Some(x_mul), Some(et)) = (&self.x_mul, &e_trend) {
+            g_beta += &x_mul.t().dot(et);
         }
-        for (j, g) in grad[DELTA0 + self.s..].iter_mut().enumerate() {
-            *g = beta[j] * self.inv_sigma2_beta[j] - g_beta[j];
+        let g_all = &mut grad[DELTA0 + self.s..];
+        match &self.dense {
+            None => {
+                for (j, g) in g_all.iter_mut().enumerate() {
+                    *g = beta[j] * self.inv_sigma2_beta[j] - g_beta[j];
+                }
+            }
+            Some(idx) => {
+                for (q, &p) in idx.iter().enumerate() {
+                    g_all[p] = beta[p] * self.inv_sigma2_beta[p] - g_beta[q];
+                }
+                for c in &self.sparse {
+                    let mut dot: f64 = c.rows.iter().zip(&c.add).map(|(&r, a)| a * e[r]).sum();
+                    if let Some(et) = &e_trend {
+                        dot += c
+                            .rows
+                            .iter()
+                            .zip(&c.mul)
+                            .map(|(&r, m)| m * et[r])
+                            .sum::<f64>();
+                    }
+                    g_all[c.pos] = beta[c.pos] * self.inv_sigma2_beta[c.pos] - dot;
+                }
+            }
         }
         // d f / d ln sigma (zero below the floor, where sigma no longer moves).
         grad[2] = if theta[2] > LN_SIGMA_MIN {
@@ -452,6 +553,38 @@ mod tests {
                 "{trend:?} mult={multiplicative}: d/dtheta[{i}] analytic {} vs finite difference {fd}",
                 grad[i]
             );
+        }
+    }
+
+    /// Holiday-like columns (a few non-zero rows) go down the sparse path; it must give the
+    /// dense path's value and gradient.
+    #[test]
+    fn sparse_columns_match_the_dense_computation() {
+        for (trend, multiplicative) in [
+            (TrendIndicator::Linear, false),
+            (TrendIndicator::Linear, true),
+            (TrendIndicator::Logistic, true),
+            (TrendIndicator::Flat, false),
+        ] {
+            let mut d = data(trend, multiplicative);
+            let (n, k) = (d.T as usize, d.K as usize);
+            // Columns 1 and 3 become indicator columns of a few days.
+            for i in 0..n {
+                d.X[i * k + 1] = f64::from(u8::from(i % 20 == 3));
+                d.X[i * k + 3] = f64::from(u8::from(i == 10 || i == 11));
+            }
+            let sparse = Objective::build(&d, None, true).unwrap();
+            let dense = Objective::build(&d, None, false).unwrap();
+            assert_eq!(sparse.sparse.len(), 2);
+            assert!(dense.sparse.is_empty() && dense.dense.is_none());
+            let theta = vec![0.8, 0.2, -1.7, 0.3, -0.25, 0.12, 0.1, -0.2, 0.05, 0.3];
+            let (mut gs, mut gd) = (vec![0.0; theta.len()], vec![0.0; theta.len()]);
+            let fs = sparse.value_grad(&theta, &mut gs);
+            let fd = dense.value_grad(&theta, &mut gd);
+            assert!((fs - fd).abs() < 1e-10 * fd.abs().max(1.0), "{fs} vs {fd}");
+            for (a, b) in gs.iter().zip(&gd) {
+                assert!((a - b).abs() < 1e-10 * b.abs().max(1.0), "{gs:?} vs {gd:?}");
+            }
         }
     }
 
