@@ -399,3 +399,29 @@ fn engine_fit_times() {
         total_a / total_s
     );
 }
+
+/// Native predict time at 600 timestamps (the last 300 training rows and 300 ahead, 1000
+/// uncertainty samples): `-- --ignored --nocapture predict_times`. Prints, asserts nothing.
+#[test]
+#[ignore = "benchmark: prints predict times, asserts nothing about speed"]
+fn predict_times() {
+    for name in CASES {
+        let (_, _, series, options) = load_case(name);
+        let model = ProphetModel::fit(&series, &options).expect("fit");
+        let ts = series.timestamps();
+        let step = ts[ts.len() - 1] - ts[ts.len() - 2];
+        let mut at: Vec<f64> = ts[ts.len().saturating_sub(300)..].to_vec();
+        let last = ts[ts.len() - 1];
+        at.extend((1..=300).map(|i| last + step * f64::from(i)));
+        let mut times: Vec<f64> = (0..7)
+            .map(|_| {
+                let start = Instant::now();
+                let f = model.predict(&at).expect("predict");
+                assert!(f.yhat_lower.is_some());
+                start.elapsed().as_secs_f64() * 1000.0
+            })
+            .collect();
+        times.sort_by(f64::total_cmp);
+        eprintln!("{name}: predict {} timestamps {:.1} ms", at.len(), times[3]);
+    }
+}
