@@ -334,3 +334,34 @@ fn options_and_results_serialise_in_camel_case() {
     assert_eq!(json["incidents"][0]["kind"], "global");
     assert!(json["incidents"][0].get("peakTime").is_some());
 }
+
+#[test]
+fn streaming_and_alerts_survive_bad_points() {
+    let mut det = foresight_core::CausalDetector::new(&opts(Mode::Causal)).unwrap();
+    let v = flat(400, 1.0, 47);
+    let mut scores = Vec::new();
+    for (i, &x) in v.iter().enumerate() {
+        let t = T0 + i as f64 * STEP;
+        // A repeated timestamp, a non-finite one, NaN, infinite and huge values.
+        let (t, x) = match i {
+            100 => (t - STEP, x),
+            150 => (f64::NAN, x),
+            200 => (t, f64::NAN),
+            250 => (t, f64::INFINITY),
+            300 => (t, f64::MAX),
+            _ => (t, x),
+        };
+        let p = det.update(t, x);
+        assert!(p.score.is_finite() && p.score >= 0.0, "point {i}: {p:?}");
+        scores.push(p.score);
+    }
+    assert!(scores[300] > 1.0, "f64::MAX is an anomaly: {}", scores[300]);
+    let mut raw = scores.clone();
+    raw.extend([f64::NAN, f64::INFINITY, -1.0, 1e300]);
+    let mut values = v.clone();
+    values.extend([f64::NAN, f64::MAX, -f64::MAX, 0.0]);
+    let a = foresight_core::alert_scores(&raw, &values, &foresight_core::AlertOptions::default());
+    assert_eq!(a.len(), raw.len());
+    assert!(a.iter().all(|x| (0.0..=1.0).contains(x)), "{a:?}");
+    assert!(foresight_core::alert_scores(&[], &[], &Default::default()).is_empty());
+}
