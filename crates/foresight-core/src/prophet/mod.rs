@@ -10,6 +10,7 @@ mod objective;
 mod optimizer;
 mod options;
 mod stan_lbfgs;
+mod uncertainty;
 mod vector;
 
 pub use model::{

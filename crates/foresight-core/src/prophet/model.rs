@@ -12,6 +12,7 @@ use augurs_prophet::{
 use super::objective::fingerprint;
 use super::optimizer::{Engine, FitReport, LbfgsOptimizer};
 use super::options::{invalid, ForecastOptions, Growth, Mode, Scaling, SeasonalitySetting};
+use super::uncertainty::IntervalModel;
 use crate::error::{Error, Result};
 use crate::series::Series;
 
@@ -80,6 +81,9 @@ pub struct ProphetModel {
     /// Original holiday name -> internal per-day-offset names (one feature each, as Prophet).
     holiday_groups: BTreeMap<String, Vec<String>>,
     uncertainty_samples: usize,
+    /// Our interval computation (linear and flat trends); `None` leaves intervals to
+    /// augurs-prophet (logistic trend) or turns them off (no samples).
+    intervals: Option<IntervalModel>,
     report: FitReport,
 }
 
@@ -190,7 +194,13 @@ impl ProphetModel {
             opts.interval_width = Some(IntervalWidth::try_new(v).map_err(model_error)?);
         }
         let uncertainty_samples = options.uncertainty_samples.unwrap_or(1000);
-        opts.uncertainty_samples = Some(uncertainty_samples);
+        // Intervals for linear and flat trends are computed here, for the timestamps asked
+        // for only (uncertainty.rs); augurs-prophet keeps the logistic case.
+        opts.uncertainty_samples = Some(if options.growth == Growth::Logistic {
+            uncertainty_samples
+        } else {
+            0
+        });
 
         // Changepoints: explicit ones must lie inside the history; automatic ones need at
         // least one point in the changepoint range.
@@ -228,6 +238,11 @@ impl ProphetModel {
             opts.n_changepoints = options.n_changepoints.or(Some(25));
         }
 
+        let (y_lo, y_hi) = y
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+                (a.min(v), b.max(v))
+            });
         let mut training = TrainingData::new(ds.clone(), y).map_err(model_error)?;
         if options.growth == Growth::Logistic {
             let cap = options.cap.ok_or(Error::MissingCap)?;
@@ -301,6 +316,33 @@ impl ProphetModel {
                 .map(|t| (first_ms + t * (last_ms - first_ms)).round())
                 .collect()
         };
+        let intervals = match optimizer.last_state() {
+            Some(state) if uncertainty_samples > 0 && options.growth != Growth::Logistic => {
+                // augurs-prophet's y_scale: y maps affinely onto the scaled y it fitted.
+                let y_scale = if state.y_max > state.y_min && y_hi > y_lo {
+                    (y_hi - y_lo) / (state.y_max - state.y_min)
+                } else {
+                    1.0
+                };
+                let mean_abs_delta = if state.delta.is_empty() {
+                    0.0
+                } else {
+                    state.delta.iter().map(|d| d.abs()).sum::<f64>() / state.delta.len() as f64
+                };
+                Some(IntervalModel {
+                    n_changepoints: report.t_change.len(),
+                    delta_scale: mean_abs_delta + 1e-8,
+                    sigma_y: state.sigma_obs * y_scale,
+                    y_scale,
+                    start_s: ds[0] as f64,
+                    t_scale_s: ((ds[n - 1] - ds[0]) as f64).max(1.0),
+                    flat: options.growth == Growth::Flat,
+                    samples: uncertainty_samples as usize,
+                    interval_width: options.interval_width.unwrap_or(0.8),
+                })
+            }
+            _ => None,
+        };
         Ok(Self {
             prophet,
             options: options.clone(),
@@ -308,6 +350,7 @@ impl ProphetModel {
             changepoints,
             holiday_groups,
             uncertainty_samples: uncertainty_samples as usize,
+            intervals,
             report,
         })
     }
@@ -355,7 +398,7 @@ impl ProphetModel {
         let mut order: Vec<usize> = (0..n).collect();
         order.sort_by(|&a, &b| timestamps[a].total_cmp(&timestamps[b]));
         let ds: Vec<i64> = order.iter().map(|&i| to_seconds(timestamps[i])).collect();
-        let mut data = PredictionData::new(ds);
+        let mut data = PredictionData::new(ds.clone());
         if self.options.growth == Growth::Logistic {
             let cap = self.options.cap.ok_or(Error::MissingCap)?;
             data = data.with_cap(vec![cap; n]).map_err(model_error)?;
@@ -409,11 +452,21 @@ impl ProphetModel {
             name: "multiplicative_terms".into(),
             values: unsort(&p.multiplicative.point),
         });
+        let (yhat_lower, yhat_upper) = match &self.intervals {
+            Some(model) => {
+                let (lo, hi) = model.intervals(&ds, &p.yhat.point, &p.multiplicative.point);
+                (Some(unsort(&lo)), Some(unsort(&hi)))
+            }
+            None => (
+                p.yhat.lower.as_deref().map(unsort),
+                p.yhat.upper.as_deref().map(unsort),
+            ),
+        };
         let forecast = Forecast {
             ds: timestamps.to_vec(),
             yhat: unsort(&p.yhat.point),
-            yhat_lower: p.yhat.lower.as_deref().map(unsort),
-            yhat_upper: p.yhat.upper.as_deref().map(unsort),
+            yhat_lower,
+            yhat_upper,
             trend: unsort(&p.trend.point),
             components,
         };

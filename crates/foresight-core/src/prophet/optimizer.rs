@@ -36,6 +36,18 @@ pub struct LbfgsOptimizer {
     engine: Engine,
     last: Arc<Mutex<Option<FitReport>>>,
     column_hint: Arc<Mutex<Option<Vec<f64>>>>,
+    state: Arc<Mutex<Option<FitState>>>,
+}
+
+/// What prediction needs from the last fit beyond augurs-prophet's point forecast.
+#[derive(Debug, Clone)]
+pub(crate) struct FitState {
+    /// Changepoint deltas and sigma_obs on the scaled axis.
+    pub delta: Vec<f64>,
+    pub sigma_obs: f64,
+    /// Smallest and largest scaled y (to recover augurs-prophet's y_scale).
+    pub y_min: f64,
+    pub y_max: f64,
 }
 
 /// Which L-BFGS implementation runs.
@@ -86,6 +98,10 @@ impl LbfgsOptimizer {
         if let Ok(mut h) = self.column_hint.lock() {
             *h = hint;
         }
+    }
+
+    pub(crate) fn last_state(&self) -> Option<FitState> {
+        self.state.lock().ok().and_then(|r| r.clone())
     }
 
     /// The report of the last successful call to [`Optimizer::optimize`].
@@ -357,6 +373,14 @@ impl Optimizer for LbfgsOptimizer {
         };
         if let Ok(mut last) = self.last.lock() {
             *last = Some(report);
+        }
+        if let Ok(mut state) = self.state.lock() {
+            *state = Some(FitState {
+                delta: theta[DELTA0..DELTA0 + s].to_vec(),
+                sigma_obs: *sigma_obs,
+                y_min: data.y.iter().copied().fold(f64::INFINITY, f64::min),
+                y_max: data.y.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            });
         }
         Ok(OptimizedParams {
             k: theta[0],

@@ -1,0 +1,303 @@
+//! Prophet's uncertainty interval for linear and flat trends, computed for the requested
+//! timestamps only.
+//!
+//! Prophet simulates `uncertainty_samples` futures: the fitted trend plus new changepoints
+//! (a Poisson process of rate S on [1, T], deltas ~ Laplace(0, mean |delta|)) and Gaussian
+//! observation noise (sigma_obs), and takes percentiles per timestamp. Up to the end of the
+//! history (t <= 1) no new changepoint can act, so a sample is the point forecast plus noise
+//! and the interval is exactly `yhat ± z · sigma_obs · y_scale`: computed in closed form there
+//! (the limit Prophet's Monte-Carlo estimate approaches). Beyond the history the samples are
+//! drawn as Prophet draws them, with a small deterministic generator (the same request gives
+//! the same interval). For a linear trend a new changepoint at c with delta d adds
+//! `d · (t - c)` for t > c, so each sample is a sweep over the sorted rows.
+
+/// Generator: xoshiro256** seeded through SplitMix64.
+pub(crate) struct Rng {
+    s: [u64; 4],
+    spare: Option<f64>,
+}
+
+impl Rng {
+    pub(crate) fn new(seed: u64) -> Self {
+        let mut z = seed;
+        let mut next = || {
+            z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut x = z;
+            x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            x ^ (x >> 31)
+        };
+        Self {
+            s: [next(), next(), next(), next()],
+            spare: None,
+        }
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        let result = self.s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
+        let t = self.s[1] << 17;
+        self.s[2] ^= self.s[0];
+        self.s[3] ^= self.s[1];
+        self.s[1] ^= self.s[2];
+        self.s[0] ^= self.s[3];
+        self.s[2] ^= t;
+        self.s[3] = self.s[3].rotate_left(45);
+        result
+    }
+
+    /// Uniform in [0, 1).
+    pub(crate) fn uniform(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+
+    /// Standard normal (Marsaglia's polar method).
+    pub(crate) fn normal(&mut self) -> f64 {
+        if let Some(v) = self.spare.take() {
+            return v;
+        }
+        loop {
+            let u = 2.0 * self.uniform() - 1.0;
+            let v = 2.0 * self.uniform() - 1.0;
+            let s = u * u + v * v;
+            if s > 0.0 && s < 1.0 {
+                let f = (-2.0 * s.ln() / s).sqrt();
+                self.spare = Some(v * f);
+                return u * f;
+            }
+        }
+    }
+
+    /// Poisson(lambda): Knuth's product method for small rates, the normal approximation
+    /// above 30.
+    pub(crate) fn poisson(&mut self, lambda: f64) -> usize {
+        if lambda.is_nan() || lambda <= 0.0 {
+            return 0;
+        }
+        if lambda > 30.0 {
+            return (lambda + lambda.sqrt() * self.normal()).round().max(0.0) as usize;
+        }
+        let limit = (-lambda).exp();
+        let mut k = 0;
+        let mut p = self.uniform();
+        while p > limit {
+            k += 1;
+            p *= self.uniform();
+        }
+        k
+    }
+
+    /// Laplace(0, scale).
+    pub(crate) fn laplace(&mut self, scale: f64) -> f64 {
+        let u = self.uniform() - 0.5;
+        -scale * u.signum() * (1.0 - 2.0 * u.abs()).max(f64::MIN_POSITIVE).ln()
+    }
+}
+
+/// Inverse of the standard normal CDF (Acklam's rational approximation, relative error
+/// below 1.2e-9).
+pub(crate) fn normal_quantile(p: f64) -> f64 {
+    const A: [f64; 6] = [
+        -3.969_683_028_665_376e1,
+        2.209_460_984_245_205e2,
+        -2.759_285_104_469_687e2,
+        1.383_577_518_672_69e2,
+        -3.066_479_806_614_716e1,
+        2.506_628_277_459_239,
+    ];
+    const B: [f64; 5] = [
+        -5.447_609_879_822_406e1,
+        1.615_858_368_580_409e2,
+        -1.556_989_798_598_866e2,
+        6.680_131_188_771_972e1,
+        -1.328_068_155_288_572e1,
+    ];
+    const C: [f64; 6] = [
+        -7.784_894_002_430_293e-3,
+        -3.223_964_580_411_365e-1,
+        -2.400_758_277_161_838,
+        -2.549_732_539_343_734,
+        4.374_664_141_464_968,
+        2.938_163_982_698_783,
+    ];
+    const D: [f64; 4] = [
+        7.784_695_709_041_462e-3,
+        3.224_671_290_700_398e-1,
+        2.445_134_137_142_996,
+        3.754_408_661_907_416,
+    ];
+    let p = p.clamp(1e-300, 1.0 - 1e-16);
+    let tail = |q: f64| {
+        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
+            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
+    };
+    if p < 0.02425 {
+        tail((-2.0 * p.ln()).sqrt())
+    } else if p <= 1.0 - 0.02425 {
+        let q = p - 0.5;
+        let r = q * q;
+        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
+            / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
+    } else {
+        -tail((-2.0 * (1.0 - p).ln()).sqrt())
+    }
+}
+
+/// Prophet's percentile of samples: linear interpolation between order statistics
+/// (`rank = pct · (n - 1)`). Reorders `samples`.
+fn percentile(samples: &mut [f64], fraction: f64) -> f64 {
+    let n = samples.len();
+    if n == 1 {
+        return samples[0];
+    }
+    let rank = fraction * (n - 1) as f64;
+    let lo = (rank.floor() as usize).min(n - 1);
+    let (_, &mut at, rest) = samples.select_nth_unstable_by(lo, f64::total_cmp);
+    if lo + 1 >= n {
+        return at;
+    }
+    let next = rest.iter().copied().fold(f64::INFINITY, f64::min);
+    at + (next - at) * (rank - lo as f64)
+}
+
+/// Everything the interval needs from the fitted model.
+#[derive(Debug, Clone)]
+pub(crate) struct IntervalModel {
+    /// Number of changepoints (augurs' and Prophet's placeholder counts as one).
+    pub n_changepoints: usize,
+    /// Scale of new deltas: mean |delta| + 1e-8 (Prophet's).
+    pub delta_scale: f64,
+    /// sigma_obs in y's units.
+    pub sigma_y: f64,
+    pub y_scale: f64,
+    /// Training start and length (seconds), for Prophet's scaled time t.
+    pub start_s: f64,
+    pub t_scale_s: f64,
+    /// A flat trend has no changepoints to extrapolate.
+    pub flat: bool,
+    pub samples: usize,
+    pub interval_width: f64,
+}
+
+impl IntervalModel {
+    /// Lower and upper interval edges at `ds_s` (seconds, sorted ascending) given the point
+    /// forecast and the multiplicative terms there.
+    pub(crate) fn intervals(
+        &self,
+        ds_s: &[i64],
+        yhat: &[f64],
+        multiplicative: &[f64],
+    ) -> (Vec<f64>, Vec<f64>) {
+        let n = ds_s.len();
+        let p_lo = (1.0 - self.interval_width) / 2.0;
+        let p_hi = (1.0 + self.interval_width) / 2.0;
+        let (z_lo, z_hi) = (normal_quantile(p_lo), normal_quantile(p_hi));
+        let mut lower: Vec<f64> = yhat.iter().map(|y| y + z_lo * self.sigma_y).collect();
+        let mut upper: Vec<f64> = yhat.iter().map(|y| y + z_hi * self.sigma_y).collect();
+        let t: Vec<f64> = ds_s
+            .iter()
+            .map(|&s| (s as f64 - self.start_s) / self.t_scale_s)
+            .collect();
+        // Rows past the history (t > 1): simulate.
+        let first = t.partition_point(|&v| v <= 1.0);
+        if self.flat || first == n || self.samples == 0 {
+            return (lower, upper);
+        }
+        let t_max = t[n - 1];
+        let future = n - first;
+        let m = self.samples;
+        let mut draws = vec![0.0; future * m];
+        let mut rng = Rng::new(0x5EED_F0E5_16E7);
+        let mut cps: Vec<(f64, f64)> = Vec::new();
+        for s in 0..m {
+            let k = rng.poisson(self.n_changepoints as f64 * (t_max - 1.0));
+            cps.clear();
+            cps.extend((0..k).map(|_| {
+                let c = 1.0 + rng.uniform() * (t_max - 1.0);
+                (c, rng.laplace(self.delta_scale))
+            }));
+            cps.sort_by(|a, b| a.0.total_cmp(&b.0));
+            // dev(t) = sum over c_j < t of d_j (t - c_j) = t * D - C.
+            let (mut j, mut d_sum, mut dc_sum) = (0, 0.0, 0.0);
+            for r in first..n {
+                while j < cps.len() && cps[j].0 < t[r] {
+                    d_sum += cps[j].1;
+                    dc_sum += cps[j].1 * cps[j].0;
+                    j += 1;
+                }
+                let dev = self.y_scale * (t[r] * d_sum - dc_sum);
+                draws[(r - first) * m + s] =
+                    yhat[r] + dev * (1.0 + multiplicative[r]) + self.sigma_y * rng.normal();
+            }
+        }
+        for (i, row) in draws.chunks_mut(m).enumerate() {
+            lower[first + i] = percentile(row, p_lo);
+            upper[first + i] = percentile(row, p_hi);
+        }
+        (lower, upper)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normal_quantiles() {
+        assert!((normal_quantile(0.1) + 1.281_551_565_5).abs() < 1e-8);
+        assert!((normal_quantile(0.975) - 1.959_963_985).abs() < 1e-8);
+        assert!((normal_quantile(0.01) + 2.326_347_874).abs() < 1e-8);
+        assert_eq!(normal_quantile(0.5), 0.0);
+    }
+
+    #[test]
+    fn generator_moments() {
+        let mut rng = Rng::new(1);
+        let n = 200_000;
+        let xs: Vec<f64> = (0..n).map(|_| rng.normal()).collect();
+        let mean = xs.iter().sum::<f64>() / n as f64;
+        let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64;
+        assert!(
+            mean.abs() < 0.01 && (var - 1.0).abs() < 0.02,
+            "{mean} {var}"
+        );
+        let p: usize = (0..20_000).map(|_| rng.poisson(2.5)).sum();
+        assert!((p as f64 / 20_000.0 - 2.5).abs() < 0.05);
+        let l: f64 = (0..200_000).map(|_| rng.laplace(0.3).abs()).sum::<f64>() / 200_000.0;
+        assert!((l - 0.3).abs() < 0.01, "{l}");
+    }
+
+    #[test]
+    fn percentile_interpolates_like_prophet() {
+        let mut v = vec![5.0, 1.0, 4.0, 2.0, 3.0];
+        assert_eq!(percentile(&mut v, 0.5), 3.0);
+        assert!((percentile(&mut v, 0.1) - 1.4).abs() < 1e-12);
+        assert_eq!(percentile(&mut v, 1.0), 5.0);
+    }
+
+    #[test]
+    fn history_rows_get_the_closed_form_interval() {
+        let model = IntervalModel {
+            n_changepoints: 25,
+            delta_scale: 0.01,
+            sigma_y: 2.0,
+            y_scale: 10.0,
+            start_s: 0.0,
+            t_scale_s: 100.0,
+            flat: false,
+            samples: 1000,
+            interval_width: 0.8,
+        };
+        let ds = [0, 50, 100, 110, 150];
+        let yhat = [1.0, 2.0, 3.0, 4.0, 5.0];
+        let (lo, hi) = model.intervals(&ds, &yhat, &[0.0; 5]);
+        for i in 0..3 {
+            assert!((hi[i] - yhat[i] - 2.0 * 1.281_551_565_5).abs() < 1e-6);
+            assert!((yhat[i] - lo[i] - 2.0 * 1.281_551_565_5).abs() < 1e-6);
+        }
+        // Past the history the band widens with the trend's uncertainty.
+        assert!(hi[4] - lo[4] > hi[3] - lo[3] - 0.3);
+        assert!(lo.iter().chain(&hi).all(|v| v.is_finite()));
+        // Deterministic.
+        assert_eq!(model.intervals(&ds, &yhat, &[0.0; 5]), (lo, hi));
+    }
+}
