@@ -45,7 +45,7 @@ pub struct AlertOptions {
 impl Default for AlertOptions {
     fn default() -> Self {
         Self {
-            averaging: 3,
+            averaging: 4,
             history: 2000,
             warmup: 300,
             fire_level: 0.5,
