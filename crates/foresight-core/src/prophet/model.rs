@@ -12,7 +12,7 @@ use augurs_prophet::{
 use super::objective::fingerprint;
 use super::optimizer::{Engine, FitReport, LbfgsOptimizer};
 use super::options::{invalid, ForecastOptions, Growth, Mode, Scaling, SeasonalitySetting};
-use super::uncertainty::IntervalModel;
+use super::uncertainty::{IntervalModel, LogisticEnd};
 use crate::error::{Error, Result};
 use crate::series::Series;
 
@@ -81,8 +81,7 @@ pub struct ProphetModel {
     /// Original holiday name -> internal per-day-offset names (one feature each, as Prophet).
     holiday_groups: BTreeMap<String, Vec<String>>,
     uncertainty_samples: usize,
-    /// Our interval computation (linear and flat trends); `None` leaves intervals to
-    /// augurs-prophet (logistic trend) or turns them off (no samples).
+    /// Our interval computation; `None` when intervals are off (no samples).
     intervals: Option<IntervalModel>,
     report: FitReport,
 }
@@ -194,13 +193,8 @@ impl ProphetModel {
             opts.interval_width = Some(IntervalWidth::try_new(v).map_err(model_error)?);
         }
         let uncertainty_samples = options.uncertainty_samples.unwrap_or(1000);
-        // Intervals for linear and flat trends are computed here, for the timestamps asked
-        // for only (uncertainty.rs); augurs-prophet keeps the logistic case.
-        opts.uncertainty_samples = Some(if options.growth == Growth::Logistic {
-            uncertainty_samples
-        } else {
-            0
-        });
+        // Intervals are computed here, for the timestamps asked for only (uncertainty.rs).
+        opts.uncertainty_samples = Some(0);
 
         // Changepoints: explicit ones must lie inside the history; automatic ones need at
         // least one point in the changepoint range.
@@ -317,7 +311,7 @@ impl ProphetModel {
                 .collect()
         };
         let intervals = match optimizer.last_state() {
-            Some(state) if uncertainty_samples > 0 && options.growth != Growth::Logistic => {
+            Some(state) if uncertainty_samples > 0 => {
                 // augurs-prophet's y_scale: y maps affinely onto the scaled y it fitted.
                 let y_scale = if state.y_max > state.y_min && y_hi > y_lo {
                     (y_hi - y_lo) / (state.y_max - state.y_min)
@@ -337,6 +331,18 @@ impl ProphetModel {
                     start_s: ds[0] as f64,
                     t_scale_s: ((ds[n - 1] - ds[0]) as f64).max(1.0),
                     flat: options.growth == Growth::Flat,
+                    logistic: (options.growth == Growth::Logistic).then(|| {
+                        let floor = options.floor.unwrap_or(0.0);
+                        let cap = options.cap.unwrap_or(floor + y_scale);
+                        LogisticEnd::new(
+                            state.k,
+                            state.m,
+                            &state.delta,
+                            &report.t_change,
+                            (cap - floor) / y_scale,
+                            floor,
+                        )
+                    }),
                     samples: uncertainty_samples as usize,
                     interval_width: options.interval_width.unwrap_or(0.8),
                 })
@@ -454,7 +460,8 @@ impl ProphetModel {
         });
         let (yhat_lower, yhat_upper) = match &self.intervals {
             Some(model) => {
-                let (lo, hi) = model.intervals(&ds, &p.yhat.point, &p.multiplicative.point);
+                let (lo, hi) =
+                    model.intervals(&ds, &p.yhat.point, &p.trend.point, &p.multiplicative.point);
                 (Some(unsort(&lo)), Some(unsort(&hi)))
             }
             None => (

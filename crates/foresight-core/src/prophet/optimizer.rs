@@ -42,7 +42,9 @@ pub struct LbfgsOptimizer {
 /// What prediction needs from the last fit beyond augurs-prophet's point forecast.
 #[derive(Debug, Clone)]
 pub(crate) struct FitState {
-    /// Changepoint deltas and sigma_obs on the scaled axis.
+    /// Trend parameters and sigma_obs on the scaled axes.
+    pub k: f64,
+    pub m: f64,
     pub delta: Vec<f64>,
     pub sigma_obs: f64,
     /// Smallest and largest scaled y (to recover augurs-prophet's y_scale).
@@ -376,6 +378,8 @@ impl Optimizer for LbfgsOptimizer {
         }
         if let Ok(mut state) = self.state.lock() {
             *state = Some(FitState {
+                k: theta[0],
+                m: theta[1],
                 delta: theta[DELTA0..DELTA0 + s].to_vec(),
                 sigma_obs: *sigma_obs,
                 y_min: data.y.iter().copied().fold(f64::INFINITY, f64::min),

@@ -159,6 +159,50 @@ fn percentile(samples: &mut [f64], fraction: f64) -> f64 {
     at + (next - at) * (rank - lo as f64)
 }
 
+/// A logistic trend after its last fitted changepoint: `cap · sigmoid(rate · (t - offset))`
+/// on the scaled axes, continued through new changepoints as Stan's `logistic_gamma` does.
+#[derive(Debug, Clone)]
+pub(crate) struct LogisticEnd {
+    pub rate: f64,
+    pub offset: f64,
+    /// (cap - floor) / y_scale, and the floor in y's units.
+    pub cap_scaled: f64,
+    pub floor: f64,
+}
+
+impl LogisticEnd {
+    /// From the fitted k, m, deltas and changepoints.
+    pub(crate) fn new(
+        k: f64,
+        m: f64,
+        delta: &[f64],
+        t_change: &[f64],
+        cap_scaled: f64,
+        floor: f64,
+    ) -> Self {
+        let (mut rate, mut offset) = (k, m);
+        for (&d, &c) in delta.iter().zip(t_change) {
+            (rate, offset) = Self::step(rate, offset, c, d);
+        }
+        Self {
+            rate,
+            offset,
+            cap_scaled,
+            floor,
+        }
+    }
+
+    fn step(rate: f64, offset: f64, c: f64, d: f64) -> (f64, f64) {
+        let next = rate + d;
+        let offset = offset + (c - offset) * (1.0 - rate / next);
+        (next, offset)
+    }
+
+    fn value(&self, rate: f64, offset: f64, t: f64, y_scale: f64) -> f64 {
+        self.cap_scaled / (1.0 + (-rate * (t - offset)).exp()) * y_scale + self.floor
+    }
+}
+
 /// Everything the interval needs from the fitted model.
 #[derive(Debug, Clone)]
 pub(crate) struct IntervalModel {
@@ -174,6 +218,8 @@ pub(crate) struct IntervalModel {
     pub t_scale_s: f64,
     /// A flat trend has no changepoints to extrapolate.
     pub flat: bool,
+    /// For a logistic trend, its state at the end of the history.
+    pub logistic: Option<LogisticEnd>,
     pub samples: usize,
     pub interval_width: f64,
 }
@@ -185,6 +231,7 @@ impl IntervalModel {
         &self,
         ds_s: &[i64],
         yhat: &[f64],
+        trend: &[f64],
         multiplicative: &[f64],
     ) -> (Vec<f64>, Vec<f64>) {
         let n = ds_s.len();
@@ -216,15 +263,25 @@ impl IntervalModel {
                 (c, rng.laplace(self.delta_scale))
             }));
             cps.sort_by(|a, b| a.0.total_cmp(&b.0));
-            // dev(t) = sum over c_j < t of d_j (t - c_j) = t * D - C.
+            // Linear: dev(t) = sum over c_j < t of d_j (t - c_j) = t * D - C.
+            // Logistic: the trend continued through the new changepoints, minus the point trend.
             let (mut j, mut d_sum, mut dc_sum) = (0, 0.0, 0.0);
+            let (mut rate, mut offset) = self
+                .logistic
+                .as_ref()
+                .map_or((0.0, 0.0), |l| (l.rate, l.offset));
             for r in first..n {
                 while j < cps.len() && cps[j].0 < t[r] {
                     d_sum += cps[j].1;
                     dc_sum += cps[j].1 * cps[j].0;
+                    (rate, offset) = LogisticEnd::step(rate, offset, cps[j].0, cps[j].1);
                     j += 1;
                 }
-                let dev = self.y_scale * (t[r] * d_sum - dc_sum);
+                let dev = match &self.logistic {
+                    None => self.y_scale * (t[r] * d_sum - dc_sum),
+                    Some(l) => l.value(rate, offset, t[r], self.y_scale) - trend[r],
+                };
+                let dev = if dev.is_finite() { dev } else { 0.0 };
                 draws[(r - first) * m + s] =
                     yhat[r] + dev * (1.0 + multiplicative[r]) + self.sigma_y * rng.normal();
             }
@@ -284,12 +341,13 @@ mod tests {
             start_s: 0.0,
             t_scale_s: 100.0,
             flat: false,
+            logistic: None,
             samples: 1000,
             interval_width: 0.8,
         };
         let ds = [0, 50, 100, 110, 150];
         let yhat = [1.0, 2.0, 3.0, 4.0, 5.0];
-        let (lo, hi) = model.intervals(&ds, &yhat, &[0.0; 5]);
+        let (lo, hi) = model.intervals(&ds, &yhat, &yhat, &[0.0; 5]);
         for i in 0..3 {
             assert!((hi[i] - yhat[i] - 2.0 * 1.281_551_565_5).abs() < 1e-6);
             assert!((yhat[i] - lo[i] - 2.0 * 1.281_551_565_5).abs() < 1e-6);
@@ -298,6 +356,6 @@ mod tests {
         assert!(hi[4] - lo[4] > hi[3] - lo[3] - 0.3);
         assert!(lo.iter().chain(&hi).all(|v| v.is_finite()));
         // Deterministic.
-        assert_eq!(model.intervals(&ds, &yhat, &[0.0; 5]), (lo, hi));
+        assert_eq!(model.intervals(&ds, &yhat, &yhat, &[0.0; 5]), (lo, hi));
     }
 }
