@@ -85,3 +85,18 @@ test('option changes redraw: the fast model drops the forecast, the incidents li
   expectBaselineAndBand(await waitForDrawn(page, 1), [NAME]);
   expect(errors).toEqual([]);
 });
+
+test('the tooltip gives actual, expected, band, score and kind at the hovered time', async ({ page }) => {
+  const errors = collectErrors(page);
+  await page.goto(server.url);
+  await waitForDrawn(page, 1);
+  const plot = page.locator('.u-over').first();
+  const box = (await plot.boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
+  const tooltip = page.getByTestId('foresight-tooltip');
+  await expect(tooltip).toBeVisible();
+  await expect(tooltip).toContainText(NAME);
+  await expect(tooltip).toContainText(/expected [\d.]+ · band [\d.]+ – [\d.]+ · score [\d.]+/);
+  await page.screenshot({ path: 'screenshots/panel-tooltip.png' });
+  expect(errors).toEqual([]);
+});

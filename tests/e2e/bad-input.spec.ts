@@ -46,6 +46,9 @@ for (const c of cases) {
     await expect(message).toBeVisible();
     await expect(message).toContainText(c.message);
     expect(await page.evaluate(() => (window as any).__xss)).toBeUndefined();
+    if (c.name === 'one point') {
+      await page.screenshot({ path: 'screenshots/panel-message.png' });
+    }
     expect(errors).toEqual([]);
   });
 }

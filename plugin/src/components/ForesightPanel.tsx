@@ -1,17 +1,21 @@
 import React, { useLayoutEffect, useMemo, useRef } from 'react';
 import { css } from '@emotion/css';
 import { DataFrame, dateTime, getFieldDisplayName, GrafanaTheme2, PanelProps, TimeRange } from '@grafana/data';
-import { TimeSeries, UPlotConfigBuilder, useStyles2, useTheme2 } from '@grafana/ui';
+import { TimeSeries, TooltipPlugin2, UPlotConfigBuilder, useStyles2, useTheme2 } from '@grafana/ui';
 import { LegendDisplayMode } from '@grafana/schema';
 import { extractSeries, limitSeries } from '../data/frames';
 import { buildAnalyzeOptions, medianStep, seasonalPeriodMs } from '../engine/request';
 import { buildPlotFrames, lastForecastTime } from '../render/plotFrames';
 import { ForesightOptions } from '../types';
+import { ForesightTooltip } from './ForesightTooltip';
 import { IncidentRow, IncidentsView } from './IncidentsView';
 import { PanelMessage } from './PanelMessage';
 import { useEngine } from './useEngine';
 
 type Props = PanelProps<ForesightOptions>;
+
+/** TooltipHoverMode.xAll (a const enum in @grafana/ui's types, not importable as a value). */
+const TOOLTIP_HOVER_ALL = 1;
 
 /** Fewer numeric points than this in every series: nothing to learn a band from. */
 const MIN_POINTS = 3;
@@ -38,6 +42,10 @@ export function ForesightPanel({ data, width, height, options, timeRange, timeZo
     return { from: timeRange.from, to: dateTime(last), raw: timeRange.raw };
   }, [engine.outcomes, timeRange]);
 
+  const colors = useMemo(() => {
+    const palette = theme.visualization.palette;
+    return new Map(extracted.series.map((s, i) => [s.key, theme.visualization.getColorByName(palette[i % palette.length])]));
+  }, [extracted.series, theme]);
   const incidents = useMemo<IncidentRow[]>(
     () =>
       extracted.series.flatMap((s) =>
@@ -113,7 +121,34 @@ export function ForesightPanel({ data, width, height, options, timeRange, timeZo
         height={height - statusHeight - incidentsHeight}
         legend={{ showLegend: true, displayMode: LegendDisplayMode.List, placement: 'bottom', calcs: [] }}
       >
-        {(config, alignedFrame) => <DrawnSeriesProbe config={config} frame={alignedFrame} />}
+        {(config, alignedFrame) => (
+          <>
+            <DrawnSeriesProbe config={config} frame={alignedFrame} />
+            <TooltipPlugin2
+              config={config}
+              hoverMode={TOOLTIP_HOVER_ALL}
+              queryZoom={onChangeTimeRange}
+              render={(u, dataIdxs, seriesIdx) => {
+                const idx = dataIdxs[0] ?? dataIdxs.find((i) => i != null);
+                const time = idx == null ? undefined : u.data[0][idx];
+                if (time == null) {
+                  return null;
+                }
+                const focus = seriesIdx ? alignedFrame.fields[seriesIdx] : undefined;
+                return (
+                  <ForesightTooltip
+                    time={time}
+                    series={extracted.series}
+                    outcomes={engine.outcomes}
+                    colors={colors}
+                    timeZone={timeZone}
+                    focusName={focus ? getFieldDisplayName(focus, alignedFrame) : undefined}
+                  />
+                );
+              }}
+            />
+          </>
+        )}
       </TimeSeries>
       {incidentsHeight > 0 && (
         <IncidentsView incidents={incidents} height={incidentsHeight} timeZone={timeZone} onZoom={onChangeTimeRange} />
