@@ -1,6 +1,7 @@
 //! `foresight`: the engine on the command line, for batch runs and evaluation.
 
 mod forecast;
+mod incidents;
 mod nab;
 mod table;
 
@@ -72,6 +73,26 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Batch anomaly detection (the panel's defaults) over a NAB-layout folder: incidents
+    /// per file, incidents overlapping a labelled window, windows hit, incidents per 1,000
+    /// points.
+    Incidents {
+        /// Folder with `<category>/<file>.csv` (columns timestamp,value).
+        #[arg(long)]
+        data: PathBuf,
+        /// Labelled windows (NAB's windows.json); default: `windows.json` beside DATA.
+        #[arg(long)]
+        windows: Option<PathBuf>,
+        /// `batch` (the panel) or `causal`.
+        #[arg(long, default_value = "batch")]
+        mode: String,
+        /// Detector sensitivity (default: the library's 0.5).
+        #[arg(long)]
+        sensitivity: Option<f64>,
+        /// List every incident on standard error.
+        #[arg(long)]
+        verbose: bool,
+    },
 }
 
 fn main() -> Result<()> {
@@ -102,6 +123,20 @@ fn main() -> Result<()> {
             table::write_columns(out.as_deref(), &columns)
         }
         Command::Nab { data, out } => nab::run(&data, &out),
+        Command::Incidents {
+            data,
+            windows,
+            mode,
+            sensitivity,
+            verbose,
+        } => {
+            let mode = match mode.as_str() {
+                "batch" => foresight_core::Mode::Batch,
+                "causal" => foresight_core::Mode::Causal,
+                other => anyhow::bail!("--mode must be batch or causal, got {other}"),
+            };
+            incidents::run(&data, windows.as_deref(), mode, sensitivity, verbose)
+        }
         Command::Forecast {
             case,
             input,

@@ -66,7 +66,7 @@ pub fn parse_time_ms(raw: &str) -> Result<f64> {
         return Ok(if n.abs() < 1e11 { n * 1000.0 } else { n });
     }
     for fmt in [
-        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M:%S%.f",
         "%Y-%m-%dT%H:%M:%S",
         "%Y-%m-%d %H:%M",
         "%Y-%m-%dT%H:%M:%SZ",
@@ -82,6 +82,27 @@ pub fn parse_time_ms(raw: &str) -> Result<f64> {
         return Ok(dt.and_utc().timestamp_millis() as f64);
     }
     bail!("not a number or a date")
+}
+
+/// The CSV files of a NAB-layout folder (`DIR/<category>/<file>.csv`), sorted.
+pub fn nab_files(data: &Path) -> Result<Vec<std::path::PathBuf>> {
+    let mut files = Vec::new();
+    for category in
+        std::fs::read_dir(data).with_context(|| format!("cannot list {}", data.display()))?
+    {
+        let category = category?.path();
+        if !category.is_dir() {
+            continue;
+        }
+        for file in std::fs::read_dir(&category)? {
+            let file = file?.path();
+            if file.extension().is_some_and(|e| e == "csv") {
+                files.push(file);
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
 }
 
 /// Writes equal-length columns as CSV; NaN is written as an empty cell.
@@ -118,6 +139,10 @@ mod tests {
         assert_eq!(parse_time_ms("1700000000000").unwrap(), 1.7e12);
         assert_eq!(parse_time_ms("1970-01-02").unwrap(), 86_400_000.0);
         assert_eq!(parse_time_ms("1970-01-01 00:01:00").unwrap(), 60_000.0);
+        assert_eq!(
+            parse_time_ms("1970-01-01 00:01:00.000000").unwrap(),
+            60_000.0
+        );
         assert!(parse_time_ms("yesterday").is_err());
     }
 }
