@@ -3,6 +3,7 @@
 pub mod anomaly;
 pub mod baseline;
 pub mod error;
+pub mod insight;
 pub mod prophet;
 pub mod series;
 

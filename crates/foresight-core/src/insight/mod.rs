@@ -1,0 +1,24 @@
+//! Insight on top of detection and forecasting: root-cause hints for an incident
+//! ([`root_cause`], [`attribute_components`]), the time until a forecast crosses a threshold
+//! ([`time_to_threshold`]) and Prometheus rules that carry the detection outside the browser
+//! ([`alert_rules`]).
+//!
+//! Everything here is a pure, deterministic function of its inputs.
+
+mod alert_rules;
+mod components;
+mod root_cause;
+mod threshold;
+
+pub use alert_rules::{alert_rules, AlertRuleOptions, AlertRules, BaselineStatistic};
+pub use components::{
+    attribute_components, Attribution, AttributionOptions, Cause, ComponentInput, NamedValues, Part,
+};
+pub use root_cause::{
+    label_breakdown, root_cause, LabelShare, Labels, RelatedSeries, RootCause, RootCauseOptions,
+};
+pub use threshold::{
+    describe_crossing, format_duration, format_number, time_to_threshold, unit_mismatch,
+    CrossingInterval, CrossingState, ForecastPath, LastObserved, ThresholdCrossing,
+    ThresholdDirection,
+};

@@ -1,0 +1,431 @@
+//! Root-cause hints for one incident: which other series moved with it (and which moved
+//! first), and which label values the anomalous series share.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::anomaly::{Incident, SeriesAnomalies};
+use crate::error::{Error, Result};
+
+/// Labels of one series (Prometheus-style name → value).
+pub type Labels = BTreeMap<String, String>;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct RootCauseOptions {
+    /// Points on each side of the incident window used for the residual correlation; the
+    /// context is never shorter than the incident itself on each side.
+    pub context_points: usize,
+    /// Largest lag tried, in points, both ways.
+    pub max_lag_points: usize,
+    /// Fewest paired (finite) residuals a correlation needs; below it the correlation is
+    /// reported as absent rather than guessed.
+    pub min_pairs: usize,
+}
+
+impl Default for RootCauseOptions {
+    fn default() -> Self {
+        Self {
+            context_points: 30,
+            max_lag_points: 10,
+            min_pairs: 8,
+        }
+    }
+}
+
+/// How one other series behaved around the incident.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RelatedSeries {
+    /// Index of the series in the detection.
+    pub series: usize,
+    /// Highest score of the series inside the incident window (0 when it has no points there).
+    pub peak_score: f64,
+    /// Mean score inside the incident window.
+    pub mean_score: f64,
+    /// Share of its points in the window that lie outside its band (score > 1).
+    pub outside_share: f64,
+    /// Pearson correlation of its residuals (value − expected) with the incident series'
+    /// residuals around the window, at the best lag; `None` when too few points pair up.
+    pub correlation: Option<f64>,
+    /// Lag (ms) at which |correlation| peaks: negative means this series moved BEFORE the
+    /// incident series, positive after. `None` with `correlation`.
+    pub lag_ms: Option<f64>,
+    /// Ranking key: `mean_score × (0.5 + 0.5 × |correlation|)` (factor 0.5 without a
+    /// correlation), higher first.
+    pub rank_score: f64,
+}
+
+/// One label value and how much of the incident window's anomaly it carries.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LabelShare {
+    pub name: String,
+    pub value: String,
+    /// Series carrying this label value.
+    pub series: usize,
+    /// Of them, series with anomaly in the window.
+    pub anomalous_series: usize,
+    /// True when every anomalous series carries this label value.
+    pub covers_all_anomalous: bool,
+    /// Share of the total anomaly (sum of scores above 1 in the window) these series carry.
+    pub anomaly_share: f64,
+    /// Share of all series these are.
+    pub series_share: f64,
+    /// `anomaly_share / series_share`: above 1 means over-represented in the anomaly.
+    pub lift: f64,
+    /// Ranking key: `anomaly_share − series_share` (the anomaly explained beyond what the
+    /// label's size alone would explain), higher first.
+    pub excess: f64,
+}
+
+/// Root-cause hints for one incident.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "status", rename_all = "camelCase")]
+pub enum RootCause {
+    /// The detection holds one series: nothing to compare with.
+    #[serde(rename_all = "camelCase")]
+    NoPeers { series: usize, message: String },
+    #[serde(rename_all = "camelCase")]
+    Compared {
+        /// The incident series.
+        series: usize,
+        /// The incident window (ms UTC, inclusive).
+        start: f64,
+        end: f64,
+        /// The other series, best rank first.
+        related: Vec<RelatedSeries>,
+        /// Label values, most over-represented first; empty without labels or without
+        /// anomaly in the window.
+        labels: Vec<LabelShare>,
+        /// Series (the incident's included) with anomaly inside the window.
+        anomalous_series: usize,
+        /// A sentence for the panel when something limited the analysis (no labels, no
+        /// anomaly in other series), else `None`.
+        note: Option<String>,
+    },
+}
+
+fn invalid(name: &'static str, reason: String) -> Error {
+    Error::InvalidOption { name, reason }
+}
+
+/// Root-cause hints for `incident` over the `series` of a detection (as [`crate::detect`]
+/// returns them). `labels` is empty (no labels) or holds one map per series.
+pub fn root_cause(
+    series: &[SeriesAnomalies],
+    incident: &Incident,
+    labels: &[Labels],
+    options: &RootCauseOptions,
+) -> Result<RootCause> {
+    if series.is_empty() {
+        return Err(Error::Empty);
+    }
+    if incident.series >= series.len() {
+        return Err(invalid(
+            "incident",
+            format!(
+                "series index {} is out of range ({} series)",
+                incident.series,
+                series.len()
+            ),
+        ));
+    }
+    if !(incident.start.is_finite() && incident.end.is_finite() && incident.start <= incident.end) {
+        return Err(invalid(
+            "incident",
+            format!(
+                "needs finite start <= end, got {} .. {}",
+                incident.start, incident.end
+            ),
+        ));
+    }
+    if !labels.is_empty() && labels.len() != series.len() {
+        return Err(invalid(
+            "labels",
+            format!(
+                "one label set per series is needed ({} series, {} label sets)",
+                series.len(),
+                labels.len()
+            ),
+        ));
+    }
+    if options.min_pairs < 3 {
+        return Err(invalid(
+            "minPairs",
+            format!("must be at least 3, got {}", options.min_pairs),
+        ));
+    }
+    for (i, s) in series.iter().enumerate() {
+        let n = s.timestamps.len();
+        if s.values.len() != n || s.expected.len() != n || s.score.len() != n {
+            return Err(invalid(
+                "series",
+                format!("series {i}: timestamps, values, expected and score differ in length"),
+            ));
+        }
+    }
+    let target = &series[incident.series];
+    let window: Vec<usize> = indices_in(&target.timestamps, incident.start, incident.end);
+    if window.is_empty() {
+        return Err(invalid(
+            "incident",
+            format!(
+                "the window {} .. {} holds no point of series {}",
+                incident.start, incident.end, incident.series
+            ),
+        ));
+    }
+    if series.len() == 1 {
+        return Ok(RootCause::NoPeers {
+            series: incident.series,
+            message: "only one series: there are no other series to compare with".into(),
+        });
+    }
+
+    // Residual context around the window on the incident series' grid.
+    let (w0, w1) = (window[0], *window.last().expect("non-empty"));
+    let pad = options.context_points.max(w1 - w0 + 1);
+    let c0 = w0.saturating_sub(pad);
+    let c1 = (w1 + pad).min(target.timestamps.len() - 1);
+    let step = median_step(&target.timestamps);
+    let target_resid: Vec<f64> = (c0..=c1).map(|i| residual(target, i)).collect();
+
+    let mut masses = vec![0.0; series.len()];
+    let mut related = Vec::new();
+    for (j, s) in series.iter().enumerate() {
+        let idx = indices_in(&s.timestamps, incident.start, incident.end);
+        masses[j] = idx.iter().map(|&i| excess_score(s.score[i])).sum();
+        if j == incident.series {
+            continue;
+        }
+        let (peak, mean, outside) = if idx.is_empty() {
+            (0.0, 0.0, 0.0)
+        } else {
+            let peak = idx.iter().map(|&i| s.score[i]).fold(0.0, f64::max);
+            let mean = idx.iter().map(|&i| s.score[i]).sum::<f64>() / idx.len() as f64;
+            let outside =
+                idx.iter().filter(|&&i| s.score[i] > 1.0).count() as f64 / idx.len() as f64;
+            (peak, mean, outside)
+        };
+        let best = best_lag(target, &target_resid, c0, s, options);
+        let (correlation, lag_ms) = match best {
+            Some((r, k)) => (Some(r), Some(k as f64 * step)),
+            None => (None, None),
+        };
+        let factor = correlation.map_or(0.5, |r| 0.5 + 0.5 * r.abs());
+        related.push(RelatedSeries {
+            series: j,
+            peak_score: peak,
+            mean_score: mean,
+            outside_share: outside,
+            correlation,
+            lag_ms,
+            rank_score: mean * factor,
+        });
+    }
+    related.sort_by(|a, b| {
+        b.rank_score
+            .total_cmp(&a.rank_score)
+            .then(a.series.cmp(&b.series))
+    });
+
+    let anomalous_series = masses.iter().filter(|&&m| m > 0.0).count();
+    let total: f64 = masses.iter().sum();
+    let mut notes = Vec::new();
+    let label_shares = if labels.is_empty() {
+        notes.push("no labels were given, so there is no label breakdown");
+        Vec::new()
+    } else if total <= 0.0 {
+        notes.push("no series is outside its band in this window, so there is no label breakdown");
+        Vec::new()
+    } else {
+        label_breakdown(labels, &masses)
+    };
+    if !related.iter().any(|r| r.outside_share > 0.0) {
+        notes.push("no other series left its band in this window");
+    }
+    Ok(RootCause::Compared {
+        series: incident.series,
+        start: incident.start,
+        end: incident.end,
+        related,
+        labels: label_shares,
+        anomalous_series,
+        note: (!notes.is_empty()).then(|| capitalise(&notes.join("; "))),
+    })
+}
+
+/// Label values ranked by the anomaly they carry beyond their share of series.
+/// `masses[i]` is the anomaly of series `i` (≥ 0); labels and masses align.
+pub fn label_breakdown(labels: &[Labels], masses: &[f64]) -> Vec<LabelShare> {
+    let n = labels.len().min(masses.len());
+    let total: f64 = masses[..n]
+        .iter()
+        .filter(|m| m.is_finite() && **m > 0.0)
+        .sum();
+    if n == 0 || total <= 0.0 {
+        return Vec::new();
+    }
+    let mass = |i: usize| {
+        if masses[i].is_finite() && masses[i] > 0.0 {
+            masses[i]
+        } else {
+            0.0
+        }
+    };
+    let anomalous_total = (0..n).filter(|&i| mass(i) > 0.0).count();
+    // (name, value) -> series holding it; BTreeMap keeps the output deterministic.
+    let mut groups: BTreeMap<(&str, &str), Vec<usize>> = BTreeMap::new();
+    for (i, set) in labels[..n].iter().enumerate() {
+        for (k, v) in set {
+            groups.entry((k, v)).or_default().push(i);
+        }
+    }
+    let mut out: Vec<LabelShare> = groups
+        .into_iter()
+        .filter_map(|((name, value), members)| {
+            let anomaly: f64 = members.iter().map(|&i| mass(i)).sum();
+            if anomaly <= 0.0 {
+                return None;
+            }
+            let anomalous = members.iter().filter(|&&i| mass(i) > 0.0).count();
+            let anomaly_share = anomaly / total;
+            let series_share = members.len() as f64 / n as f64;
+            Some(LabelShare {
+                name: name.to_string(),
+                value: value.to_string(),
+                series: members.len(),
+                anomalous_series: anomalous,
+                covers_all_anomalous: anomalous == anomalous_total,
+                anomaly_share,
+                series_share,
+                lift: anomaly_share / series_share,
+                excess: anomaly_share - series_share,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.excess
+            .total_cmp(&a.excess)
+            .then_with(|| a.name.cmp(&b.name))
+            .then_with(|| a.value.cmp(&b.value))
+    });
+    out
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// Score beyond the band edge: what a point adds to the window's anomaly.
+fn excess_score(score: f64) -> f64 {
+    if score.is_finite() && score > 1.0 {
+        score
+    } else {
+        0.0
+    }
+}
+
+fn indices_in(ts: &[f64], start: f64, end: f64) -> Vec<usize> {
+    let lo = ts.partition_point(|&t| t < start);
+    let hi = ts.partition_point(|&t| t <= end);
+    (lo..hi.max(lo)).collect()
+}
+
+fn residual(s: &SeriesAnomalies, i: usize) -> f64 {
+    let r = s.values[i] - s.expected[i];
+    if r.is_finite() {
+        r
+    } else {
+        f64::NAN
+    }
+}
+
+pub(crate) fn median_step(ts: &[f64]) -> f64 {
+    let mut d: Vec<f64> = ts
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .filter(|d| d.is_finite() && *d > 0.0)
+        .collect();
+    if d.is_empty() {
+        return 0.0;
+    }
+    crate::anomaly::stats::median_in_place(&mut d)
+}
+
+/// Residual of `other` at time `t` (exact timestamp match), NaN when absent.
+fn residual_at(other: &SeriesAnomalies, t: f64) -> f64 {
+    let i = other.timestamps.partition_point(|&x| x < t);
+    if i < other.timestamps.len() && other.timestamps[i] == t {
+        residual(other, i)
+    } else {
+        f64::NAN
+    }
+}
+
+/// The lag (points on the incident series' grid) maximising |corr(target[i], other[i + k])|,
+/// tried from 0 outwards so ties go to the smallest |lag| (then the negative one).
+fn best_lag(
+    target: &SeriesAnomalies,
+    target_resid: &[f64],
+    c0: usize,
+    other: &SeriesAnomalies,
+    options: &RootCauseOptions,
+) -> Option<(f64, i64)> {
+    let n = target.timestamps.len() as i64;
+    let max_lag = options.max_lag_points as i64;
+    let mut best: Option<(f64, i64)> = None;
+    let mut lags = vec![0i64];
+    for k in 1..=max_lag {
+        lags.push(-k);
+        lags.push(k);
+    }
+    for k in lags {
+        let mut xs = Vec::with_capacity(target_resid.len());
+        let mut ys = Vec::with_capacity(target_resid.len());
+        for (off, &x) in target_resid.iter().enumerate() {
+            let i = (c0 + off) as i64 + k;
+            if i < 0 || i >= n || !x.is_finite() {
+                continue;
+            }
+            let y = residual_at(other, target.timestamps[i as usize]);
+            if y.is_finite() {
+                xs.push(x);
+                ys.push(y);
+            }
+        }
+        if xs.len() < options.min_pairs {
+            continue;
+        }
+        if let Some(r) = pearson(&xs, &ys) {
+            if best.map_or(true, |(b, _)| r.abs() > b.abs() + 1e-12) {
+                best = Some((r, k));
+            }
+        }
+    }
+    best
+}
+
+fn pearson(xs: &[f64], ys: &[f64]) -> Option<f64> {
+    let n = xs.len() as f64;
+    let mx = xs.iter().sum::<f64>() / n;
+    let my = ys.iter().sum::<f64>() / n;
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for (x, y) in xs.iter().zip(ys) {
+        sxy += (x - mx) * (y - my);
+        sxx += (x - mx) * (x - mx);
+        syy += (y - my) * (y - my);
+    }
+    let d = (sxx * syy).sqrt();
+    if d > 0.0 && d.is_finite() {
+        Some((sxy / d).clamp(-1.0, 1.0))
+    } else {
+        None
+    }
+}
