@@ -104,6 +104,15 @@ export const plugin = new PanelPlugin<ForesightOptions>(ForesightPanel).setPanel
       settings: { placeholder: 'auto' },
       showIf: (o) => o.model !== 'fast',
     })
+    .addNumberInput({
+      path: 'trainingMultiple',
+      name: 'Training window',
+      description:
+        'Learn from this many times the visible range (the panel queries the extra history through the same data source, same step). 1: the visible data only.',
+      category: MODEL,
+      defaultValue: d.trainingMultiple,
+      settings: { min: 1, max: 30, step: 1 },
+    })
     .addSliderInput({
       path: 'sensitivity',
       name: 'Sensitivity',

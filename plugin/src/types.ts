@@ -26,6 +26,8 @@ export interface ForesightOptions {
   minRelDeviationPercent: number;
   /** Incidents shorter than this (Grafana duration, e.g. `5m`) are dropped. */
   minDuration: string;
+  /** Training range as a multiple of the visible range (the panel queries the history itself); 1: visible data only. */
+  trainingMultiple: number;
   /** How far past the last point to forecast (Grafana duration, e.g. `6h`); empty: a quarter of the visible range. */
   horizon: string;
   /** One per line: `name, start, end` (dates or ms). Never flagged, never learnt from; Prophet models them as one-off events. */
@@ -46,6 +48,7 @@ export const defaultOptions: ForesightOptions = {
   minRelDeviationPercent: 0,
   minDuration: '',
   horizon: '',
+  trainingMultiple: 3,
   shockWindows: '',
   showIncidents: true,
 };

@@ -15,7 +15,9 @@ let server: { url: string; close: () => Promise<void> };
 test.beforeAll(async () => {
   prom = await startPrometheus(nab.series);
   server = await startHarnessServer({
-    frames: () => queryRangeFrames(prom.url, { query: QUERY, start: nab.start, end: nab.end, stepMs: STEP_MS }),
+    // The page's data source may ask for another range (the panel's training query).
+    frames: (range?: { start: number; end: number; stepMs: number }) =>
+      queryRangeFrames(prom.url, { query: QUERY, start: nab.start, end: nab.end, stepMs: STEP_MS, ...range }),
   });
 });
 
@@ -98,5 +100,22 @@ test('the tooltip gives actual, expected, band, score and kind at the hovered ti
   await expect(tooltip).toContainText(NAME);
   await expect(tooltip).toContainText(/expected [\d.]+ · band [\d.]+ – [\d.]+ · score [\d.]+/);
   await page.screenshot({ path: 'screenshots/panel-tooltip.png' });
+  expect(errors).toEqual([]);
+});
+
+test('learns from three times the visible range, queried through the panel data source', async ({ page }) => {
+  const errors = collectErrors(page);
+  await page.goto(server.url);
+  await waitForDrawn(page, 1);
+  const DAY = 86_400_000;
+  const from = nab.end - 2 * DAY;
+  await page.evaluate(([f, t]) => window.foresightHarness.setTimeRange({ from: f, to: t }), [from, nab.end]);
+  const panel = page.getByTestId('foresight-panel');
+  // Two visible days are 577 points at 5 min; the history query brings six days.
+  await expect.poll(async () => Number(await panel.getAttribute('data-trained-points'))).toBeGreaterThan(1700);
+  await expect(panel).toHaveAttribute('data-done', 'true');
+  const incidents = await rows(page);
+  expect(incidents.every((i) => i.end >= from && i.start <= nab.end)).toBe(true);
+  await expect(page.getByTestId('foresight-status')).toHaveCount(0);
   expect(errors).toEqual([]);
 });

@@ -48,7 +48,9 @@ const PAGE = `<!doctype html>
 <script src="/harness/harness.js"></script></body></html>`;
 
 /**
- * @param {{port?: number, frames: () => Promise<object[]>}} opts
+ * @param {{port?: number, frames: (range?: {start: number, end: number, stepMs: number}) => Promise<object[]>}} opts
+ *   `frames` answers `/frames.json`; with `?start=&end=&step=` (ms) the page's data source asks
+ *   for another range, as a panel's own query through the data source does.
  * @returns {Promise<{url: string, close: () => Promise<void>}>}
  */
 export function startHarnessServer({ port = 0, frames }) {
@@ -67,7 +69,9 @@ export function startHarnessServer({ port = 0, frames }) {
       }
       if (path === '/frames.json') {
         // A failing query becomes a 502 whose body is the error, shown by the panel.
-        const result = await frames().then(
+        const q = new URL(req.url, 'http://x').searchParams;
+        const range = q.has('start') ? { start: Number(q.get('start')), end: Number(q.get('end')), stepMs: Number(q.get('step')) } : undefined;
+        const result = await frames(range).then(
           (f) => ({ ok: true, body: JSON.stringify(f) }),
           (e) => ({ ok: false, body: String(e?.message ?? e) })
         );

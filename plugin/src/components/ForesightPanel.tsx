@@ -11,6 +11,7 @@ import { ForesightTooltip } from './ForesightTooltip';
 import { IncidentRow, IncidentsView } from './IncidentsView';
 import { PanelMessage } from './PanelMessage';
 import { useEngine } from './useEngine';
+import { useTraining } from './useTraining';
 
 type Props = PanelProps<ForesightOptions>;
 
@@ -27,11 +28,19 @@ export function ForesightPanel({ data, width, height, options, timeRange, timeZo
   const stepMs = useMemo(() => (extracted.series.length ? medianStep(extracted.series[0].timestamps) : 0), [extracted]);
   const visibleMs = timeRange.to.valueOf() - timeRange.from.valueOf();
   const request = useMemo(() => buildAnalyzeOptions(options, stepMs, visibleMs), [options, stepMs, visibleMs]);
-  const engine = useEngine(extracted.series, request.options);
+  const training = useTraining(data, timeRange, options.trainingMultiple ?? 1, stepMs);
+  // The engine learns from the history query's series when it answered (same key), else from
+  // the visible ones; they are drawn whole, the time axis shows the visible part.
+  const { loading: trainingLoading, byKey: trainingByKey } = training;
+  const analysed = useMemo(
+    () => (trainingLoading ? [] : extracted.series.map((s) => trainingByKey?.get(s.key) ?? s)),
+    [extracted.series, trainingLoading, trainingByKey]
+  );
+  const engine = useEngine(analysed, request.options);
 
   const frames = useMemo(
-    () => buildPlotFrames(extracted.series, engine.outcomes, theme, timeZone),
-    [extracted.series, engine.outcomes, theme, timeZone]
+    () => buildPlotFrames(training.loading ? extracted.series : analysed, engine.outcomes, theme, timeZone),
+    [training.loading, extracted.series, analysed, engine.outcomes, theme, timeZone]
   );
   // The forecast runs past the dashboard's end: widen the axis to show it.
   const drawnRange = useMemo<TimeRange>(() => {
@@ -46,19 +55,20 @@ export function ForesightPanel({ data, width, height, options, timeRange, timeZo
     const palette = theme.visualization.palette;
     return new Map(extracted.series.map((s, i) => [s.key, theme.visualization.getColorByName(palette[i % palette.length])]));
   }, [extracted.series, theme]);
+  // Incidents in the visible range only: the history is there to learn from.
+  const from = timeRange.from.valueOf();
+  const to = timeRange.to.valueOf();
   const incidents = useMemo<IncidentRow[]>(
     () =>
       extracted.series.flatMap((s) =>
-        (engine.outcomes.get(s.key)?.incidents ?? []).map((inc) => ({
-          ...inc,
-          seriesName: s.name,
-          stepMs: medianStep(s.timestamps),
-        }))
+        (engine.outcomes.get(s.key)?.incidents ?? [])
+          .filter((inc) => inc.end >= from && inc.start <= to)
+          .map((inc) => ({ ...inc, seriesName: s.name, stepMs: medianStep(s.timestamps) }))
       ),
-    [engine.outcomes, extracted.series]
+    [engine.outcomes, extracted.series, from, to]
   );
   const notes = useMemo(() => {
-    const out = [...extracted.notes, ...request.errors];
+    const out = [...extracted.notes, ...request.errors, ...(training.note ? [training.note] : [])];
     const periodMs = seasonalPeriodMs(options);
     if (periodMs && stepMs > 0) {
       const needed = 2 * Math.round(periodMs / stepMs);
@@ -73,7 +83,7 @@ export function ForesightPanel({ data, width, height, options, timeRange, timeZo
       }
     }
     return out;
-  }, [extracted, request.errors, options, stepMs, engine.outcomes]);
+  }, [extracted, request.errors, training.note, options, stepMs, engine.outcomes]);
 
   if (data.errors?.length) {
     return <PanelMessage severity="error" title="Query error" details={data.errors.map((e) => e.message ?? '')} />;
@@ -93,22 +103,24 @@ export function ForesightPanel({ data, width, height, options, timeRange, timeZo
   if (engine.fatal) {
     return <PanelMessage severity="error" title="The Foresight engine is unavailable" details={[engine.fatal]} />;
   }
-  const analysed = [...engine.outcomes.values()].filter((o) => o.detection).length;
+  const analysedCount = [...engine.outcomes.values()].filter((o) => o.detection).length;
   const total = extracted.series.length;
-  if (engine.done && analysed === 0) {
+  if (engine.done && analysedCount === 0) {
     return <PanelMessage severity="error" title="No series could be analysed" details={notes} />;
   }
 
-  const statusHeight = notes.length > 0 || !engine.done ? 22 : 0;
+  const busy = training.loading || !engine.done;
+  const statusHeight = notes.length > 0 || busy ? 22 : 0;
   const incidentsHeight =
     options.showIncidents && incidents.length > 0 ? Math.min(Math.round(height * 0.3), 26 + 24 * incidents.length) : 0;
   return (
     <div
       className={styles.wrap}
       data-testid="foresight-panel"
-      data-analysed={analysed}
+      data-analysed={analysedCount}
       data-total={total}
-      data-done={engine.done}
+      data-done={!busy}
+      data-trained-points={analysed.reduce((n, s) => n + s.timestamps.length, 0)}
       data-incidents={incidents.length}
       data-range-to={drawnRange.to.valueOf()}
     >
@@ -155,7 +167,7 @@ export function ForesightPanel({ data, width, height, options, timeRange, timeZo
       )}
       {statusHeight > 0 && (
         <div className={styles.status} data-testid="foresight-status" title={notes.join('\n')}>
-          {!engine.done ? `Analysing ${analysed}/${total} series… ` : ''}
+          {training.loading ? 'Loading history… ' : !engine.done ? `Analysing ${analysedCount}/${total} series… ` : ''}
           {notes.join(' · ')}
         </div>
       )}

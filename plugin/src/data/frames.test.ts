@@ -1,5 +1,6 @@
 import { dataFrameFromJSON, DataFrameJSON, FieldType, toDataFrame } from '@grafana/data';
 import { extractSeries, ExtractedSeries, limitSeries, MAX_SERIES, MAX_TOTAL_POINTS } from './frames';
+import { cannotRequery, trainingRange } from './trainingQuery';
 
 const promFrame = (labels: Record<string, string>, values: Array<number | null>, legend?: string): DataFrameJSON => ({
   schema: {
@@ -97,5 +98,26 @@ describe('limitSeries', () => {
     const out = limitSeries(many(1, MAX_TOTAL_POINTS + 1));
     expect(out.series).toHaveLength(0);
     expect(out.problem).toContain('Too much data');
+  });
+});
+
+describe('training range', () => {
+  it('extends the visible range backwards by the multiple, ending where it ends', () => {
+    expect(trainingRange({ from: 1000, to: 2000 }, 3)).toEqual({ from: -1000, to: 2000 });
+    expect(trainingRange({ from: 1000, to: 2000 }, 1)).toBeUndefined();
+    expect(trainingRange({ from: 2000, to: 2000 }, 3)).toBeUndefined();
+    // Capped so the history query keeps the visible step within Prometheus' 11,000 points.
+    expect(trainingRange({ from: 0, to: 10_000 }, 3, 1)).toEqual({ from: -1000, to: 10_000 });
+    expect(trainingRange({ from: 0, to: 11_000 }, 3, 1)).toBeUndefined();
+  });
+
+  it('says why a request cannot be re-issued', () => {
+    const base = { requestId: 'r', range: {}, scopedVars: {}, interval: '1m', intervalMs: 60000, timezone: 'utc', app: 'x', startTime: 0 };
+    expect(cannotRequery(undefined)).toContain('no query');
+    expect(cannotRequery({ ...base, targets: [] } as never)).toContain('no query');
+    expect(
+      cannotRequery({ ...base, targets: [{ refId: 'A', datasource: { uid: 'a' } }, { refId: 'B', datasource: { uid: 'b' } }] } as never)
+    ).toContain('several data sources');
+    expect(cannotRequery({ ...base, targets: [{ refId: 'A', datasource: { uid: 'a' } }] } as never)).toBeUndefined();
   });
 });

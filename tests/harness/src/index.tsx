@@ -6,7 +6,7 @@
  *
  * Query string: ?frames=URL (JSON array of data frames, wire format) &theme=dark|light
  */
-import React, { useEffect, useMemo, useState } from 'react';
+import React, { useCallback, useEffect, useMemo, useState } from 'react';
 import * as ReactAll from 'react';
 import * as ReactDOM from 'react-dom';
 import * as ReactDOMClient from 'react-dom/client';
@@ -22,6 +22,7 @@ import {
   createTheme,
   DataFrame,
   DataFrameJSON,
+  DataQueryRequest,
   dataFrameFromJSON,
   dateTime,
   EventBusSrv,
@@ -117,9 +118,20 @@ interface AppProps {
   themeName: string;
 }
 
-function App({ plugin, frames, queryError, themeName }: AppProps) {
+function App({ plugin, frames: initialFrames, queryError, themeName }: AppProps) {
   const theme = useMemo(() => createTheme({ colors: { mode: themeName === 'light' ? 'light' : 'dark' } }), [themeName]);
-  const [timeRange, setTimeRange] = useState<TimeRange>(() => frameTimeRange(frames));
+  const [frames, setFrames] = useState(initialFrames);
+  const [timeRange, setTimeRangeState] = useState<TimeRange>(() => frameTimeRange(initialFrames));
+  // As a dashboard does, a new time range re-runs the panel's query (a server with a fixed
+  // fixture answers every range with the same frames).
+  const setTimeRange = useCallback((range: TimeRange) => {
+    setTimeRangeState(range);
+    const stepMs = Number(initialFrames[0]?.fields.find((f) => f.type === 'time')?.config.interval) || 60_000;
+    fetch(`/frames.json?start=${range.from.valueOf()}&end=${range.to.valueOf()}&step=${stepMs}`)
+      .then((r) => (r.ok ? r.json() : Promise.reject(new Error(r.statusText))))
+      .then((json: DataFrameJSON[]) => setFrames(json.map((f) => dataFrameFromJSON(f))))
+      .catch(() => {});
+  }, [initialFrames]);
   const [size, setSize] = useState({ width: window.innerWidth - 32, height: window.innerHeight - 32 });
   const [options, setOptions] = useState(() => defaultOptions(plugin));
   const eventBus = useMemo(() => new EventBusSrv(), []);
@@ -132,7 +144,7 @@ function App({ plugin, frames, queryError, themeName }: AppProps) {
       setOptions: (changes) => setOptions((prev) => ({ ...prev, ...changes })),
     };
     return () => window.removeEventListener('resize', onResize);
-  }, []);
+  }, [setTimeRange]);
   const Panel = plugin.panel!;
   return (
     <ThemeContext.Provider value={theme}>
@@ -145,7 +157,7 @@ function App({ plugin, frames, queryError, themeName }: AppProps) {
               data={
                 queryError
                   ? { state: LoadingState.Error, series: [], errors: [{ message: queryError }], timeRange }
-                  : { state: LoadingState.Done, series: frames, timeRange }
+                  : { state: LoadingState.Done, series: frames, timeRange, request: panelRequest(frames, timeRange) }
               }
               timeRange={timeRange}
               timeZone="utc"
@@ -182,6 +194,52 @@ function registerOptionEditorIds() {
   standardEditorsRegistry.setInit(() => ids.map((id) => ({ id, name: id, editor: () => null })));
 }
 
+const HARNESS_DS = { uid: 'harness-prometheus', type: 'prometheus' };
+
+/** The request Grafana attaches to PanelData: what the panel's own queries start from. */
+function panelRequest(frames: DataFrame[], range: TimeRange): DataQueryRequest {
+  const time = frames[0]?.fields.find((f) => f.type === 'time');
+  const intervalMs = Number(time?.config.interval) || 60_000;
+  return {
+    requestId: 'harness',
+    app: 'dashboard',
+    interval: `${intervalMs / 1000}s`,
+    intervalMs,
+    maxDataPoints: 11_000,
+    range,
+    scopedVars: {},
+    targets: [{ refId: 'A', datasource: HARNESS_DS }],
+    timezone: 'utc',
+    startTime: Date.now(),
+  };
+}
+
+/**
+ * A data source that answers any range from the harness server (a live Prometheus in the
+ * Prometheus tests), as the panel's data source answers the panel's own longer query.
+ */
+const harnessDataSource = {
+  uid: HARNESS_DS.uid,
+  type: HARNESS_DS.type,
+  name: 'Harness Prometheus',
+  query: (request: DataQueryRequest) =>
+    rxjs.from(
+      (async () => {
+        const from = request.range.from.valueOf();
+        const to = request.range.to.valueOf();
+        // Grafana's Prometheus data source coarsens the step to stay within 11,000 points.
+        const step = Math.max(request.intervalMs, Math.ceil((to - from) / 11_000 / 1000) * 1000);
+        const q = `start=${from}&end=${to}&step=${step}`;
+        const response = await fetch(`/frames.json?${q}`);
+        if (!response.ok) {
+          throw new Error(await response.text());
+        }
+        const data = ((await response.json()) as DataFrameJSON[]).map((f) => dataFrameFromJSON(f));
+        return { data, state: LoadingState.Done };
+      })()
+    ),
+};
+
 function stubGrafanaServices() {
   registerOptionEditorIds();
   grafanaRuntime.setTemplateSrv({
@@ -195,7 +253,10 @@ function stubGrafanaServices() {
     fetch: () => rxjs.throwError(() => new Error('no backend in the harness')),
   } as unknown as grafanaRuntime.BackendSrv);
   grafanaRuntime.setDataSourceSrv({
-    get: () => Promise.reject(new Error('no data sources in the harness')),
+    get: (ref?: { uid?: string } | string) =>
+      (typeof ref === 'string' ? ref : ref?.uid) === HARNESS_DS.uid
+        ? Promise.resolve(harnessDataSource)
+        : Promise.reject(new Error(`no data source ${JSON.stringify(ref)} in the harness`)),
     getList: () => [],
     getInstanceSettings: () => undefined,
     reload: () => Promise.resolve(),
