@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize};
 use crate::anomaly::Direction;
 use crate::error::{Error, Result};
 
+/// Label that tells the past periods apart inside the baseline expression.
+const SEASON_LABEL: &str = "foresight_season";
+
 /// How the seasonal baseline summarises each past period's window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -30,7 +33,8 @@ pub struct AlertRuleOptions {
     /// Detected seasonal period in ms (the detector's period in points × the step). `None`
     /// or 0: no seasonality, the baseline is the median of the recent `lookback_ms`.
     pub period_ms: Option<f64>,
-    /// Past periods averaged into the baseline (1–10).
+    /// Past periods combined into the baseline (1–10); with 3 or more, the median across
+    /// them ignores an incident in one of them.
     pub seasons: usize,
     /// Width of the window around the same time in each past period (ms), smoothing the
     /// baseline; must be shorter than twice the period.
@@ -264,10 +268,11 @@ fn number(v: f64) -> String {
 /// Generates the rule file. Recorded series (all keep the query's labels):
 ///
 /// - `foresight:<name>:value`: the query;
-/// - `foresight:<name>:baseline`: with a period P, the mean over k = 1…seasons of the
-///   median (or mean) of the query in a window of `window_ms` centred on the same time k
-///   periods ago (`quantile_over_time(0.5, (query)[w:step] offset (k·P − w/2))`); without a
-///   period, the median of the last `lookback_ms`;
+/// - `foresight:<name>:baseline`: with a period P, the median (or mean) across k =
+///   1…seasons of the median (or mean) of the query in a window of `window_ms` centred on
+///   the same time k periods ago (`quantile_over_time(0.5, (query)[w:step] offset (k·P −
+///   w/2))`, each tagged `foresight_season="k"` and combined by `quantile without
+///   (foresight_season) (0.5, …)`); without a period, the median of the last `lookback_ms`;
 /// - `foresight:<name>:upper` / `:lower`: baseline ± max(band sigmas × residual spread,
 ///   min abs deviation, min rel deviation × |baseline|).
 ///
@@ -299,17 +304,22 @@ pub fn alert_rules(options: &AlertRuleOptions) -> Result<AlertRules> {
         Some(p) => {
             let terms: Vec<String> = (1..=options.seasons)
                 .map(|k| {
-                    over_time(
+                    let term = over_time(
                         options.window_ms,
                         Some(k as f64 * p - options.window_ms / 2.0),
-                    )
+                    );
+                    format!("label_replace({term}, \"{SEASON_LABEL}\", \"{k}\", \"\", \"\")")
                 })
                 .collect();
-            let expr = if terms.len() == 1 {
-                terms[0].clone()
-            } else {
-                format!("({}) / {}", terms.join(" + "), terms.len())
-            };
+            // Each past period is tagged with its own label so the union keeps them apart;
+            // the median (or mean) across them ignores one period's incident (with 3 or
+            // more periods) and a missing period.
+            let across = match options.statistic {
+                BaselineStatistic::Median => "quantile without ({SEASON_LABEL}) (0.5, ",
+                BaselineStatistic::Mean => "avg without ({SEASON_LABEL}) (",
+            }
+            .replace("{SEASON_LABEL}", SEASON_LABEL);
+            let expr = format!("{across}{})", terms.join(" or "));
             (
                 expr,
                 format!(
