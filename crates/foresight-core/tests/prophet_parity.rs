@@ -425,3 +425,98 @@ fn predict_times() {
         eprintln!("{name}: predict {} timestamps {:.1} ms", at.len(), times[3]);
     }
 }
+
+/// The browser benchmark's synthetic series (tests/bench/run.mjs): 5-minute samples with daily
+/// and weekly seasonality, a slow trend and seeded noise.
+fn synthetic_series(points: usize) -> Series {
+    const DAY: f64 = 86_400_000.0;
+    let mut seed: u64 = points as u64;
+    let mut rand = || {
+        seed = (seed * 1_103_515_245 + 12_345) % (1 << 31);
+        seed as f64 / (1u64 << 31) as f64
+    };
+    let start = 1_704_067_200_000.0; // 2024-01-01T00:00Z
+    let ds: Vec<f64> = (0..points).map(|i| start + i as f64 * 300_000.0).collect();
+    let y: Vec<f64> = ds
+        .iter()
+        .enumerate()
+        .map(|(i, &t)| {
+            let day = (t % DAY) / DAY;
+            let week = ((t / DAY + 3.0) % 7.0) / 7.0;
+            100.0
+                + i as f64 * 0.001
+                + 20.0 * (2.0 * std::f64::consts::PI * day).sin()
+                + 8.0 * (2.0 * std::f64::consts::PI * week).sin()
+                + 4.0 * (rand() - 0.5)
+        })
+        .collect();
+    Series::new(&ds, &y).expect("valid series")
+}
+
+/// Native fit times on the browser benchmark's inputs (`npm run bench`: the reference cases
+/// with growth, cap/floor, seasonality_mode and changepoint_prior_scale only, plus the
+/// synthetic series), default engine, median of `FORESIGHT_BENCH_RUNS` (5) fits:
+/// `-- --ignored --nocapture bench_fit_times`. Prints, asserts nothing.
+#[test]
+#[ignore = "benchmark: prints fit times on the browser benchmark's inputs"]
+fn bench_fit_times() {
+    let runs: usize = std::env::var("FORESIGHT_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5);
+    let only = std::env::var("FORESIGHT_BENCH_ONLY").ok();
+    let mut inputs: Vec<(String, Series, ForecastOptions)> = Vec::new();
+    for name in CASES {
+        let (_, case, series, _) = load_case(name);
+        let kw = &case["prophet_kwargs"];
+        let mut o = serde_json::Map::new();
+        for key in ["growth", "seasonality_mode", "changepoint_prior_scale"] {
+            if let Some(v) = kw.get(key) {
+                o.insert(key.to_string(), v.clone());
+            }
+        }
+        for key in ["cap", "floor"] {
+            if let Some(v) = case["extra"].get(key) {
+                o.insert(key.to_string(), v.clone());
+            }
+        }
+        let options: ForecastOptions =
+            serde_json::from_value(Value::Object(o)).expect("bench options parse");
+        inputs.push((name.to_string(), series, options));
+    }
+    for points in [2016, 8640, 25920] {
+        inputs.push((
+            format!("synthetic_5min_{points}"),
+            synthetic_series(points),
+            ForecastOptions::default(),
+        ));
+    }
+    eprintln!("| series | points | fit (ms) | iterations | ms / iteration | objective |");
+    eprintln!("| --- | --- | --- | --- | --- | --- |");
+    let mut total = 0.0;
+    for (name, series, options) in inputs {
+        if only.as_deref().is_some_and(|o| !name.contains(o)) {
+            continue;
+        }
+        let mut times = Vec::with_capacity(runs);
+        let mut report = None;
+        for _ in 0..runs {
+            let start = Instant::now();
+            let model = ProphetModel::fit_with_engine(&series, &options, engine()).expect("fit");
+            times.push(start.elapsed().as_secs_f64() * 1000.0);
+            report = Some(model.fit_report().clone());
+        }
+        times.sort_by(f64::total_cmp);
+        let report = report.expect("at least one run");
+        let median = times[runs / 2];
+        total += median;
+        eprintln!(
+            "| {name} | {} | {median:.1} | {} | {:.3} | {:.3} |",
+            series.timestamps().len(),
+            report.iterations,
+            median / report.iterations.max(1) as f64,
+            report.objective
+        );
+    }
+    eprintln!("| total | | {total:.1} | | | |");
+}

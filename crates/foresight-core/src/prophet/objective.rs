@@ -6,6 +6,8 @@
 //! `[k, m, ln sigma_obs, delta[0..S], beta[0..K]]`.
 
 use augurs_prophet::{optimizer::Data, TrendIndicator};
+use std::cell::RefCell;
+
 use ndarray::{Array1, Array2, ArrayView1};
 
 /// Smallest `sigma_obs` the objective lets the optimiser reach. A series the model fits
@@ -32,8 +34,10 @@ pub(crate) struct Objective {
     /// X restricted to additive and to multiplicative features (`X .* s_a`, `X .* s_m`),
     /// dense columns only when `dense` lists them (positions in `beta`), all columns when
     /// it is `None`.
-    x_add: Array2<f64>,
-    x_mul: Option<Array2<f64>>,
+    /// Column-major, `n` rows each (the dense columns).
+    x_add: Vec<f64>,
+    x_mul: Option<Vec<f64>>,
+    kd: usize,
     dense: Option<Vec<usize>>,
     /// Mostly-zero columns (holiday days: one to a few rows each), kept as row lists so that
     /// a fit with hundreds of holiday features does not pay for their zeros.
@@ -46,6 +50,24 @@ pub(crate) struct Objective {
     /// run to run; sorting columns by content makes the optimiser's path, hence the fit,
     /// reproducible.
     pub(crate) col_order: Vec<usize>,
+    /// Work buffers of `value_grad`, kept between calls so that an evaluation allocates
+    /// nothing.
+    scratch: RefCell<Scratch>,
+}
+
+/// Per-row buffers of one objective evaluation.
+#[derive(Debug, Clone, Default)]
+struct Scratch {
+    trend: Vec<f64>,
+    beta_dense: Vec<f64>,
+    add: Vec<f64>,
+    mul: Vec<f64>,
+    resid: Vec<f64>,
+    e: Vec<f64>,
+    g_trend: Vec<f64>,
+    e_trend: Vec<f64>,
+    g_add: Vec<f64>,
+    g_mul: Vec<f64>,
 }
 
 /// One mostly-zero feature column: its position in `beta`, its non-zero rows and its values
@@ -171,6 +193,10 @@ impl Objective {
             let x_mul = has_mul.then(|| &x * &mask(&s_m));
             (x_add, x_mul, None, Vec::new())
         };
+        // Column-major storage (the layout `select` leaves, which `value_grad` walks).
+        let kd = x_add.ncols();
+        let x_add = x_add.t().as_standard_layout().iter().copied().collect();
+        let x_mul = x_mul.map(|x| x.t().as_standard_layout().iter().copied().collect());
         let segment = data
             .t
             .iter()
@@ -187,6 +213,7 @@ impl Objective {
             segment,
             x_add,
             x_mul,
+            kd,
             dense,
             sparse,
             inv_sigma2_beta: col_order
@@ -196,6 +223,7 @@ impl Objective {
             col_order,
             tau: *data.tau,
             trend: data.trend_indicator,
+            scratch: RefCell::new(Scratch::default()),
         })
     }
 
@@ -205,24 +233,31 @@ impl Objective {
 
     /// The trend at every row for the packed parameters.
     pub(crate) fn trend(&self, theta: &[f64]) -> Vec<f64> {
+        let mut out = Vec::with_capacity(self.n);
+        self.trend_into(theta, &mut out);
+        out
+    }
+
+    /// [`Objective::trend`] into a reused buffer.
+    fn trend_into(&self, theta: &[f64], out: &mut Vec<f64>) {
         let (k, m) = (theta[0], theta[1]);
         let delta = &theta[DELTA0..DELTA0 + self.s];
+        out.clear();
         match self.trend {
-            TrendIndicator::Flat => vec![m; self.n],
+            TrendIndicator::Flat => out.resize(self.n, m),
             TrendIndicator::Linear => {
                 let (rate, offset) = self.linear_segments(k, m, delta);
-                (0..self.n)
-                    .map(|i| rate[self.segment[i]] * self.t[i] + offset[self.segment[i]])
-                    .collect()
+                out.extend(
+                    (0..self.n)
+                        .map(|i| rate[self.segment[i]] * self.t[i] + offset[self.segment[i]]),
+                );
             }
             TrendIndicator::Logistic => {
                 let (rate, m_pr) = self.logistic_segments(k, m, delta);
-                (0..self.n)
-                    .map(|i| {
-                        let c = self.segment[i];
-                        self.cap[i] * sigmoid(rate[c] * (self.t[i] - m_pr[c]))
-                    })
-                    .collect()
+                out.extend((0..self.n).map(|i| {
+                    let c = self.segment[i];
+                    self.cap[i] * sigmoid(rate[c] * (self.t[i] - m_pr[c]))
+                }));
             }
         }
     }
@@ -255,7 +290,168 @@ impl Objective {
     }
 
     /// Negative log posterior and its gradient with respect to the packed parameters.
+    ///
+    /// One pass over the rows for the forward products and one for the gradient's, no
+    /// allocation. Every sum is taken in the same order as ndarray's products took it before
+    /// (eight-way unrolled row dot products, column sums in row order), so the result is
+    /// bit for bit that of [`Objective::value_grad_ndarray`]: on Prophet's flat posteriors the
+    /// optimiser's path, hence the fit, depends on the last bits.
     pub(crate) fn value_grad(&self, theta: &[f64], grad: &mut [f64]) -> f64 {
+        debug_assert_eq!(theta.len(), self.dim());
+        debug_assert_eq!(grad.len(), self.dim());
+        let (k, m) = (theta[0], theta[1]);
+        let ln_sigma = theta[2].max(LN_SIGMA_MIN);
+        let sigma = ln_sigma.exp();
+        let delta = &theta[DELTA0..DELTA0 + self.s];
+        let beta = &theta[DELTA0 + self.s..];
+        let n = self.n;
+        debug_assert_eq!(self.x_add.len(), n * self.kd);
+
+        let mut scratch = self.scratch.borrow_mut();
+        let Scratch {
+            trend,
+            beta_dense,
+            add,
+            mul,
+            resid,
+            e,
+            g_trend,
+            e_trend,
+            g_add,
+            g_mul,
+        } = &mut *scratch;
+        self.trend_into(theta, trend);
+        beta_dense.clear();
+        match &self.dense {
+            Some(idx) => beta_dense.extend(idx.iter().map(|&p| beta[p])),
+            None => beta_dense.extend_from_slice(beta),
+        }
+        let bd = &beta_dense[..];
+        // X·beta summed over the columns in order for each row (ndarray's strided row dot).
+        let row_products = |x: &[f64], out: &mut Vec<f64>| {
+            out.clear();
+            out.resize(n, 0.0);
+            if n == 0 {
+                return;
+            }
+            for (col, &b) in x.chunks_exact(n).zip(bd) {
+                for (o, &v) in out.iter_mut().zip(col) {
+                    *o += v * b;
+                }
+            }
+        };
+        row_products(&self.x_add, add);
+        let has_mul = self.x_mul.is_some();
+        if let Some(x_mul) = &self.x_mul {
+            row_products(x_mul, mul);
+        }
+        for c in &self.sparse {
+            let b = beta[c.pos];
+            for (j, &r) in c.rows.iter().enumerate() {
+                add[r] += c.add[j] * b;
+            }
+            if has_mul {
+                for (j, &r) in c.rows.iter().enumerate() {
+                    mul[r] += c.mul[j] * b;
+                }
+            }
+        }
+        resid.clear();
+        if has_mul {
+            resid.extend((0..n).map(|i| self.y[i] - ((trend[i] + add[i]) + trend[i] * mul[i])));
+        } else {
+            resid.extend((0..n).map(|i| self.y[i] - (trend[i] + add[i])));
+        }
+        let sse = unrolled_dot(resid, resid);
+        let inv_var = 1.0 / (sigma * sigma);
+        let nf = n as f64;
+
+        // Priors: k, m ~ N(0, 5); delta ~ Laplace(0, tau); sigma ~ N(0, 0.5); beta ~ N(0, sigmas).
+        let mut f = 0.5 * (k * k + m * m) / 25.0
+            + delta.iter().map(|d| d.abs()).sum::<f64>() / self.tau
+            + 0.5 * sigma * sigma / 0.25
+            + 0.5
+                * beta
+                    .iter()
+                    .zip(&self.inv_sigma2_beta)
+                    .map(|(b, w)| b * b * w)
+                    .sum::<f64>();
+        // Likelihood: y ~ N(mu, sigma).
+        f += nf * ln_sigma + 0.5 * sse * inv_var;
+
+        grad.fill(0.0);
+        // d f / d mu_i = -e_i.
+        e.clear();
+        e.extend(resid.iter().map(|r| r * inv_var));
+        // d f / d trend_i = -e_i (1 + Xm_i·beta).
+        g_trend.clear();
+        if has_mul {
+            g_trend.extend(e.iter().zip(mul.iter()).map(|(e, v)| e * (1.0 + v)));
+            e_trend.clear();
+            e_trend.extend(e.iter().zip(trend.iter()).map(|(e, t)| e * t));
+        } else {
+            g_trend.extend_from_slice(e);
+        }
+        // d f / d beta = beta / sigmas^2 - Xa' e - Xm' (e .* trend).
+        column_sums(&self.x_add, n, e, g_add);
+        if let Some(x_mul) = &self.x_mul {
+            column_sums(x_mul, n, e_trend, g_mul);
+            for (a, b) in g_add.iter_mut().zip(g_mul.iter()) {
+                *a += b;
+            }
+        }
+        let g_beta = &g_add[..];
+        let g_all = &mut grad[DELTA0 + self.s..];
+        match &self.dense {
+            None => {
+                for (j, g) in g_all.iter_mut().enumerate() {
+                    *g = beta[j] * self.inv_sigma2_beta[j] - g_beta[j];
+                }
+            }
+            Some(idx) => {
+                for (q, &p) in idx.iter().enumerate() {
+                    g_all[p] = beta[p] * self.inv_sigma2_beta[p] - g_beta[q];
+                }
+                for c in &self.sparse {
+                    let mut dot: f64 = c.rows.iter().zip(&c.add).map(|(&r, a)| a * e[r]).sum();
+                    if has_mul {
+                        dot += c
+                            .rows
+                            .iter()
+                            .zip(&c.mul)
+                            .map(|(&r, m)| m * e_trend[r])
+                            .sum::<f64>();
+                    }
+                    g_all[c.pos] = beta[c.pos] * self.inv_sigma2_beta[c.pos] - dot;
+                }
+            }
+        }
+        // d f / d ln sigma (zero below the floor, where sigma no longer moves).
+        grad[2] = if theta[2] > LN_SIGMA_MIN {
+            sigma * sigma / 0.25 + nf - sse * inv_var
+        } else {
+            0.0
+        };
+        grad[0] = k / 25.0;
+        grad[1] = m / 25.0;
+        for j in 0..self.s {
+            grad[DELTA0 + j] = sign(delta[j]) / self.tau;
+        }
+        // The trend's chain rule, accumulated per segment (rows share a segment's rate and
+        // offset), so the cost is O(T + S) whatever the number of changepoints.
+        let g_trend = ArrayView1::from(&g_trend[..]);
+        match self.trend {
+            TrendIndicator::Flat => grad[1] -= g_trend.sum(),
+            TrendIndicator::Linear => self.linear_grad(g_trend, grad),
+            TrendIndicator::Logistic => self.logistic_grad(theta, g_trend, grad),
+        }
+        f
+    }
+
+    /// The straightforward ndarray formulation of [`Objective::value_grad`] (its previous
+    /// implementation), kept to check that the fused one gives bit-identical results.
+    #[cfg(test)]
+    pub(crate) fn value_grad_ndarray(&self, theta: &[f64], grad: &mut [f64]) -> f64 {
         debug_assert_eq!(theta.len(), self.dim());
         debug_assert_eq!(grad.len(), self.dim());
         let (k, m) = (theta[0], theta[1]);
@@ -270,8 +466,15 @@ impl Objective {
             .as_ref()
             .map(|idx| Array1::from_iter(idx.iter().map(|&p| beta[p])));
         let bd = beta_dense.as_ref().map_or(beta, |b| b.view());
-        let mut add = self.x_add.dot(&bd);
-        let mut mul = self.x_mul.as_ref().map(|x| x.dot(&bd));
+        use ndarray::ShapeBuilder;
+        let shape = (self.n, self.kd).f();
+        let x_add = ndarray::ArrayView2::from_shape(shape, &self.x_add).unwrap();
+        let x_mul = self
+            .x_mul
+            .as_ref()
+            .map(|x| ndarray::ArrayView2::from_shape(shape, x).unwrap());
+        let mut add = x_add.dot(&bd);
+        let mut mul = x_mul.as_ref().map(|x| x.dot(&bd));
         for c in &self.sparse {
             let b = beta[c.pos];
             for (j, &r) in c.rows.iter().enumerate() {
@@ -314,9 +517,9 @@ impl Objective {
             None => e.clone(),
         };
         // d f / d beta = beta / sigmas^2 - Xa' e - Xm' (e .* trend).
-        let mut g_beta = self.x_add.t().dot(&e);
-        let e_trend = self.x_mul.as_ref().map(|_| &e * &trend);
-        if let (Some(x_mul), Some(et)) = (&self.x_mul, &e_trend) {
+        let mut g_beta = x_add.t().dot(&e);
+        let e_trend = x_mul.as_ref().map(|_| &e * &trend);
+        if let (Some(x_mul), Some(et)) = (&x_mul, &e_trend) {
             g_beta += &x_mul.t().dot(et);
         }
         let g_all = &mut grad[DELTA0 + self.s..];
@@ -473,6 +676,39 @@ fn sigmoid(z: f64) -> f64 {
     }
 }
 
+/// `sum(xs[i] * ys[i])` with ndarray's eight-way unrolled summation order (the order its
+/// `dot` uses on contiguous data, which `value_grad`'s results must keep).
+fn unrolled_dot(xs: &[f64], ys: &[f64]) -> f64 {
+    let len = xs.len().min(ys.len());
+    let (mut xs, mut ys) = (&xs[..len], &ys[..len]);
+    let mut sum = 0.0;
+    let mut p = [0.0f64; 8];
+    while xs.len() >= 8 {
+        for l in 0..8 {
+            p[l] += xs[l] * ys[l];
+        }
+        xs = &xs[8..];
+        ys = &ys[8..];
+    }
+    sum += p[0] + p[4];
+    sum += p[1] + p[5];
+    sum += p[2] + p[6];
+    sum += p[3] + p[7];
+    for (x, y) in xs.iter().zip(ys) {
+        sum += x * y;
+    }
+    sum
+}
+
+/// `out[j] = sum_i x[i, j] * w[i]` for a column-major `x` of `rows` rows: one contiguous
+/// unrolled dot product per column, as ndarray computes `x.t().dot(w)`.
+fn column_sums(x: &[f64], rows: usize, w: &[f64], out: &mut Vec<f64>) {
+    out.clear();
+    if rows > 0 {
+        out.extend(x.chunks_exact(rows).map(|col| unrolled_dot(col, w)));
+    }
+}
+
 /// Subgradient of |x| that is zero at zero, as Stan's autodiff of `fabs` gives.
 fn sign(x: f64) -> f64 {
     if x > 0.0 {
@@ -585,6 +821,96 @@ mod tests {
             for (a, b) in gs.iter().zip(&gd) {
                 assert!((a - b).abs() < 1e-10 * b.abs().max(1.0), "{gs:?} vs {gd:?}");
             }
+        }
+    }
+
+    /// The fused evaluation must reproduce the ndarray formulation bit for bit (the fit's path
+    /// on a flat posterior depends on the last bits), dense and sparse, additive and
+    /// multiplicative, every trend.
+    #[test]
+    fn fused_evaluation_is_bit_identical_to_ndarray() {
+        for (trend, multiplicative) in [
+            (TrendIndicator::Linear, false),
+            (TrendIndicator::Linear, true),
+            (TrendIndicator::Logistic, false),
+            (TrendIndicator::Logistic, true),
+            (TrendIndicator::Flat, true),
+        ] {
+            for sparse_cols in [false, true] {
+                let mut d = data(trend, multiplicative);
+                let (n, k) = (d.T as usize, d.K as usize);
+                if sparse_cols {
+                    for i in 0..n {
+                        d.X[i * k + 1] = f64::from(u8::from(i % 20 == 3));
+                    }
+                }
+                let obj = Objective::new(&d).unwrap();
+                assert_eq!(obj.sparse.len(), usize::from(sparse_cols));
+                let mut seed = 11;
+                for _ in 0..5 {
+                    let theta: Vec<f64> = (0..obj.dim()).map(|_| noise(&mut seed)).collect();
+                    let (mut g1, mut g2) = (vec![0.0; theta.len()], vec![0.0; theta.len()]);
+                    let f1 = obj.value_grad(&theta, &mut g1);
+                    let f2 = obj.value_grad_ndarray(&theta, &mut g2);
+                    assert_eq!(f1.to_bits(), f2.to_bits(), "{trend:?} {multiplicative}");
+                    for (a, b) in g1.iter().zip(&g2) {
+                        assert_eq!(a.to_bits(), b.to_bits(), "{trend:?} {multiplicative}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Evaluation cost of the fused and the ndarray formulations on a Prophet-sized problem
+    /// (2,905 rows, 26 features, 25 changepoints): `cargo test -p foresight-core --release
+    /// --lib -- --ignored --nocapture evaluation_cost`. Prints, asserts nothing.
+    #[test]
+    #[ignore = "benchmark: prints evaluation times"]
+    fn evaluation_cost() {
+        for multiplicative in [false, true] {
+            let (n, k, s) = (2905, 26, 25);
+            let mut seed = 3;
+            let base = data(TrendIndicator::Linear, multiplicative);
+            let d = Data {
+                T: n as i32,
+                y: (0..n).map(|_| noise(&mut seed)).collect(),
+                t: (0..n).map(|i| i as f64 / (n - 1) as f64).collect(),
+                cap: vec![1.0; n],
+                S: s as i32,
+                t_change: (0..s).map(|j| 0.8 * (j + 1) as f64 / s as f64).collect(),
+                K: k as i32,
+                s_a: (0..k)
+                    .map(|j| i32::from(!multiplicative || j % 2 == 0))
+                    .collect(),
+                s_m: (0..k)
+                    .map(|j| i32::from(multiplicative && j % 2 == 1))
+                    .collect(),
+                X: (0..n * k).map(|_| noise(&mut seed)).collect(),
+                sigmas: vec![base.sigmas[0]; k],
+                ..base
+            };
+            let obj = Objective::new(&d).unwrap();
+            let theta: Vec<f64> = (0..obj.dim()).map(|_| 0.1 * noise(&mut seed)).collect();
+            let mut g = vec![0.0; theta.len()];
+            let reps = 2000;
+            let mut best = [f64::INFINITY; 2];
+            for _ in 0..3 {
+                let t0 = std::time::Instant::now();
+                for _ in 0..reps {
+                    std::hint::black_box(obj.value_grad(&theta, &mut g));
+                }
+                best[0] = best[0].min(t0.elapsed().as_secs_f64());
+                let t0 = std::time::Instant::now();
+                for _ in 0..reps {
+                    std::hint::black_box(obj.value_grad_ndarray(&theta, &mut g));
+                }
+                best[1] = best[1].min(t0.elapsed().as_secs_f64());
+            }
+            eprintln!(
+                "multiplicative={multiplicative}: fused {:.1} us, ndarray {:.1} us per evaluation",
+                best[0] / reps as f64 * 1e6,
+                best[1] / reps as f64 * 1e6
+            );
         }
     }
 
