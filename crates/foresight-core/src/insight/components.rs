@@ -91,21 +91,13 @@ impl ComponentInput {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct AttributionOptions {
     /// Points before the window that serve as the reference (the trend is extrapolated from
     /// them, events are compared with their level there). `None`: as many as the window has,
     /// at least 24.
     pub reference_points: Option<usize>,
-}
-
-impl Default for AttributionOptions {
-    fn default() -> Self {
-        Self {
-            reference_points: None,
-        }
-    }
 }
 
 /// The verdict.

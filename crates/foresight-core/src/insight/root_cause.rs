@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::anomaly::stats::{median, median_sigma};
 use crate::anomaly::{Incident, SeriesAnomalies};
 use crate::error::{Error, Result};
 
@@ -46,13 +47,19 @@ pub struct RelatedSeries {
     pub mean_score: f64,
     /// Share of its points in the window that lie outside its band (score > 1).
     pub outside_share: f64,
-    /// Pearson correlation of its residuals (value − expected) with the incident series'
-    /// residuals around the window, at the best lag; `None` when too few points pair up.
+    /// Mean deviation in the window from the series' normal (value − the expected value one
+    /// seasonal period earlier, or − its median before the window without a period), in
+    /// band half-widths of 3 robust standard deviations of that deviation before the window.
+    pub deviation: f64,
+    /// Mean signed deviation in the window, in the series' units.
+    pub shift: f64,
+    /// Pearson correlation of its deviations with the incident series' deviations around
+    /// the window, at the best lag; `None` when too few points pair up.
     pub correlation: Option<f64>,
     /// Lag (ms) at which |correlation| peaks: negative means this series moved BEFORE the
     /// incident series, positive after. `None` with `correlation`.
     pub lag_ms: Option<f64>,
-    /// Ranking key: `mean_score × (0.5 + 0.5 × |correlation|)` (factor 0.5 without a
+    /// Ranking key: `deviation × (0.5 + 0.5 × |correlation|)` (factor 0.5 without a
     /// correlation), higher first.
     pub rank_score: f64,
 }
@@ -69,7 +76,8 @@ pub struct LabelShare {
     pub anomalous_series: usize,
     /// True when every anomalous series carries this label value.
     pub covers_all_anomalous: bool,
-    /// Share of the total anomaly (sum of scores above 1 in the window) these series carry.
+    /// Share of the total anomaly these series carry (the sum, over the window's points, of
+    /// the deviation in band half-widths where it exceeds 1).
     pub anomaly_share: f64,
     /// Share of all series these are.
     pub series_share: f64,
@@ -184,19 +192,25 @@ pub fn root_cause(
         });
     }
 
-    // Residual context around the window on the incident series' grid.
+    // Deviation context around the window on the incident series' grid.
     let (w0, w1) = (window[0], *window.last().expect("non-empty"));
     let pad = options.context_points.max(w1 - w0 + 1);
     let c0 = w0.saturating_sub(pad);
     let c1 = (w1 + pad).min(target.timestamps.len() - 1);
     let step = median_step(&target.timestamps);
-    let target_resid: Vec<f64> = (c0..=c1).map(|i| residual(target, i)).collect();
+    let shared = shared_period(series);
+    let devs: Vec<Deviation> = series
+        .iter()
+        .map(|s| Deviation::new(s, s.period.or(shared), incident.start, incident.end, pad))
+        .collect();
+    let target_dev: Vec<f64> = devs[incident.series].values[c0..=c1].to_vec();
 
     let mut masses = vec![0.0; series.len()];
     let mut related = Vec::new();
     for (j, s) in series.iter().enumerate() {
-        let idx = indices_in(&s.timestamps, incident.start, incident.end);
-        masses[j] = idx.iter().map(|&i| excess_score(s.score[i])).sum();
+        let dev = &devs[j];
+        let idx: Vec<usize> = (dev.lo..dev.hi).collect();
+        masses[j] = idx.iter().map(|&i| excess(dev.score(i))).sum();
         if j == incident.series {
             continue;
         }
@@ -209,7 +223,9 @@ pub fn root_cause(
                 idx.iter().filter(|&&i| s.score[i] > 1.0).count() as f64 / idx.len() as f64;
             (peak, mean, outside)
         };
-        let best = best_lag(target, &target_resid, c0, s, options);
+        let deviation = finite_mean(idx.iter().map(|&i| dev.score(i)));
+        let shift = finite_mean(idx.iter().map(|&i| dev.values[i]));
+        let best = best_lag(target, &target_dev, c0, s, &dev.values, options);
         let (correlation, lag_ms) = match best {
             Some((r, k)) => (Some(r), Some(k as f64 * step)),
             None => (None, None),
@@ -220,9 +236,11 @@ pub fn root_cause(
             peak_score: peak,
             mean_score: mean,
             outside_share: outside,
+            deviation,
+            shift,
             correlation,
             lag_ms,
-            rank_score: mean * factor,
+            rank_score: deviation * factor,
         });
     }
     related.sort_by(|a, b| {
@@ -243,7 +261,10 @@ pub fn root_cause(
     } else {
         label_breakdown(labels, &masses)
     };
-    if !related.iter().any(|r| r.outside_share > 0.0) {
+    if !related
+        .iter()
+        .any(|r| r.outside_share > 0.0 || r.deviation > 1.0)
+    {
         notes.push("no other series left its band in this window");
     }
     Ok(RootCause::Compared {
@@ -323,8 +344,11 @@ fn capitalise(s: &str) -> String {
     }
 }
 
-/// Score beyond the band edge: what a point adds to the window's anomaly.
-fn excess_score(score: f64) -> f64 {
+/// Band half-widths of the deviation band (as the detector's default sensitivity).
+const BAND_SIGMAS: f64 = 3.0;
+
+/// What a point adds to the window's anomaly: its deviation score when outside the band.
+fn excess(score: f64) -> f64 {
     if score.is_finite() && score > 1.0 {
         score
     } else {
@@ -332,19 +356,125 @@ fn excess_score(score: f64) -> f64 {
     }
 }
 
+fn finite_mean(xs: impl Iterator<Item = f64>) -> f64 {
+    let (s, c) = xs
+        .filter(|v| v.is_finite())
+        .fold((0.0, 0usize), |(s, c), v| (s + v, c + 1));
+    if c == 0 {
+        0.0
+    } else {
+        s / c as f64
+    }
+}
+
+/// The period most series have (smallest on ties): series of one query usually share their
+/// seasonality, and the detector may miss it on a series the incident disturbs.
+fn shared_period(series: &[SeriesAnomalies]) -> Option<usize> {
+    let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
+    for p in series.iter().filter_map(|s| s.period).filter(|&p| p > 0) {
+        *counts.entry(p).or_default() += 1;
+    }
+    let mut best: Option<(usize, usize)> = None;
+    for (p, c) in counts {
+        if best.map_or(true, |(_, bc)| c > bc) {
+            best = Some((p, c));
+        }
+    }
+    best.map(|(p, _)| p)
+}
+
+/// A series' deviation from its normal: with a seasonal period P (its own, else the one most
+/// series share), `value − expected P points earlier` when the detector modelled P on this
+/// series (inside an incident the expected value partly follows it; a period earlier it
+/// does not), else `value − value P points earlier`; without any period, `value − median
+/// before the window`. Scaled by the robust spread of the deviation in the context before
+/// the window.
+struct Deviation {
+    values: Vec<f64>,
+    sigma: f64,
+    /// The incident window in this series' indices (`lo..hi`, possibly empty).
+    lo: usize,
+    hi: usize,
+}
+
+impl Deviation {
+    fn new(
+        s: &SeriesAnomalies,
+        period: Option<usize>,
+        start: f64,
+        end: f64,
+        context: usize,
+    ) -> Self {
+        let n = s.timestamps.len();
+        let lo = s.timestamps.partition_point(|&t| t < start);
+        let hi = s.timestamps.partition_point(|&t| t <= end).max(lo);
+        let finite = |v: f64| if v.is_finite() { v } else { f64::NAN };
+        let values: Vec<f64> = match period.filter(|&p| p > 0 && p < n) {
+            // The detector modelled this period: its expected value a period earlier is the
+            // cleanest reference.
+            Some(p) if s.period == Some(p) => (0..n)
+                .map(|i| {
+                    if i >= p {
+                        finite(s.values[i] - s.expected[i - p])
+                    } else {
+                        f64::NAN
+                    }
+                })
+                .collect(),
+            // A period found on the other series only: the value a period earlier.
+            Some(p) => (0..n)
+                .map(|i| {
+                    if i >= p {
+                        finite(s.values[i] - s.values[i - p])
+                    } else {
+                        f64::NAN
+                    }
+                })
+                .collect(),
+            None => {
+                let before = median(&s.values[..lo]);
+                let level = if before.is_finite() {
+                    before
+                } else {
+                    median(&s.values)
+                };
+                s.values.iter().map(|v| finite(v - level)).collect()
+            }
+        };
+        let ctx = &values[lo.saturating_sub(context)..lo];
+        let mut sigma = if ctx.iter().filter(|v| v.is_finite()).count() >= 5 {
+            median_sigma(ctx).1
+        } else {
+            let outside: Vec<f64> = values[..lo].iter().chain(&values[hi..]).copied().collect();
+            median_sigma(&outside).1
+        };
+        let scale = median(&s.values).abs().max(1.0);
+        if !(sigma.is_finite() && sigma > 1e-9 * scale) {
+            sigma = 1e-9 * scale;
+        }
+        Self {
+            values,
+            sigma,
+            lo,
+            hi,
+        }
+    }
+
+    /// Deviation at `i` in band half-widths.
+    fn score(&self, i: usize) -> f64 {
+        let z = self.values[i].abs() / (BAND_SIGMAS * self.sigma);
+        if z.is_finite() {
+            z
+        } else {
+            0.0
+        }
+    }
+}
+
 fn indices_in(ts: &[f64], start: f64, end: f64) -> Vec<usize> {
     let lo = ts.partition_point(|&t| t < start);
     let hi = ts.partition_point(|&t| t <= end);
     (lo..hi.max(lo)).collect()
-}
-
-fn residual(s: &SeriesAnomalies, i: usize) -> f64 {
-    let r = s.values[i] - s.expected[i];
-    if r.is_finite() {
-        r
-    } else {
-        f64::NAN
-    }
 }
 
 pub(crate) fn median_step(ts: &[f64]) -> f64 {
@@ -359,11 +489,11 @@ pub(crate) fn median_step(ts: &[f64]) -> f64 {
     crate::anomaly::stats::median_in_place(&mut d)
 }
 
-/// Residual of `other` at time `t` (exact timestamp match), NaN when absent.
-fn residual_at(other: &SeriesAnomalies, t: f64) -> f64 {
+/// `values[j]` where `other.timestamps[j] == t`, NaN when absent.
+fn value_at(other: &SeriesAnomalies, values: &[f64], t: f64) -> f64 {
     let i = other.timestamps.partition_point(|&x| x < t);
     if i < other.timestamps.len() && other.timestamps[i] == t {
-        residual(other, i)
+        values[i]
     } else {
         f64::NAN
     }
@@ -373,9 +503,10 @@ fn residual_at(other: &SeriesAnomalies, t: f64) -> f64 {
 /// tried from 0 outwards so ties go to the smallest |lag| (then the negative one).
 fn best_lag(
     target: &SeriesAnomalies,
-    target_resid: &[f64],
+    target_dev: &[f64],
     c0: usize,
     other: &SeriesAnomalies,
+    other_dev: &[f64],
     options: &RootCauseOptions,
 ) -> Option<(f64, i64)> {
     let n = target.timestamps.len() as i64;
@@ -387,14 +518,14 @@ fn best_lag(
         lags.push(k);
     }
     for k in lags {
-        let mut xs = Vec::with_capacity(target_resid.len());
-        let mut ys = Vec::with_capacity(target_resid.len());
-        for (off, &x) in target_resid.iter().enumerate() {
+        let mut xs = Vec::with_capacity(target_dev.len());
+        let mut ys = Vec::with_capacity(target_dev.len());
+        for (off, &x) in target_dev.iter().enumerate() {
             let i = (c0 + off) as i64 + k;
             if i < 0 || i >= n || !x.is_finite() {
                 continue;
             }
-            let y = residual_at(other, target.timestamps[i as usize]);
+            let y = value_at(other, other_dev, target.timestamps[i as usize]);
             if y.is_finite() {
                 xs.push(x);
                 ys.push(y);

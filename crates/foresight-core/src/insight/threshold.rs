@@ -101,9 +101,9 @@ fn invalid(name: &'static str, reason: String) -> Error {
 /// The crossing is the first time the point forecast reaches the threshold (linear
 /// interpolation between points, starting from the last observed value when known). The
 /// interval runs from the crossing of the pessimistic band edge to that of the optimistic
-/// one. `NeverReaches` is reported instead of `NotWithinHorizon` when the forecast over the
-/// second half of the horizon moves away from the threshold or approaches it so slowly
-/// that it would need more than 100 horizons to get there.
+/// one. `NeverReaches` is reported instead of `NotWithinHorizon` when the end of the
+/// forecast moves away from the threshold, approaches it so slowly that it would need more
+/// than 100 horizons, or decelerates so that it levels off short of it (see `approaches`).
 pub fn time_to_threshold(
     path: ForecastPath<'_>,
     last: LastObserved,
@@ -233,23 +233,16 @@ pub fn time_to_threshold(
         });
     let earliest_ms = early.map(|e| e - last.time);
     let final_value = path.yhat[*future.last().expect("non-empty")];
-    // Slope over the second half of the horizon, towards the threshold.
-    let half: Vec<usize> = future[future.len() / 2..].to_vec();
-    let slope = slope(
-        &half.iter().map(|&i| ts[i]).collect::<Vec<_>>(),
-        &half.iter().map(|&i| path.yhat[i]).collect::<Vec<_>>(),
+    let heading = approaches(
+        &future,
+        ts,
+        path.yhat,
+        threshold,
+        final_value,
+        direction,
+        horizon_ms,
     );
-    let toward = match direction {
-        ThresholdDirection::Above => slope,
-        ThresholdDirection::Below => -slope,
-    };
-    let gap = (threshold - final_value).abs();
-    let needed = if horizon_ms > 0.0 {
-        gap / (100.0 * horizon_ms)
-    } else {
-        f64::INFINITY
-    };
-    if toward > needed {
+    if heading {
         Ok(done(CrossingState::NotWithinHorizon {
             earliest_ms,
             closest,
@@ -261,6 +254,56 @@ pub fn time_to_threshold(
             final_value,
         }))
     }
+}
+
+/// Whether the forecast's end still heads towards the threshold fast enough to reach it:
+/// false when the slope over the last quarter points away (or would need more than 100
+/// horizons), or when the slope decays from the third to the last quarter so fast that,
+/// continuing to decay geometrically, the forecast levels off short of the threshold (a
+/// saturating, e.g. logistic, forecast).
+fn approaches(
+    future: &[usize],
+    ts: &[f64],
+    yhat: &[f64],
+    threshold: f64,
+    final_value: f64,
+    direction: ThresholdDirection,
+    horizon_ms: f64,
+) -> bool {
+    let sign = match direction {
+        ThresholdDirection::Above => 1.0,
+        ThresholdDirection::Below => -1.0,
+    };
+    let part = |idx: &[usize]| {
+        let xs: Vec<f64> = idx.iter().map(|&i| ts[i]).collect();
+        let ys: Vec<f64> = idx.iter().map(|&i| yhat[i]).collect();
+        let mid = (xs[0] + xs[xs.len() - 1]) / 2.0;
+        (sign * slope(&xs, &ys), mid)
+    };
+    let gap = (threshold - final_value).abs();
+    let needed = if horizon_ms > 0.0 {
+        gap / (100.0 * horizon_ms)
+    } else {
+        f64::INFINITY
+    };
+    if future.len() < 8 {
+        let (s, _) = part(&future[future.len() / 2..]);
+        return s > needed;
+    }
+    let q = future.len() / 4;
+    let (s3, m3) = part(&future[future.len() - 2 * q..future.len() - q]);
+    let (s4, m4) = part(&future[future.len() - q..]);
+    if s4 <= needed {
+        return false;
+    }
+    if s3 > 0.0 && s4 < s3 {
+        // Geometric decay of the slope by r every (m4 − m3): what is left to climb.
+        let r = s4 / s3;
+        let dt = m4 - m3;
+        let remaining = s4 * dt * r / (1.0 - r);
+        return remaining >= gap;
+    }
+    true
 }
 
 fn slope(xs: &[f64], ys: &[f64]) -> f64 {
