@@ -7,9 +7,13 @@ use js_sys::{Float64Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 mod anomaly;
+mod insight;
 mod prophet;
 
 pub use anomaly::detect_anomalies;
+pub use insight::{
+    alert_rules, component_attribution, format_duration, root_cause, time_to_threshold,
+};
 pub use prophet::JsProphetModel;
 
 #[wasm_bindgen(start)]

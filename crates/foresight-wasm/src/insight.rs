@@ -1,0 +1,399 @@
+//! Insight: root-cause hints, component attribution, time to threshold, alert rules.
+//! Translation only: JS objects and typed arrays in, `foresight_core::insight` called,
+//! plain objects out.
+
+use foresight_core::insight::{
+    self, AlertRuleOptions, AttributionOptions, ComponentInput, ForecastPath, Labels, LastObserved,
+    NamedValues, RootCauseOptions, ThresholdDirection,
+};
+use foresight_core::{AnomalyKind, Direction, Incident, SeriesAnomalies};
+use js_sys::{Array, Float64Array, Object, Reflect};
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+
+use crate::{parse_options, set};
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &str = r#"
+/** One series as detectAnomalies returns it (only these fields are read). */
+export interface RootCauseSeries {
+  timestamps: Float64Array | number[];
+  values: Float64Array | number[];
+  expected: Float64Array | number[];
+  score: Float64Array | number[];
+  period?: number;
+}
+export interface RootCauseOptions { contextPoints?: number; maxLagPoints?: number; minPairs?: number }
+export interface RelatedSeries {
+  series: number;
+  peakScore: number;
+  meanScore: number;
+  outsideShare: number;
+  /** Mean deviation from the series' normal in the window, in band half-widths (3 robust sd). */
+  deviation: number;
+  /** Mean signed deviation in the window (series' units). */
+  shift: number;
+  correlation?: number;
+  /** ms; negative: this series moved BEFORE the incident series. */
+  lagMs?: number;
+  rankScore: number;
+}
+export interface LabelShare {
+  name: string;
+  value: string;
+  series: number;
+  anomalousSeries: number;
+  coversAllAnomalous: boolean;
+  anomalyShare: number;
+  seriesShare: number;
+  lift: number;
+  excess: number;
+}
+export type RootCause =
+  | { status: 'noPeers'; series: number; message: string }
+  | {
+      status: 'compared';
+      series: number;
+      start: number;
+      end: number;
+      related: RelatedSeries[];
+      labels: LabelShare[];
+      anomalousSeries: number;
+      note?: string;
+    };
+export interface ComponentInput {
+  timestamps: Float64Array | number[];
+  actual: Float64Array | number[];
+  yhat: Float64Array | number[];
+  trend: Float64Array | number[];
+  /** Additive contributions in the series' units, by name. */
+  seasonalities?: Record<string, Float64Array | number[]>;
+  events?: Record<string, Float64Array | number[]>;
+}
+export interface AttributionOptions { referencePoints?: number }
+export interface AttributionPart { magnitude: number; mean: number; share: number }
+export interface Attribution {
+  cause: 'trendChange' | 'seasonalDeviation' | 'event' | 'residualSpike' | 'noDeviation';
+  trend: AttributionPart;
+  seasonal: AttributionPart;
+  event: AttributionPart;
+  residual: AttributionPart;
+  activeEvents: string[];
+  windowPoints: number;
+  referencePoints: number;
+}
+/** A forecast: ProphetModel.predict's result can be passed as is. */
+export interface ThresholdForecast {
+  ds?: Float64Array | number[];
+  timestamps?: Float64Array | number[];
+  yhat: Float64Array | number[];
+  yhatLower?: Float64Array | number[];
+  yhatUpper?: Float64Array | number[];
+}
+export interface LastObserved { time: number; value?: number | null }
+export interface ThresholdSpec {
+  value: number;
+  direction?: 'above' | 'below';
+  /** Names the interval in the text, e.g. 0.8 → "80 % interval". */
+  intervalWidth?: number;
+  /** Appended to numbers in the text, e.g. " %". */
+  unit?: string;
+}
+export type CrossingState =
+  | { kind: 'alreadyBeyond'; value: number }
+  | { kind: 'crosses'; at: number; inMs: number; interval?: { earliestMs: number; latestMs?: number } }
+  | { kind: 'notWithinHorizon'; earliestMs?: number; closest: number }
+  | { kind: 'neverReaches'; earliestMs?: number; closest: number; finalValue: number };
+export interface ThresholdCrossing {
+  threshold: number;
+  direction: 'above' | 'below';
+  horizonMs: number;
+  state: CrossingState;
+  /** One sentence for the panel. */
+  text: string;
+  /** Set when the threshold looks like another unit than the series. */
+  warning?: string;
+}
+export interface AlertRuleOptions {
+  query: string;
+  name?: string;
+  periodMs?: number | null;
+  seasons?: number;
+  windowMs?: number;
+  stepMs?: number;
+  lookbackMs?: number;
+  statistic?: 'median' | 'mean';
+  residualSpread: number;
+  sensitivity?: number;
+  direction?: 'up' | 'down' | 'both';
+  minAbsDeviation?: number;
+  minRelDeviation?: number;
+  minDurationMs?: number;
+  labels?: Record<string, string>;
+}
+export interface AlertRules { yaml: string; group: string; alert: string; records: string[] }
+"#;
+
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
+    let serializer = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
+    value
+        .serialize(&serializer)
+        .map_err(|e| JsError::new(&format!("could not convert the result: {e}")))
+}
+
+fn get(item: &JsValue, key: &str) -> Result<JsValue, JsError> {
+    Reflect::get(item, &JsValue::from_str(key))
+        .map_err(|_| JsError::new(&format!("cannot read `{key}`")))
+}
+
+/// A Float64Array or an array of numbers (null/undefined are gaps) as a Vec.
+fn numbers(value: &JsValue, what: &str) -> Result<Vec<f64>, JsError> {
+    if let Some(array) = value.dyn_ref::<Float64Array>() {
+        return Ok(array.to_vec());
+    }
+    if Array::is_array(value) {
+        return Array::from(value)
+            .iter()
+            .map(|v| match v.as_f64() {
+                Some(x) => Ok(x),
+                None if v.is_null() || v.is_undefined() => Ok(f64::NAN),
+                None => Err(()),
+            })
+            .collect::<Result<Vec<f64>, ()>>()
+            .map_err(|_| JsError::new(&format!("{what} must hold only numbers")));
+    }
+    Err(JsError::new(&format!(
+        "{what} must be a Float64Array or an array of numbers"
+    )))
+}
+
+fn field_numbers(item: &JsValue, key: &str, context: &str) -> Result<Vec<f64>, JsError> {
+    numbers(&get(item, key)?, &format!("{context}`{key}`"))
+}
+
+fn optional_numbers(item: &JsValue, key: &str) -> Result<Option<Vec<f64>>, JsError> {
+    let v = get(item, key)?;
+    if v.is_undefined() || v.is_null() {
+        Ok(None)
+    } else {
+        numbers(&v, &format!("`{key}`")).map(Some)
+    }
+}
+
+fn number(item: &JsValue, key: &str, context: &str) -> Result<f64, JsError> {
+    get(item, key)?
+        .as_f64()
+        .ok_or_else(|| JsError::new(&format!("{context}`{key}` must be a number")))
+}
+
+/// `{ name: Float64Array | number[] }` as named vectors, in key order.
+fn named(item: &JsValue, key: &str) -> Result<Vec<NamedValues>, JsError> {
+    let v = get(item, key)?;
+    if v.is_undefined() || v.is_null() {
+        return Ok(Vec::new());
+    }
+    let object = v
+        .dyn_ref::<Object>()
+        .ok_or_else(|| JsError::new(&format!("`{key}` must be an object of arrays")))?;
+    let mut out = Vec::new();
+    for entry in Object::entries(object).iter() {
+        let pair = Array::from(&entry);
+        let name = pair
+            .get(0)
+            .as_string()
+            .ok_or_else(|| JsError::new(&format!("`{key}` has a non-string key")))?;
+        let values = numbers(&pair.get(1), &format!("`{key}.{name}`"))?;
+        out.push(NamedValues { name, values });
+    }
+    Ok(out)
+}
+
+/// Root-cause hints for one incident over the series of a detection. `series` are the
+/// objects `detectAnomalies` returned (timestamps, values, expected, score, period are
+/// read), `incident` one of its incidents (series, start, end are read), `labels` one
+/// `{name: value}` object per series (or undefined). A single series yields
+/// `{ status: 'noPeers' }`; bad input throws an `Error`.
+#[wasm_bindgen(js_name = rootCause, unchecked_return_type = "RootCause")]
+pub fn root_cause(
+    #[wasm_bindgen(unchecked_param_type = "RootCauseSeries[]")] series: Array,
+    #[wasm_bindgen(unchecked_param_type = "{ series: number; start: number; end: number }")]
+    incident: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Array<Record<string, string>> | undefined")]
+    labels: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "RootCauseOptions | undefined")] options: JsValue,
+) -> Result<JsValue, JsError> {
+    let options: RootCauseOptions = parse_options(options)?;
+    let mut parsed = Vec::with_capacity(series.length() as usize);
+    for (i, item) in series.iter().enumerate() {
+        let context = format!("series {i}: ");
+        let timestamps = field_numbers(&item, "timestamps", &context)?;
+        let expected = field_numbers(&item, "expected", &context)?;
+        let n = timestamps.len();
+        let period = get(&item, "period")?.as_f64().map(|p| p as usize);
+        parsed.push(SeriesAnomalies {
+            values: field_numbers(&item, "values", &context)?,
+            score: field_numbers(&item, "score", &context)?,
+            lower: expected.clone(),
+            upper: expected.clone(),
+            expected,
+            timestamps,
+            direction: vec![0; n],
+            kind: vec![None; n],
+            period,
+        });
+    }
+    let index = number(&incident, "series", "incident ")?;
+    if !(index >= 0.0 && index.fract() == 0.0) {
+        return Err(JsError::new(
+            "incident `series` must be a non-negative integer",
+        ));
+    }
+    let start = number(&incident, "start", "incident ")?;
+    let end = number(&incident, "end", "incident ")?;
+    // Only series, start and end are read by the engine.
+    let incident = Incident {
+        series: index as usize,
+        start,
+        end,
+        peak_time: start,
+        peak_score: 0.0,
+        kind: AnomalyKind::Global,
+        direction: Direction::Up,
+    };
+    let labels: Vec<Labels> = if labels.is_undefined() || labels.is_null() {
+        Vec::new()
+    } else {
+        serde_wasm_bindgen::from_value(labels).map_err(|e| {
+            JsError::new(&format!(
+                "labels must be one {{name: value}} object per series: {e}"
+            ))
+        })?
+    };
+    let rc = insight::root_cause(&parsed, &incident, &labels, &options)?;
+    to_js(&rc)
+}
+
+/// Attributes the window `[start, end]` (ms UTC) to a trend change, a seasonal deviation,
+/// an event or a residual spike from the model's components (additive contributions in the
+/// series' units; for a multiplicative Prophet model multiply each factor by the trend).
+#[wasm_bindgen(js_name = componentAttribution, unchecked_return_type = "Attribution")]
+pub fn component_attribution(
+    #[wasm_bindgen(unchecked_param_type = "ComponentInput")] input: JsValue,
+    start: f64,
+    end: f64,
+    #[wasm_bindgen(unchecked_param_type = "AttributionOptions | undefined")] options: JsValue,
+) -> Result<JsValue, JsError> {
+    let options: AttributionOptions = parse_options(options)?;
+    let parsed = ComponentInput {
+        timestamps: field_numbers(&input, "timestamps", "")?,
+        actual: field_numbers(&input, "actual", "")?,
+        yhat: field_numbers(&input, "yhat", "")?,
+        trend: field_numbers(&input, "trend", "")?,
+        seasonalities: named(&input, "seasonalities")?,
+        events: named(&input, "events")?,
+    };
+    let a = insight::attribute_components(&parsed, start, end, &options)?;
+    to_js(&a)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ThresholdSpec {
+    value: f64,
+    #[serde(default)]
+    direction: ThresholdDirection,
+    #[serde(default)]
+    interval_width: Option<f64>,
+    #[serde(default)]
+    unit: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ThresholdOutput<'a> {
+    #[serde(flatten)]
+    crossing: &'a insight::ThresholdCrossing,
+    text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    warning: Option<String>,
+}
+
+/// Predicted time until `forecast` (ProphetModel.predict's result, or `{ timestamps, yhat,
+/// yhatLower?, yhatUpper? }`) crosses `threshold`, counted from `last` (the last observed
+/// point). Returns the state, a sentence (`text`) and a `warning` when the threshold looks
+/// like another unit.
+#[wasm_bindgen(js_name = timeToThreshold, unchecked_return_type = "ThresholdCrossing")]
+pub fn time_to_threshold(
+    #[wasm_bindgen(unchecked_param_type = "ThresholdForecast")] forecast: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "LastObserved")] last: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "ThresholdSpec")] threshold: JsValue,
+) -> Result<JsValue, JsError> {
+    let timestamps = match optional_numbers(&forecast, "ds")? {
+        Some(ds) => ds,
+        None => field_numbers(&forecast, "timestamps", "forecast ")?,
+    };
+    let yhat = field_numbers(&forecast, "yhat", "forecast ")?;
+    let lower = optional_numbers(&forecast, "yhatLower")?;
+    let upper = optional_numbers(&forecast, "yhatUpper")?;
+    let time = number(&last, "time", "last observation ")?;
+    let value = get(&last, "value")?.as_f64();
+    let spec: ThresholdSpec = serde_wasm_bindgen::from_value(threshold).map_err(|e| {
+        JsError::new(&format!(
+            "threshold must be {{ value: number, direction?: 'above' | 'below' }}: {e}"
+        ))
+    })?;
+    let crossing = insight::time_to_threshold(
+        ForecastPath {
+            timestamps: &timestamps,
+            yhat: &yhat,
+            lower: lower.as_deref(),
+            upper: upper.as_deref(),
+        },
+        LastObserved { time, value },
+        spec.value,
+        spec.direction,
+    )?;
+    let mut values = yhat.clone();
+    values.extend(value);
+    let out = ThresholdOutput {
+        text: insight::describe_crossing(
+            &crossing,
+            spec.interval_width,
+            spec.unit.as_deref().unwrap_or(""),
+        ),
+        warning: insight::unit_mismatch(&values, spec.value),
+        crossing: &crossing,
+    };
+    to_js(&out)
+}
+
+/// Prometheus recording and alerting rules (YAML) reproducing the panel's contextual
+/// detection for its PromQL query.
+#[wasm_bindgen(js_name = alertRules, unchecked_return_type = "AlertRules")]
+pub fn alert_rules(
+    #[wasm_bindgen(unchecked_param_type = "AlertRuleOptions")] options: JsValue,
+) -> Result<Object, JsError> {
+    if options.is_undefined() || options.is_null() {
+        return Err(JsError::new(
+            "alertRules needs options with at least `query` and `residualSpread`",
+        ));
+    }
+    let options: AlertRuleOptions = parse_options(options)?;
+    let rules = insight::alert_rules(&options)?;
+    let out = Object::new();
+    set(&out, "yaml", &JsValue::from_str(&rules.yaml))?;
+    set(&out, "group", &JsValue::from_str(&rules.group))?;
+    set(&out, "alert", &JsValue::from_str(&rules.alert))?;
+    let records = Array::new();
+    for r in &rules.records {
+        records.push(&JsValue::from_str(r));
+    }
+    set(&out, "records", &records)?;
+    Ok(out)
+}
+
+/// A duration for people: "45 s", "12 min", "3 h 20 min", "2 d 4 h".
+#[wasm_bindgen(js_name = formatDuration)]
+pub fn format_duration(ms: f64) -> String {
+    insight::format_duration(ms)
+}
