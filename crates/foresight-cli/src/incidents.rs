@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use foresight_core::{detect, AnomalyKind, AnomalyOptions, Mode, Series};
+use foresight_core::anomaly::{detect_tuned, Tuning};
+use foresight_core::{AnomalyKind, AnomalyOptions, Mode, Series};
 
 use crate::table;
 
@@ -42,7 +43,8 @@ impl Counts {
 
 /// Options: the panel's defaults, with the mode and sensitivity from the command line and
 /// further experiment knobs from `FORESIGHT_INCIDENTS` (`name=value,...`).
-fn options(mode: Mode, sensitivity: Option<f64>) -> Result<AnomalyOptions> {
+fn options(mode: Mode, sensitivity: Option<f64>) -> Result<(AnomalyOptions, Tuning)> {
+    let mut t = Tuning::default();
     let mut o = AnomalyOptions {
         mode,
         ..Default::default()
@@ -64,10 +66,19 @@ fn options(mode: Mode, sensitivity: Option<f64>) -> Result<AnomalyOptions> {
             "min_duration_ms" => o.min_duration_ms = f,
             "robust" => o.robust = f != 0.0,
             "period" => o.period = Some(f as usize),
+            "phase_scale" => t.phase_scale = f != 0.0,
+            "recurring" => t.recurring_quantile = f,
+            "gate" => t.recurring_gate = f,
+            "tail" => t.tail_quantile = f,
+            "collective_self" => t.collective_self_scale = f != 0.0,
+            "collective" => t.collective_fraction = f,
+            "merge_gap" => t.merge_gap = f as usize,
+            "min_peak" => t.min_peak = f,
+            "min_single" => t.min_peak_single = f,
             other => anyhow::bail!("FORESIGHT_INCIDENTS: unknown knob `{other}`"),
         }
     }
-    Ok(o)
+    Ok((o, t))
 }
 
 pub fn run(
@@ -77,7 +88,7 @@ pub fn run(
     sensitivity: Option<f64>,
     verbose: bool,
 ) -> Result<()> {
-    let opts = options(mode, sensitivity)?;
+    let (opts, tuning) = options(mode, sensitivity)?;
     let windows_path = match windows {
         Some(p) => p.to_path_buf(),
         None => data
@@ -120,7 +131,8 @@ pub fn run(
             .to_string_lossy()
             .replace('\\', "/");
         let ws = labelled.get(&rel).cloned().unwrap_or_default();
-        let c = count_file(file, &ws, &opts, verbose).with_context(|| format!("in {rel}"))?;
+        let c =
+            count_file(file, &ws, &opts, tuning, verbose).with_context(|| format!("in {rel}"))?;
         println!(
             "{:<58} {:>6} {:>6} {:>4} {:>6} {:>7.2} {:>5} {:>5} {:>5}",
             rel,
@@ -159,6 +171,7 @@ fn count_file(
     file: &Path,
     windows: &[(String, String)],
     opts: &AnomalyOptions,
+    tuning: Tuning,
     verbose: bool,
 ) -> Result<Counts> {
     let (ts, vs) = table::read_series(file)?;
@@ -174,7 +187,7 @@ fn count_file(
     let Ok(series) = Series::new(&ts, &vs) else {
         return Ok(c);
     };
-    let d = detect(std::slice::from_ref(&series), opts)?;
+    let d = detect_tuned(std::slice::from_ref(&series), opts, tuning)?;
     let mut hit = vec![false; ws.len()];
     for inc in &d.incidents {
         c.incidents += 1;

@@ -203,20 +203,31 @@ pub struct Detection {
 /// Detects anomalies in each series and, with three or more series, peer anomalies across
 /// them (series are matched on equal timestamps).
 pub fn detect(series: &[Series], options: &AnomalyOptions) -> Result<Detection> {
+    detect_tuned(series, options, Tuning::default())
+}
+
+/// [`detect`] with explicit model settings (for tuning experiments; the defaults are what
+/// [`detect`] uses).
+#[doc(hidden)]
+pub fn detect_tuned(
+    series: &[Series],
+    options: &AnomalyOptions,
+    tuning: Tuning,
+) -> Result<Detection> {
     if series.is_empty() {
         return Err(Error::Empty);
     }
     options.validate()?;
     let mut results: Vec<SeriesAnomalies> = series
         .iter()
-        .map(|s| model::score_series(s, options))
+        .map(|s| model::score_series_tuned(s, options, tuning))
         .collect::<Result<_>>()?;
     if options.peer && series.len() >= 3 {
         peer::apply(series, options, &mut results);
     }
     let mut incidents = Vec::new();
     for (i, r) in results.iter_mut().enumerate() {
-        incidents.extend(finalise(i, r, options));
+        incidents.extend(finalise(i, r, options, &tuning));
     }
     Ok(Detection {
         series: results,
@@ -239,13 +250,19 @@ pub fn detect_series_tuned(
     tuning: Tuning,
 ) -> Result<SeriesAnomalies> {
     let mut r = model::score_series_tuned(series, options, tuning)?;
-    finalise(0, &mut r, options);
+    finalise(0, &mut r, options, &tuning);
     Ok(r)
 }
 
-/// Merges flagged points into incidents, drops those shorter than the minimum duration
-/// (unflagging their points) and returns the rest.
-fn finalise(index: usize, r: &mut SeriesAnomalies, options: &AnomalyOptions) -> Vec<Incident> {
+/// Merges flagged points into incidents (runs separated by at most `merge_gap` unflagged
+/// points are one incident), drops those shorter than the minimum duration or whose peak
+/// stays under `min_peak` (unflagging their points) and returns the rest.
+fn finalise(
+    index: usize,
+    r: &mut SeriesAnomalies,
+    options: &AnomalyOptions,
+    tuning: &Tuning,
+) -> Vec<Incident> {
     let mut incidents = Vec::new();
     let n = r.timestamps.len();
     let mut i = 0;
@@ -256,14 +273,30 @@ fn finalise(index: usize, r: &mut SeriesAnomalies, options: &AnomalyOptions) -> 
         }
         let start = i;
         let mut peak = i;
-        while i < n && r.kind[i].is_some() {
-            if r.score[i] > r.score[peak] {
-                peak = i;
+        let mut end = i;
+        while i < n {
+            if r.kind[i].is_some() {
+                if r.score[i] > r.score[peak] {
+                    peak = i;
+                }
+                end = i;
+                i += 1;
+            } else if i - end <= tuning.merge_gap
+                && r.kind[end + 1..n.min(end + tuning.merge_gap + 2)]
+                    .iter()
+                    .any(Option::is_some)
+            {
+                i += 1;
+            } else {
+                break;
             }
-            i += 1;
         }
-        let end = i - 1;
-        if r.timestamps[end] - r.timestamps[start] < options.min_duration_ms {
+        i = end + 1;
+        if r.timestamps[end] - r.timestamps[start] < options.min_duration_ms
+            || r.score[peak] < tuning.min_peak
+            || (r.kind[start..=end].iter().filter(|k| k.is_some()).count() == 1
+                && r.score[peak] < tuning.min_peak_single)
+        {
             for j in start..=end {
                 r.kind[j] = None;
                 r.direction[j] = 0;

@@ -39,6 +39,31 @@ pub struct Tuning {
     /// The band scale is also at least this quantile of |residual| over its normal value
     /// (0.5 is the MAD alone): heavier-tailed series get a wider band.
     pub scale_quantile: f64,
+    /// Batch: the band scale also follows the residual spread at each phase of the period
+    /// (never narrower than the overall scale), so a noisier part of the cycle is not
+    /// flagged throughout.
+    pub phase_scale: bool,
+    /// Batch: excursions that recur at the same phase of the period (or of a day / week)
+    /// in most cycles are learnt as seasonal: the band there widens to this quantile of
+    /// their heights across cycles (0 disables).
+    pub recurring_quantile: f64,
+    /// ...when the median over the cycles of the largest excursion near that phase is
+    /// beyond this fraction of the band (the excursion is there in most cycles).
+    pub recurring_gate: f64,
+    /// Batch: the band scale is also at least this quantile of |residual| over its normal
+    /// value (heavy-tailed series get a wider band; 0 disables).
+    pub tail_quantile: f64,
+    /// Batch: the collective shift is also measured against the spread of such shifts
+    /// over the series (a wandering level is not flagged throughout).
+    pub collective_self_scale: bool,
+    /// Incidents: flagged runs separated by at most this many unflagged points are one
+    /// incident.
+    pub merge_gap: usize,
+    /// Incidents: an incident whose peak score stays under this bar is dropped (its points
+    /// unflagged); 1 keeps every flagged run.
+    pub min_peak: f64,
+    /// Incidents: a single flagged point needs at least this peak score.
+    pub min_peak_single: f64,
 }
 
 impl Default for Tuning {
@@ -55,6 +80,14 @@ impl Default for Tuning {
             collective_fraction: 0.6,
             accept_after: 48,
             scale_quantile: 0.5,
+            phase_scale: true,
+            recurring_quantile: 0.6,
+            recurring_gate: 0.5,
+            tail_quantile: 0.95,
+            collective_self_scale: true,
+            merge_gap: 12,
+            min_peak: 1.0,
+            min_peak_single: 2.0,
         }
     }
 }
@@ -513,10 +546,6 @@ fn rolling_median_trailing(x: &[f64], window: usize) -> Vec<f64> {
 }
 
 /// Scores one series in the requested mode.
-pub(crate) fn score_series(series: &Series, opts: &AnomalyOptions) -> Result<SeriesAnomalies> {
-    score_series_tuned(series, opts, Tuning::default())
-}
-
 pub(crate) fn score_series_tuned(
     series: &Series,
     opts: &AnomalyOptions,
@@ -588,8 +617,11 @@ fn causal(ts: &[f64], vs: &[f64], opts: &AnomalyOptions, tun: Tuning) -> SeriesA
     out
 }
 
-/// Batch: the model sees the whole range. Fit (seasonal profile, centred level, global
-/// residual scale), mask what scores above 1 if robust, refit, then score every point.
+/// Batch: the model sees the whole range. Fit (seasonal profile, centred level, residual
+/// scale per phase of the cycle), mask what scores above 1 if robust, refit, then score
+/// every point. Excursions that recur at the same phase in most cycles widen the band
+/// there (they are part of the seasonal pattern), and collective shifts are measured
+/// against the spread of such shifts over the series.
 fn batch(ts: &[f64], vs: &[f64], opts: &AnomalyOptions, tun: Tuning) -> SeriesAnomalies {
     let n = ts.len();
     let k = opts.band_sigmas();
@@ -612,6 +644,31 @@ fn batch(ts: &[f64], vs: &[f64], opts: &AnomalyOptions, tun: Tuning) -> SeriesAn
             f64::MIN_POSITIVE
         }
     };
+    let phase_of = |t: f64, p: usize| -> usize {
+        let i = ((t - t0) / step).round();
+        if i.is_finite() {
+            (i as i64).rem_euclid(p as i64) as usize
+        } else {
+            0
+        }
+    };
+    // Cycles in which recurring excursions are looked for: the detected period, and a day
+    // and a week of the sampling step when the range holds enough of them (operations
+    // data recur daily and weekly even when another period dominates the autocorrelation).
+    let recurring_periods: Vec<usize> = {
+        let mut ps: Vec<usize> = period.into_iter().collect();
+        if opts.period.is_none() {
+            for span in [86_400_000.0, 7.0 * 86_400_000.0] {
+                let p = (span / step).round();
+                if p.is_finite() && p >= 4.0 && (p as usize) * 3 <= n {
+                    ps.push(p as usize);
+                }
+            }
+        }
+        ps.sort_unstable();
+        ps.dedup();
+        ps
+    };
     let mut train: Vec<f64> = ts
         .iter()
         .zip(vs)
@@ -624,11 +681,7 @@ fn batch(ts: &[f64], vs: &[f64], opts: &AnomalyOptions, tun: Tuning) -> SeriesAn
         let seasonal: Vec<f64> = match period {
             Some(p) => {
                 let (profile, _) = seasonal_profile(ts, &train, p, step, t0);
-                ts.iter()
-                    .map(|&t| {
-                        profile[(((t - t0) / step).round() as i64).rem_euclid(p as i64) as usize]
-                    })
-                    .collect()
+                ts.iter().map(|&t| profile[phase_of(t, p)]).collect()
             }
             None => vec![0.0; n],
         };
@@ -636,32 +689,122 @@ fn batch(ts: &[f64], vs: &[f64], opts: &AnomalyOptions, tun: Tuning) -> SeriesAn
         let level_window = tun.level_window.max(period.unwrap_or(0) / 2) | 1;
         let level = rolling_median_centred(&d_train, level_window);
         let resid: Vec<f64> = d_train.iter().zip(&level).map(|(d, l)| d - l).collect();
-        let (_, rs) = median_sigma(&resid);
-        let mean_abs = {
-            let f: Vec<f64> = resid.iter().copied().filter(|r| r.is_finite()).collect();
-            f.iter().map(|r| r.abs()).sum::<f64>() / f.len().max(1) as f64
-        };
+        let mut sigma = robust_scale(resid.iter().copied());
+        if tun.tail_quantile > 0.5 && tun.tail_quantile < 1.0 {
+            let mut abs: Vec<f64> = resid
+                .iter()
+                .filter(|r| r.is_finite())
+                .map(|r| r.abs())
+                .collect();
+            if !abs.is_empty() {
+                abs.sort_unstable_by(f64::total_cmp);
+                let qi = ((abs.len() - 1) as f64 * tun.tail_quantile).round() as usize;
+                let tail = abs[qi] / super::alert::half_normal_quantile(tun.tail_quantile);
+                if tail.is_finite() {
+                    sigma = sigma.max(tail);
+                }
+            }
+        }
         let (gmed, gsigma) = median_sigma(&train);
-        let sigma = rs.max(0.5 * 1.2533 * mean_abs);
         let d_all: Vec<f64> = vs.iter().zip(&seasonal).map(|(v, s)| v - s).collect();
         let reference = rolling_median_trailing(&d_train, tun.level_window);
+        let lvl: Vec<f64> = (0..n)
+            .map(|i| {
+                if level[i].is_finite() {
+                    level[i]
+                } else {
+                    reference[i]
+                }
+            })
+            .collect();
+        // Band scale per point: the overall scale, or the spread at this phase when wider.
+        let point_sigma: Vec<f64> = match period {
+            Some(p) if tun.phase_scale => {
+                let local = phase_scales(ts, &resid, p, &phase_of);
+                ts.iter()
+                    .map(|&t| sigma.max(local[phase_of(t, p)]))
+                    .collect()
+            }
+            _ => vec![sigma; n],
+        };
+        let hw: Vec<f64> = (0..n)
+            .map(|i| {
+                let expected = lvl[i] + seasonal[i];
+                let floor = 1e-9 * lvl[i].abs() + f64::MIN_POSITIVE;
+                half_width(expected, point_sigma[i].max(floor))
+            })
+            .collect();
+        // Residuals of every value (masked ones included) against the fit.
+        let r_all: Vec<f64> = (0..n).map(|i| vs[i] - (lvl[i] + seasonal[i])).collect();
+        let (mut up_hw, mut down_hw) = (hw.clone(), hw.clone());
+        if tun.recurring_quantile > 0.0 {
+            for &p in &recurring_periods {
+                widen_recurring(
+                    ts,
+                    &r_all,
+                    &hw,
+                    p,
+                    (tun.recurring_quantile, tun.recurring_gate),
+                    &phase_of,
+                    1.0,
+                    &mut up_hw,
+                );
+                widen_recurring(
+                    ts,
+                    &r_all,
+                    &hw,
+                    p,
+                    (tun.recurring_quantile, tun.recurring_gate),
+                    &phase_of,
+                    -1.0,
+                    &mut down_hw,
+                );
+            }
+        }
+        // Collective: the last `cw` points against the stretch just before them.
         let cw = tun.collective_window.max(2);
         let before = rolling_median_trailing(&d_train, tun.collective_reference);
         let mut recent = SortedWindow::new(cw);
+        let shifts: Vec<f64> = (0..n)
+            .map(|i| {
+                recent.push(d_all[i]);
+                if i + 1 >= cw && recent.slots() >= cw {
+                    recent.median() - before[i + 1 - cw]
+                } else {
+                    f64::NAN
+                }
+            })
+            .collect();
+        // A shift that recurs at the same phase in most cycles is a mismatch of the
+        // seasonal shape, not an event: remove the typical shift at each phase.
+        let shifts: Vec<f64> = match period {
+            Some(p) if tun.collective_self_scale && n >= 3 * p => {
+                let typical = phase_medians(ts, &shifts, p, &phase_of);
+                ts.iter()
+                    .zip(&shifts)
+                    .map(|(&t, &x)| x - typical[phase_of(t, p)])
+                    .collect()
+            }
+            _ => shifts,
+        };
+        let shift_bar = if tun.collective_self_scale {
+            let (_, s) = median_sigma(&shifts);
+            // Shifts below a millionth of the series' magnitude are rounding, not events.
+            let floor = 1e-6 * (gmed.abs() + gsigma);
+            if s.is_finite() {
+                (k * s).max(floor)
+            } else {
+                floor
+            }
+        } else {
+            0.0
+        };
         let mut next_train = train.clone();
         for i in 0..n {
-            recent.push(d_all[i]);
-            let lvl = if level[i].is_finite() {
-                level[i]
-            } else {
-                reference[i]
-            };
-            let expected = lvl + seasonal[i];
-            let floor = 1e-9 * lvl.abs() + f64::MIN_POSITIVE;
-            let hw = half_width(expected, sigma.max(floor));
+            let expected = lvl[i] + seasonal[i];
             out.expected[i] = expected;
-            out.lower[i] = expected - hw;
-            out.upper[i] = expected + hw;
+            out.lower[i] = expected - down_hw[i];
+            out.upper[i] = expected + up_hw[i];
             let v = vs[i];
             if !(v.is_finite() && expected.is_finite()) {
                 out.score[i] = 0.0;
@@ -670,18 +813,15 @@ fn batch(ts: &[f64], vs: &[f64], opts: &AnomalyOptions, tun: Tuning) -> SeriesAn
                 continue;
             }
             let r = v - expected;
-            let point = sane(directed(r, dir) / hw);
-            // The last `cw` points against the stretch just before them.
-            let shift = if i + 1 >= cw {
-                recent.median() - before[i + 1 - cw]
-            } else {
-                f64::NAN
-            };
-            let collective = if recent.slots() >= cw && shift.is_finite() {
-                sane(directed(shift, dir) / (tun.collective_fraction * hw))
+            let side = if r >= 0.0 { up_hw[i] } else { down_hw[i] };
+            let point = sane(directed(r, dir) / side);
+            let shift = shifts[i];
+            let collective = if shift.is_finite() {
+                sane(directed(shift, dir) / (tun.collective_fraction * hw[i]).max(shift_bar))
             } else {
                 0.0
             };
+            let floor = 1e-9 * lvl[i].abs() + f64::MIN_POSITIVE;
             let global = sane(directed(v - gmed, dir) / half_width(gmed, gsigma.max(floor)));
             let (score, kind, sign) = if collective > 1.0 && collective >= point {
                 (
@@ -709,11 +849,170 @@ fn batch(ts: &[f64], vs: &[f64], opts: &AnomalyOptions, tun: Tuning) -> SeriesAn
             out.score[i] = score;
             out.kind[i] = kind;
             out.direction[i] = if kind.is_some() { sign } else { 0 };
-            if pass + 1 < passes && point > 1.0 {
+            // Recurring excursions are kept out of the fit too: the widened band
+            // accounts for them, the profile and the scale should not.
+            if pass + 1 < passes && directed(r, dir) > hw[i] {
                 next_train[i] = f64::NAN;
             }
         }
         train = next_train;
     }
     out
+}
+
+/// Robust scale of residuals: 1.4826 × median |r|, floored by a fraction of the mean |r|
+/// (quantised data whose median residual is zero).
+fn robust_scale(resid: impl Iterator<Item = f64>) -> f64 {
+    let mut abs: Vec<f64> = resid.filter(|r| r.is_finite()).map(f64::abs).collect();
+    if abs.is_empty() {
+        return 0.0;
+    }
+    let mean = abs.iter().sum::<f64>() / abs.len() as f64;
+    let mad = MAD_TO_SIGMA * median_in_place(&mut abs);
+    mad.max(0.5 * 1.2533 * mean)
+}
+
+/// Half-width of the phase neighbourhood (in bins) used for per-phase statistics: about a
+/// 48th of the cycle (half an hour of a day), at least one bin.
+fn phase_radius(p: usize) -> usize {
+    (p / 48).max(1)
+}
+
+/// The residual scale at each phase of a period of `p` points, from the residuals of all
+/// cycles within a few bins of that phase.
+fn phase_scales(
+    ts: &[f64],
+    resid: &[f64],
+    p: usize,
+    phase_of: &dyn Fn(f64, usize) -> usize,
+) -> Vec<f64> {
+    let mut bins: Vec<Vec<f64>> = vec![Vec::new(); p];
+    for (&t, &r) in ts.iter().zip(resid) {
+        if r.is_finite() {
+            bins[phase_of(t, p)].push(r);
+        }
+    }
+    let w = phase_radius(p) as i64;
+    (0..p as i64)
+        .map(|b| {
+            let near = (-w..=w).flat_map(|o| bins[(b + o).rem_euclid(p as i64) as usize].iter());
+            // Too few cycles to tell a phase's spread from chance: no opinion.
+            let vals: Vec<f64> = near.copied().collect();
+            if vals.len() < 3 * (2 * w as usize + 1) {
+                0.0
+            } else {
+                robust_scale(vals.into_iter())
+            }
+        })
+        .collect()
+}
+
+/// The median of `x` at each phase of a period of `p` points, over all cycles and a few
+/// bins either side.
+fn phase_medians(
+    ts: &[f64],
+    x: &[f64],
+    p: usize,
+    phase_of: &dyn Fn(f64, usize) -> usize,
+) -> Vec<f64> {
+    let mut bins: Vec<Vec<f64>> = vec![Vec::new(); p];
+    for (&t, &v) in ts.iter().zip(x) {
+        if v.is_finite() {
+            bins[phase_of(t, p)].push(v);
+        }
+    }
+    let w = phase_radius(p) as i64;
+    (0..p as i64)
+        .map(|b| {
+            let mut vals: Vec<f64> = (-w..=w)
+                .flat_map(|o| bins[(b + o).rem_euclid(p as i64) as usize].iter().copied())
+                .collect();
+            let m = median_in_place(&mut vals);
+            if m.is_finite() {
+                m
+            } else {
+                0.0
+            }
+        })
+        .collect()
+}
+
+/// Widens one side of the band (`sign` +1 upper, −1 lower) where excursions recur: for
+/// each point, the largest residual within a few bins of it; at each phase of a period of
+/// `p` points, when the median of these over the cycles is beyond half the band (the
+/// excursion is there in most cycles) and their `q` quantile is beyond the band, the band
+/// on that side is widened to hold that quantile plus the normal band.
+#[allow(clippy::too_many_arguments)]
+fn widen_recurring(
+    ts: &[f64],
+    r: &[f64],
+    hw: &[f64],
+    p: usize,
+    (q, gate): (f64, f64),
+    phase_of: &dyn Fn(f64, usize) -> usize,
+    sign: f64,
+    side_hw: &mut [f64],
+) {
+    let n = r.len();
+    let w = phase_radius(p);
+    // Centred rolling max of the signed residual, in band half-widths.
+    let x: Vec<f64> = (0..n)
+        .map(|i| {
+            let v = sign * r[i] / hw[i];
+            if v.is_finite() {
+                v
+            } else {
+                f64::NEG_INFINITY
+            }
+        })
+        .collect();
+    let mut m = vec![f64::NEG_INFINITY; n];
+    let mut dq: VecDeque<usize> = VecDeque::new();
+    for j in 0..n + w {
+        if j < n {
+            while dq.back().is_some_and(|&b| x[b] <= x[j]) {
+                dq.pop_back();
+            }
+            dq.push_back(j);
+        }
+        if j >= w {
+            let i = j - w;
+            while dq.front().is_some_and(|&f| f + w < i) {
+                dq.pop_front();
+            }
+            if let Some(&f) = dq.front() {
+                m[i] = x[f];
+            }
+        }
+    }
+    let mut bins: Vec<Vec<f64>> = vec![Vec::new(); p];
+    for (i, &t) in ts.iter().enumerate() {
+        if m[i].is_finite() {
+            bins[phase_of(t, p)].push(m[i]);
+        }
+    }
+    let width: Vec<f64> = bins
+        .iter_mut()
+        .map(|b| {
+            if b.len() < 3 {
+                return 0.0;
+            }
+            b.sort_unstable_by(f64::total_cmp);
+            let med = b[(b.len() - 1) / 2];
+            if med <= gate {
+                return 0.0;
+            }
+            let qi = ((b.len() - 1) as f64 * q).round() as usize;
+            b[qi.min(b.len() - 1)]
+        })
+        .collect();
+    for (i, &t) in ts.iter().enumerate() {
+        let f = width[phase_of(t, p)];
+        // The recurring excursion is part of the expected shape, and the normal band
+        // goes around it: f + 1 half-widths (blended in from f = 1, so the band does not
+        // jump at the threshold).
+        if f > 1.0 {
+            side_hw[i] = side_hw[i].max((2.0 * f - 1.0).min(f + 1.0) * hw[i]);
+        }
+    }
 }

@@ -1,0 +1,148 @@
+//! Batch mode as the panel runs it (default options): recurring excursions are learnt as
+//! seasonal, one at an unusual time is not; noise and imperfect seasonality do not flood the
+//! incident list; nearby flagged runs make one incident.
+
+use foresight_core::{detect, AnomalyKind, AnomalyOptions, Series};
+
+const STEP: f64 = 300_000.0; // 5 minutes
+const T0: f64 = 1.7e12;
+const DAY: usize = 288;
+
+/// Deterministic uniform noise in [-1, 1].
+struct Noise(u64);
+
+impl Noise {
+    fn next(&mut self) -> f64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % 2_000_001) as f64 / 1_000_000.0 - 1.0
+    }
+}
+
+fn series(v: &[f64]) -> Series {
+    let ts: Vec<f64> = (0..v.len()).map(|i| T0 + i as f64 * STEP).collect();
+    Series::new(&ts, v).unwrap()
+}
+
+fn daily(n: usize, amplitude: impl Fn(usize) -> f64, noise: f64, seed: u64) -> Vec<f64> {
+    let mut r = Noise(seed);
+    (0..n)
+        .map(|i| {
+            let phase = (i % DAY) as f64 / DAY as f64 * std::f64::consts::TAU;
+            50.0 + amplitude(i / DAY) * phase.sin() + noise * r.next()
+        })
+        .collect()
+}
+
+/// Two weeks of a daily cycle with a batch job: a two-point spike every night around
+/// 03:00, starting up to 15 minutes early or late.
+fn with_nightly_job(seed: u64) -> Vec<f64> {
+    let mut v = daily(DAY * 14, |_| 10.0, 1.0, seed);
+    let mut jitter = Noise(seed ^ 0x9e37);
+    for day in 0..14 {
+        let offset = (jitter.next() * 3.0).round() as i64;
+        let at = (day * DAY) as i64 + 36 + offset;
+        for j in 0..2 {
+            v[(at + j) as usize] += 25.0;
+        }
+    }
+    v
+}
+
+#[test]
+fn a_spike_recurring_every_night_is_seasonal() {
+    let v = with_nightly_job(3);
+    let d = detect(&[series(&v)], &AnomalyOptions::default()).unwrap();
+    let night: Vec<_> = d
+        .incidents
+        .iter()
+        .filter(|i| {
+            let phase = ((i.peak_time - T0) / STEP) as usize % DAY;
+            (24..=48).contains(&phase)
+        })
+        .collect();
+    assert!(night.is_empty(), "nightly job flagged: {night:?}");
+    assert!(d.incidents.len() <= 2, "{:?}", d.incidents);
+}
+
+#[test]
+fn the_same_spike_at_another_hour_is_an_anomaly() {
+    let mut v = with_nightly_job(5);
+    let at = DAY * 9 + 180; // 15:00 on day 9
+    v[at] += 25.0;
+    v[at + 1] += 25.0;
+    let d = detect(&[series(&v)], &AnomalyOptions::default()).unwrap();
+    let hit = d
+        .incidents
+        .iter()
+        .find(|i| i.start <= T0 + (at + 1) as f64 * STEP && i.end >= T0 + at as f64 * STEP)
+        .unwrap_or_else(|| panic!("extra spike not found in {:?}", d.incidents));
+    assert!(hit.peak_score > 1.0);
+    // A nightly spike twice as high as usual is anomalous too.
+    let mut v = with_nightly_job(5);
+    let night = DAY * 10 + 30;
+    let peak = (night..night + 12)
+        .max_by(|&a, &b| v[a].total_cmp(&v[b]))
+        .unwrap();
+    v[peak] += 40.0;
+    let d = detect(&[series(&v)], &AnomalyOptions::default()).unwrap();
+    assert!(
+        d.incidents
+            .iter()
+            .any(|i| i.peak_time == T0 + peak as f64 * STEP),
+        "doubled nightly spike not found in {:?}",
+        d.incidents
+    );
+}
+
+#[test]
+fn noise_gives_a_handful_of_incidents_per_week_at_most() {
+    // Heavy-tailed noise (a cube of uniform noise) around a daily cycle, two weeks.
+    let mut r = Noise(21);
+    let v: Vec<f64> = daily(DAY * 14, |_| 10.0, 0.0, 1)
+        .into_iter()
+        .map(|x| x + 4.0 * r.next().powi(3) + 0.5 * r.next())
+        .collect();
+    let d = detect(&[series(&v)], &AnomalyOptions::default()).unwrap();
+    assert!(d.incidents.len() <= 10, "{} incidents", d.incidents.len());
+}
+
+#[test]
+fn a_daily_cycle_of_varying_amplitude_is_not_collective_throughout() {
+    // Like a temperature: the daily swing changes from day to day (10 ± 5).
+    let swing = |day: usize| 10.0 + 5.0 * ((day * 7919 % 11) as f64 / 5.0 - 1.0);
+    let v = daily(DAY * 14, swing, 0.3, 9);
+    let d = detect(&[series(&v)], &AnomalyOptions::default()).unwrap();
+    let r = &d.series[0];
+    let collective = r
+        .kind
+        .iter()
+        .filter(|k| **k == Some(AnomalyKind::Collective))
+        .count();
+    assert!(
+        collective * 20 < v.len(),
+        "{collective} of {} points collective",
+        v.len()
+    );
+    assert!(d.incidents.len() <= 10, "{:?}", d.incidents);
+}
+
+#[test]
+fn flagged_runs_close_together_are_one_incident() {
+    let mut v = daily(DAY * 5, |_| 10.0, 0.5, 13);
+    let at = DAY * 3 + 100;
+    // Three spikes a few points apart: one event.
+    for o in [0, 4, 8] {
+        v[at + o] += 40.0;
+    }
+    let d = detect(&[series(&v)], &AnomalyOptions::default()).unwrap();
+    let near: Vec<_> = d
+        .incidents
+        .iter()
+        .filter(|i| i.end >= T0 + at as f64 * STEP && i.start <= T0 + (at + 8) as f64 * STEP)
+        .collect();
+    assert_eq!(near.len(), 1, "{:?}", d.incidents);
+    assert_eq!(near[0].start, T0 + at as f64 * STEP);
+    assert_eq!(near[0].end, T0 + (at + 8) as f64 * STEP);
+}
