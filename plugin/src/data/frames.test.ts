@@ -55,6 +55,24 @@ describe('extractSeries', () => {
     expect(notes).toEqual(['1 non-numeric field(s) were skipped']);
   });
 
+  it('splits long frames (time, label columns, values) into one series per label combination', () => {
+    const frame = toDataFrame({
+      refId: 'C',
+      fields: [
+        { name: 'time', type: FieldType.time, values: [1, 1, 2, 2, 3, 3] },
+        { name: 'host', type: FieldType.string, values: ['a', 'b', 'a', 'b', 'b', 'a'] },
+        { name: 'cpu', type: FieldType.number, values: [10, 20, 11, 21, 22, 12] },
+      ],
+    });
+    const { series } = extractSeries([frame]);
+    expect(series).toHaveLength(2);
+    expect(series.map((s) => s.labels)).toEqual([{ host: 'a' }, { host: 'b' }]);
+    expect(Array.from(series[0].values)).toEqual([10, 11, 12]);
+    expect(Array.from(series[1].timestamps)).toEqual([1, 2, 3]);
+    expect(series[0].name).not.toEqual(series[1].name);
+    expect(series[0].key).not.toEqual(series[1].key);
+  });
+
   it('explains why there is nothing to analyse', () => {
     expect(extractSeries([]).problem).toBe('No data');
     expect(extractSeries(undefined).problem).toBe('No data');

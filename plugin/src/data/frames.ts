@@ -1,4 +1,4 @@
-import { DataFrame, Field, FieldType, getFieldDisplayName } from '@grafana/data';
+import { DataFrame, DataFrameType, Field, FieldType, getFieldDisplayName } from '@grafana/data';
 import { SeriesInput } from '../types';
 
 export interface ExtractedSeries {
@@ -12,14 +12,16 @@ export interface ExtractedSeries {
 /**
  * Takes every numeric series out of the frames a data source hands a panel:
  * `timeseries-multi` (Prometheus: one frame per series, labels on the value field) and
- * `timeseries-wide` (one time field, many value fields). Non-numeric fields are skipped with a
- * note; frames without a time field are reported.
+ * `timeseries-wide` (one time field, many value fields) and `timeseries-long` (SQL-style rows:
+ * time, label columns, value columns; split into one series per label combination).
+ * Non-numeric fields are skipped with a note; frames without a time field are reported.
  */
-export function extractSeries(frames: DataFrame[] | undefined): ExtractedSeries {
+export function extractSeries(input: DataFrame[] | undefined): ExtractedSeries {
   const notes: string[] = [];
-  if (!frames || frames.length === 0 || frames.every((f) => f.length === 0)) {
+  if (!input || input.length === 0 || input.every((f) => f.length === 0)) {
     return { series: [], problem: 'No data', notes };
   }
+  const frames = input.flatMap((f) => (isLong(f) ? longToMulti(f) : [f]));
   const series: SeriesInput[] = [];
   let framesWithoutTime = 0;
   let skippedFields = 0;
@@ -55,6 +57,48 @@ export function extractSeries(frames: DataFrame[] | undefined): ExtractedSeries 
   }
   disambiguateNames(series);
   return { series, notes };
+}
+
+/** A long frame: declared so, or a time field that repeats with string (label) columns beside it. */
+function isLong(frame: DataFrame): boolean {
+  if (frame.meta?.type === DataFrameType.TimeSeriesLong) {
+    return true;
+  }
+  const time = frame.fields.find((f) => f.type === FieldType.time);
+  if (!time || !frame.fields.some((f) => f.type === FieldType.string)) {
+    return false;
+  }
+  for (let i = 1; i < frame.length; i++) {
+    if (!(Number(time.values[i]) > Number(time.values[i - 1]))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** One frame per label combination (the string columns' values), as Grafana's long-to-multi conversion. */
+function longToMulti(frame: DataFrame): DataFrame[] {
+  const time = frame.fields.find((f) => f.type === FieldType.time)!;
+  const labelFields = frame.fields.filter((f) => f.type === FieldType.string);
+  const valueFields = frame.fields.filter((f) => f.type === FieldType.number);
+  const groups = new Map<string, number[]>();
+  for (let i = 0; i < frame.length; i++) {
+    const key = JSON.stringify(labelFields.map((f) => String(f.values[i] ?? '')));
+    groups.set(key, [...(groups.get(key) ?? []), i]);
+  }
+  return [...groups.values()].map((rows) => {
+    rows.sort((a, b) => Number(time.values[a]) - Number(time.values[b]));
+    const labels = Object.fromEntries(labelFields.map((f) => [f.name, String(f.values[rows[0]] ?? '')]));
+    return {
+      refId: frame.refId,
+      name: frame.name,
+      length: rows.length,
+      fields: [
+        { ...time, values: rows.map((r) => time.values[r]) },
+        ...valueFields.map((f) => ({ ...f, labels: { ...(f.labels ?? {}), ...labels }, values: rows.map((r) => f.values[r]) })),
+      ],
+    };
+  });
 }
 
 function toSeries(frame: DataFrame, time: Field, field: Field, frames: DataFrame[]): SeriesInput {
