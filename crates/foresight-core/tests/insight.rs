@@ -488,6 +488,7 @@ fn a_linear_ramp_crosses_at_the_known_time() {
         describe_crossing(&c, Some(0.8), ""),
         "crosses 90 in about 4 h; 80 % interval 3 h – 5 h"
     );
+    assert_eq!(c.sort_key_ms(), in_ms);
 
     // A horizon of 4.5 h: the point forecast crosses, the optimistic edge does not.
     let (ts, yhat, lower, upper) = ramp(8);

@@ -111,6 +111,9 @@ export interface ThresholdCrossing {
   state: CrossingState;
   /** One sentence for the panel. */
   text: string;
+  /** Sort ascending for "soonest first": 0 already beyond, then crossing time, then not
+   *  within the horizon, then Infinity (never reaches). */
+  sortKeyMs: number;
   /** Set when the threshold looks like another unit than the series. */
   warning?: string;
 }
@@ -314,6 +317,7 @@ struct ThresholdOutput<'a> {
     #[serde(flatten)]
     crossing: &'a insight::ThresholdCrossing,
     text: String,
+    sort_key_ms: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     warning: Option<String>,
 }
@@ -361,6 +365,7 @@ pub fn time_to_threshold(
             spec.interval_width,
             spec.unit.as_deref().unwrap_or(""),
         ),
+        sort_key_ms: crossing.sort_key_ms(),
         warning: insight::unit_mismatch(&values, spec.value),
         crossing: &crossing,
     };

@@ -92,6 +92,22 @@ pub struct ThresholdCrossing {
     pub state: CrossingState,
 }
 
+impl ThresholdCrossing {
+    /// Key for "soonest first" lists (ms from the last observation): 0 when already beyond,
+    /// the crossing time, then series not crossing within the horizon (after every
+    /// crossing, by when their pessimistic edge crosses), then those never reaching it.
+    pub fn sort_key_ms(&self) -> f64 {
+        match &self.state {
+            CrossingState::AlreadyBeyond { .. } => 0.0,
+            CrossingState::Crosses { in_ms, .. } => *in_ms,
+            CrossingState::NotWithinHorizon { earliest_ms, .. } => {
+                1e15 + earliest_ms.unwrap_or(self.horizon_ms * 2.0)
+            }
+            CrossingState::NeverReaches { .. } => f64::INFINITY,
+        }
+    }
+}
+
 fn invalid(name: &'static str, reason: String) -> Error {
     Error::InvalidOption { name, reason }
 }
