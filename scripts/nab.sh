@@ -1,5 +1,6 @@
 #!/bin/sh
-# Builds the CLI, runs the causal detector over the NAB subset and scores it.
+# Builds the CLI, runs the causal detector over the NAB subset and scores it, then counts
+# the batch-mode incidents the panel would list.
 #   scripts/nab.sh [DATA_ROOT] [OUT_DIR]
 # DATA_ROOT defaults to ../shared/data/nab (holding data/ and windows.json), OUT_DIR to
 # target/nab. Experiment knobs pass through FORESIGHT_NAB (see crates/foresight-cli/src/nab.rs).
@@ -12,3 +13,5 @@ cargo build --release -p foresight-cli
 rm -rf "$out"
 ./target/release/foresight nab --data "$root/data" --out "$out"
 python3 "$scorer" --data "$root/data" --windows "$root/windows.json" --results "$out"
+# The panel's view: batch mode at default options, incidents per file (docs/evaluation.md).
+./target/release/foresight incidents --data "$root/data" --windows "$root/windows.json" | tail -1

@@ -53,6 +53,8 @@ pub struct Tuning {
     /// Batch: the band scale is also at least this quantile of |residual| over its normal
     /// value (heavy-tailed series get a wider band; 0 disables).
     pub tail_quantile: f64,
+    /// ...measured on the first fit, before excursions are masked.
+    pub tail_unmasked: bool,
     /// Batch: the collective shift is also measured against the spread of such shifts
     /// over the series (a wandering level is not flagged throughout).
     pub collective_self_scale: bool,
@@ -84,6 +86,7 @@ impl Default for Tuning {
             recurring_quantile: 0.6,
             recurring_gate: 0.5,
             tail_quantile: 0.95,
+            tail_unmasked: false,
             collective_self_scale: true,
             merge_gap: 12,
             min_peak: 1.0,
@@ -677,6 +680,7 @@ fn batch(ts: &[f64], vs: &[f64], opts: &AnomalyOptions, tun: Tuning) -> SeriesAn
     let passes = if opts.robust { 2 } else { 1 };
     let mut out = empty_result(ts);
     out.period = period;
+    let mut tail_sigma = 0.0;
     for pass in 0..passes {
         let seasonal: Vec<f64> = match period {
             Some(p) => {
@@ -690,20 +694,13 @@ fn batch(ts: &[f64], vs: &[f64], opts: &AnomalyOptions, tun: Tuning) -> SeriesAn
         let level = rolling_median_centred(&d_train, level_window);
         let resid: Vec<f64> = d_train.iter().zip(&level).map(|(d, l)| d - l).collect();
         let mut sigma = robust_scale(resid.iter().copied());
+        // The tail of the residuals is a property of the series: measured on the first,
+        // unmasked fit when `tail_unmasked`, so masking the excursions does not hide it.
         if tun.tail_quantile > 0.5 && tun.tail_quantile < 1.0 {
-            let mut abs: Vec<f64> = resid
-                .iter()
-                .filter(|r| r.is_finite())
-                .map(|r| r.abs())
-                .collect();
-            if !abs.is_empty() {
-                abs.sort_unstable_by(f64::total_cmp);
-                let qi = ((abs.len() - 1) as f64 * tun.tail_quantile).round() as usize;
-                let tail = abs[qi] / super::alert::half_normal_quantile(tun.tail_quantile);
-                if tail.is_finite() {
-                    sigma = sigma.max(tail);
-                }
+            if pass == 0 || !tun.tail_unmasked {
+                tail_sigma = tail_scale(&resid, tun.tail_quantile);
             }
+            sigma = sigma.max(tail_sigma);
         }
         let (gmed, gsigma) = median_sigma(&train);
         let d_all: Vec<f64> = vs.iter().zip(&seasonal).map(|(v, s)| v - s).collect();
@@ -870,6 +867,27 @@ fn robust_scale(resid: impl Iterator<Item = f64>) -> f64 {
     let mean = abs.iter().sum::<f64>() / abs.len() as f64;
     let mad = MAD_TO_SIGMA * median_in_place(&mut abs);
     mad.max(0.5 * 1.2533 * mean)
+}
+
+/// The scale implied by the `q` quantile of |residual| for normal residuals (0 when there
+/// are none).
+fn tail_scale(resid: &[f64], q: f64) -> f64 {
+    let mut abs: Vec<f64> = resid
+        .iter()
+        .filter(|r| r.is_finite())
+        .map(|r| r.abs())
+        .collect();
+    if abs.is_empty() {
+        return 0.0;
+    }
+    let qi = ((abs.len() - 1) as f64 * q).round() as usize;
+    let (_, &mut at, _) = abs.select_nth_unstable_by(qi, f64::total_cmp);
+    let tail = at / super::alert::half_normal_quantile(q);
+    if tail.is_finite() {
+        tail
+    } else {
+        0.0
+    }
 }
 
 /// Half-width of the phase neighbourhood (in bins) used for per-phase statistics: about a
