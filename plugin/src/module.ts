@@ -164,6 +164,27 @@ export const plugin = new PanelPlugin<ForesightOptions>(ForesightPanel).setPanel
       category: DETECTION,
       defaultValue: d.showIncidents,
     })
+    .addNumberInput({
+      path: 'threshold',
+      name: 'Threshold',
+      description:
+        "Say when the forecast crosses this value (series unit). Empty: each field's highest threshold step from Standard options › Thresholds, if any.",
+      category: ['Proactive'],
+      showIf: (o) => o.model !== 'fast',
+    })
+    .addRadio({
+      path: 'thresholdDirection',
+      name: 'Bad side',
+      category: ['Proactive'],
+      defaultValue: d.thresholdDirection,
+      settings: {
+        options: [
+          { value: 'above', label: 'Above' },
+          { value: 'below', label: 'Below' },
+        ],
+      },
+      showIf: (o) => o.model !== 'fast',
+    })
     .addTextInput({
       path: 'shockWindows',
       name: 'Events and shock windows',

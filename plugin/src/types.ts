@@ -1,3 +1,5 @@
+import type { RootCause, ThresholdCrossing } from './wasm/foresight_wasm';
+
 /** Panel options, edited in Grafana's options pane (see module.ts). */
 export type ModelChoice = 'auto' | 'prophet' | 'fast';
 export type SeasonalityChoice = 'auto' | 'daily' | 'weekly' | 'yearly' | 'custom' | 'none';
@@ -33,6 +35,9 @@ export interface ForesightOptions {
   /** One per line: `name, start, end` (dates or ms). Never flagged, never learnt from; Prophet models them as one-off events. */
   shockWindows: string;
   showIncidents: boolean;
+  /** Alert when the forecast crosses this value (empty: the field's highest threshold step, if any). */
+  threshold?: number;
+  thresholdDirection: 'above' | 'below';
 }
 
 export const defaultOptions: ForesightOptions = {
@@ -51,6 +56,7 @@ export const defaultOptions: ForesightOptions = {
   trainingMultiple: 3,
   shockWindows: '',
   showIncidents: true,
+  thresholdDirection: 'above',
 };
 
 /** One numeric series taken out of the panel's frames, ready for the engine. */
@@ -63,6 +69,8 @@ export interface SeriesInput {
   refId?: string;
   unit?: string;
   decimals?: number;
+  /** The highest step of the field's thresholds (Grafana field config), if set. */
+  fieldThreshold?: number;
   timestamps: Float64Array;
   /** NaN for null, NaN or missing samples. */
   values: Float64Array;
@@ -86,6 +94,8 @@ export interface DetectionResult {
 }
 
 export interface IncidentResult {
+  /** Root-cause hints (engine), for the most severe incidents of a request. */
+  rootCause?: RootCause;
   start: number;
   end: number;
   peakTime: number;
@@ -100,6 +110,8 @@ export interface ForecastResult {
   yhat: Float64Array;
   lower?: Float64Array;
   upper?: Float64Array;
+  /** When the forecast crosses the series' threshold, if it has one. */
+  crossing?: ThresholdCrossing;
 }
 
 /** What the engine produced for one series so far; each part may fail on its own. */

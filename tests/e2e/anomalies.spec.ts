@@ -119,3 +119,19 @@ test('learns from three times the visible range, queried through the panel data 
   await expect(page.getByTestId('foresight-status')).toHaveCount(0);
   expect(errors).toEqual([]);
 });
+
+test('says when the forecast crosses a threshold, and draws the threshold', async ({ page }) => {
+  const errors = collectErrors(page);
+  await page.goto(server.url);
+  await waitForDrawn(page, 1, { forecasts: true });
+  // CPU runs around 1.8: a threshold of 1 is already exceeded, one of 50 is never reached.
+  await page.evaluate(() => window.foresightHarness.setOptions({ threshold: 1, thresholdDirection: 'above' }));
+  const row = page.getByTestId('foresight-crossing');
+  await expect(row).toHaveAttribute('data-kind', 'alreadyBeyond');
+  await expect(row).toContainText(NAME);
+  await page.evaluate(() => window.foresightHarness.setOptions({ threshold: 50 }));
+  await expect(row).toHaveAttribute('data-kind', /notWithinHorizon|neverReaches/);
+  await expect(row).not.toHaveText(/^\s*$/);
+  await page.screenshot({ path: 'screenshots/panel-threshold.png' });
+  expect(errors).toEqual([]);
+});

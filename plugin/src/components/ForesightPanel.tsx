@@ -7,6 +7,7 @@ import { extractSeries, limitSeries } from '../data/frames';
 import { buildAnalyzeOptions, medianStep, seasonalPeriodMs } from '../engine/request';
 import { buildPlotFrames, lastForecastTime } from '../render/plotFrames';
 import { ForesightOptions } from '../types';
+import { CrossingRow, CrossingsView } from './CrossingsView';
 import { ForesightTooltip } from './ForesightTooltip';
 import { IncidentRow, IncidentsView } from './IncidentsView';
 import { PanelMessage } from './PanelMessage';
@@ -36,11 +37,24 @@ export function ForesightPanel({ data, width, height, options, timeRange, timeZo
     () => (trainingLoading ? [] : extracted.series.map((s) => trainingByKey?.get(s.key) ?? s)),
     [extracted.series, trainingLoading, trainingByKey]
   );
-  const engine = useEngine(analysed, request.options);
+  // Each series carries the threshold its forecast is checked against: the panel option, else
+  // the field's own thresholds.
+  const { threshold, thresholdDirection } = options;
+  const engineSeries = useMemo(
+    () =>
+      analysed.map((s) => {
+        const value = threshold ?? s.fieldThreshold;
+        return value === undefined || !Number.isFinite(value)
+          ? s
+          : { ...s, threshold: { value, direction: thresholdDirection ?? 'above' } };
+      }),
+    [analysed, threshold, thresholdDirection]
+  );
+  const engine = useEngine(engineSeries, request.options);
 
   const frames = useMemo(
-    () => buildPlotFrames(training.loading ? extracted.series : analysed, engine.outcomes, theme, timeZone),
-    [training.loading, extracted.series, analysed, engine.outcomes, theme, timeZone]
+    () => buildPlotFrames(training.loading ? extracted.series : engineSeries, engine.outcomes, theme, timeZone),
+    [training.loading, extracted.series, engineSeries, engine.outcomes, theme, timeZone]
   );
   // The forecast runs past the dashboard's end: widen the axis to show it.
   const drawnRange = useMemo<TimeRange>(() => {
@@ -53,8 +67,19 @@ export function ForesightPanel({ data, width, height, options, timeRange, timeZo
 
   const colors = useMemo(() => {
     const palette = theme.visualization.palette;
-    return new Map(extracted.series.map((s, i) => [s.key, theme.visualization.getColorByName(palette[i % palette.length])]));
+    return new Map(
+      extracted.series.map((s, i) => [s.key, theme.visualization.getColorByName(palette[i % palette.length])])
+    );
   }, [extracted.series, theme]);
+  const crossings = useMemo<CrossingRow[]>(
+    () =>
+      extracted.series.flatMap((s) => {
+        const c = engine.outcomes.get(s.key)?.forecast?.crossing;
+        return c ? [{ seriesName: s.name, crossing: c }] : [];
+      }),
+    [engine.outcomes, extracted.series]
+  );
+  const nameOf = useMemo(() => extracted.series.map((s) => s.name), [extracted.series]);
   // Incidents in the visible range only: the history is there to learn from.
   const from = timeRange.from.valueOf();
   const to = timeRange.to.valueOf();
@@ -74,7 +99,9 @@ export function ForesightPanel({ data, width, height, options, timeRange, timeZo
       const needed = 2 * Math.round(periodMs / stepMs);
       const short = extracted.series.filter((s) => s.timestamps.length < needed).length;
       if (short > 0) {
-        out.push(`${options.seasonality} seasonality needs at least ${needed} points (two periods); ${short} series have fewer`);
+        out.push(
+          `${options.seasonality} seasonality needs at least ${needed} points (two periods); ${short} series have fewer`
+        );
       }
     }
     for (const s of extracted.series) {
@@ -113,6 +140,7 @@ export function ForesightPanel({ data, width, height, options, timeRange, timeZo
   const statusHeight = notes.length > 0 || busy ? 22 : 0;
   const incidentsHeight =
     options.showIncidents && incidents.length > 0 ? Math.min(Math.round(height * 0.3), 26 + 24 * incidents.length) : 0;
+  const crossingsHeight = crossings.length > 0 ? Math.min(Math.round(height * 0.2), 8 + 22 * crossings.length) : 0;
   return (
     <div
       className={styles.wrap}
@@ -130,7 +158,7 @@ export function ForesightPanel({ data, width, height, options, timeRange, timeZo
         timeRange={drawnRange}
         timeZone={timeZone}
         width={width}
-        height={height - statusHeight - incidentsHeight}
+        height={height - statusHeight - incidentsHeight - crossingsHeight}
         legend={{ showLegend: true, displayMode: LegendDisplayMode.List, placement: 'bottom', calcs: [] }}
       >
         {(config, alignedFrame) => (
@@ -162,8 +190,15 @@ export function ForesightPanel({ data, width, height, options, timeRange, timeZo
           </>
         )}
       </TimeSeries>
+      {crossingsHeight > 0 && <CrossingsView crossings={crossings} height={crossingsHeight} />}
       {incidentsHeight > 0 && (
-        <IncidentsView incidents={incidents} height={incidentsHeight} timeZone={timeZone} onZoom={onChangeTimeRange} />
+        <IncidentsView
+          incidents={incidents}
+          seriesNames={nameOf}
+          height={incidentsHeight}
+          timeZone={timeZone}
+          onZoom={onChangeTimeRange}
+        />
       )}
       {statusHeight > 0 && (
         <div className={styles.status} data-testid="foresight-status" title={notes.join('\n')}>

@@ -36,19 +36,31 @@ export function ForesightTooltip({ time, series, outcomes, colors, timeZone, foc
     if (i < 0) {
       continue;
     }
-    const fmt = (v: number) => (Number.isFinite(v) ? formattedValueToString(getValueFormat(s.unit ?? 'none')(v, s.decimals)) : '–');
+    const fmt = (v: number) =>
+      Number.isFinite(v) ? formattedValueToString(getValueFormat(s.unit ?? 'none')(v, s.decimals)) : '–';
     const d = outcomes.get(s.key)?.detection;
     const details: string[] = [];
     let score = 0;
     if (d) {
       score = d.score[i];
-      details.push(`expected ${fmt(d.expected[i])}`, `band ${fmt(d.lower[i])} – ${fmt(d.upper[i])}`, `score ${score.toFixed(2)}`);
+      details.push(
+        `expected ${fmt(d.expected[i])}`,
+        `band ${fmt(d.lower[i])} – ${fmt(d.upper[i])}`,
+        `score ${score.toFixed(2)}`
+      );
       const kind = KIND_NAMES[d.kind[i]];
       if (kind) {
         details.push(`${kind} anomaly`);
       }
     }
-    rows.push({ name: s.name, value: fmt(s.values[i]), details, color: colors.get(s.key), score, focus: s.name === focusName });
+    rows.push({
+      name: s.name,
+      value: fmt(s.values[i]),
+      details,
+      color: colors.get(s.key),
+      score,
+      focus: s.name === focusName,
+    });
   }
   rows.sort((a, b) => Number(b.focus) - Number(a.focus) || b.score - a.score);
   const shown = rows.slice(0, MAX_ROWS);

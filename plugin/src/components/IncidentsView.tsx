@@ -14,13 +14,15 @@ export interface IncidentRow extends IncidentResult {
 
 interface Props {
   incidents: IncidentRow[];
+  /** Series names by engine index, to name related series in hints. */
+  seriesNames: string[];
   height: number;
   timeZone: TimeZone;
   onZoom: (range: AbsoluteTimeRange) => void;
 }
 
 /** Incidents sorted by peak score; clicking one zooms the dashboard to it. */
-export function IncidentsView({ incidents, height, timeZone, onZoom }: Props) {
+export function IncidentsView({ incidents, seriesNames, height, timeZone, onZoom }: Props) {
   const styles = useStyles2(getStyles);
   const theme = useTheme2();
   const sorted = [...incidents].sort((a, b) => b.peakScore - a.peakScore);
@@ -35,6 +37,7 @@ export function IncidentsView({ incidents, height, timeZone, onZoom }: Props) {
             <th>Start</th>
             <th>Duration</th>
             <th>Peak</th>
+            <th>Hint</th>
           </tr>
         </thead>
         <tbody>
@@ -63,12 +66,38 @@ export function IncidentsView({ incidents, height, timeZone, onZoom }: Props) {
               <td>{dateTimeFormat(inc.start, { timeZone })}</td>
               <td>{formatDuration(inc.end - inc.start + inc.stepMs)}</td>
               <td>{dateTimeFormat(inc.peakTime, { timeZone })}</td>
+              <td className={styles.name} data-testid="foresight-hint">
+                {rootCauseHint(inc, seriesNames)}
+              </td>
             </tr>
           ))}
         </tbody>
       </table>
     </div>
   );
+}
+
+/**
+ * One line from the engine's root-cause result: the label value the anomalous series share, and
+ * the related series that moved most with this one (and whether it moved first).
+ */
+export function rootCauseHint(inc: IncidentRow, seriesNames: string[]): string {
+  const rc = inc.rootCause;
+  if (!rc || rc.status !== 'compared') {
+    return '';
+  }
+  const parts: string[] = [];
+  const label = rc.labels.find((l) => l.coversAllAnomalous && l.seriesShare < 1) ?? rc.labels.find((l) => l.lift > 1.5);
+  if (label && rc.anomalousSeries > 1) {
+    parts.push(`all on ${label.name}="${label.value}"`);
+  }
+  const related = rc.related.find((r) => r.series !== rc.series && r.rankScore > 0 && r.outsideShare > 0);
+  if (related) {
+    const name = seriesNames[related.series] ?? `series ${related.series}`;
+    const lag = related.lagMs ?? 0;
+    parts.push(lag < 0 ? `${name} moved ${formatDuration(-lag)} earlier` : `moved with ${name}`);
+  }
+  return parts.join('; ');
 }
 
 /** The incident with as much context on each side as it lasts (at least 10 steps). */
@@ -99,7 +128,13 @@ const getStyles = (theme: GrafanaTheme2) => ({
     borderCollapse: 'collapse',
     fontSize: theme.typography.bodySmall.fontSize,
     'th, td': { padding: theme.spacing(0.25, 1), textAlign: 'left', whiteSpace: 'nowrap' },
-    th: { color: theme.colors.text.secondary, fontWeight: theme.typography.fontWeightMedium, position: 'sticky', top: 0, background: theme.colors.background.primary },
+    th: {
+      color: theme.colors.text.secondary,
+      fontWeight: theme.typography.fontWeightMedium,
+      position: 'sticky',
+      top: 0,
+      background: theme.colors.background.primary,
+    },
   }),
   row: css({ cursor: 'pointer', '&:hover, &:focus': { background: theme.colors.action.hover, outline: 'none' } }),
   name: css({ maxWidth: 360, overflow: 'hidden', textOverflow: 'ellipsis' }),

@@ -37,7 +37,9 @@ export function useTraining(data: PanelData, timeRange: TimeRange, multiple: num
         const extracted = extractSeries(frames);
         current && setState({ key, loading: false, byKey: new Map(extracted.series.map((s) => [s.key, s])) });
       },
-      (e) => current && setState({ key, loading: false, note: `history query failed (${e instanceof Error ? e.message : String(e)})` })
+      (e) =>
+        current &&
+        setState({ key, loading: false, note: `history query failed (${e instanceof Error ? e.message : String(e)})` })
     );
     return () => {
       current = false;

@@ -130,11 +130,26 @@ describe('training range', () => {
   });
 
   it('says why a request cannot be re-issued', () => {
-    const base = { requestId: 'r', range: {}, scopedVars: {}, interval: '1m', intervalMs: 60000, timezone: 'utc', app: 'x', startTime: 0 };
+    const base = {
+      requestId: 'r',
+      range: {},
+      scopedVars: {},
+      interval: '1m',
+      intervalMs: 60000,
+      timezone: 'utc',
+      app: 'x',
+      startTime: 0,
+    };
     expect(cannotRequery(undefined)).toContain('no query');
     expect(cannotRequery({ ...base, targets: [] } as never)).toContain('no query');
     expect(
-      cannotRequery({ ...base, targets: [{ refId: 'A', datasource: { uid: 'a' } }, { refId: 'B', datasource: { uid: 'b' } }] } as never)
+      cannotRequery({
+        ...base,
+        targets: [
+          { refId: 'A', datasource: { uid: 'a' } },
+          { refId: 'B', datasource: { uid: 'b' } },
+        ],
+      } as never)
     ).toContain('several data sources');
     expect(cannotRequery({ ...base, targets: [{ refId: 'A', datasource: { uid: 'a' } }] } as never)).toBeUndefined();
   });

@@ -1,4 +1,4 @@
-import { DataFrame, DataFrameType, Field, FieldType, getFieldDisplayName } from '@grafana/data';
+import { DataFrame, DataFrameType, Field, FieldType, getFieldDisplayName, ThresholdsMode } from '@grafana/data';
 import { SeriesInput } from '../types';
 
 export interface ExtractedSeries {
@@ -95,7 +95,11 @@ function longToMulti(frame: DataFrame): DataFrame[] {
       length: rows.length,
       fields: [
         { ...time, values: rows.map((r) => time.values[r]) },
-        ...valueFields.map((f) => ({ ...f, labels: { ...(f.labels ?? {}), ...labels }, values: rows.map((r) => f.values[r]) })),
+        ...valueFields.map((f) => ({
+          ...f,
+          labels: { ...(f.labels ?? {}), ...labels },
+          values: rows.map((r) => f.values[r]),
+        })),
       ],
     };
   });
@@ -122,6 +126,7 @@ function toSeries(frame: DataFrame, time: Field, field: Field, frames: DataFrame
     refId: frame.refId,
     unit: field.config.unit,
     decimals: field.config.decimals ?? undefined,
+    fieldThreshold: highestThreshold(field),
     timestamps,
     values,
   };
@@ -184,4 +189,14 @@ export function limitSeries(extracted: ExtractedSeries): ExtractedSeries {
     notes: [...extracted.notes, note],
     problem: kept === 0 ? `Too much data: ${note}` : extracted.problem,
   };
+}
+
+/** The highest absolute step of a field's thresholds (the base step, -Infinity, does not count). */
+function highestThreshold(field: Field): number | undefined {
+  const t = field.config.thresholds;
+  if (!t || t.mode === ThresholdsMode.Percentage) {
+    return undefined;
+  }
+  const values = t.steps.map((s) => s.value).filter((v) => Number.isFinite(v));
+  return values.length ? Math.max(...values) : undefined;
 }

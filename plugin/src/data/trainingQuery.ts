@@ -37,7 +37,9 @@ export function cannotRequery(request: DataQueryRequest | undefined): string | u
   if (!request || request.targets.length === 0) {
     return 'the panel has no query to extend';
   }
-  const uids = new Set(request.targets.map((t) => (typeof t.datasource === 'string' ? t.datasource : t.datasource?.uid)));
+  const uids = new Set(
+    request.targets.map((t) => (typeof t.datasource === 'string' ? t.datasource : t.datasource?.uid))
+  );
   if (uids.size !== 1 || uids.has(undefined)) {
     return 'the queries use several data sources';
   }
@@ -53,7 +55,11 @@ export async function queryTrainingFrames(request: DataQueryRequest, range: Trai
   const longer: DataQueryRequest = {
     ...request,
     requestId: `${request.requestId}-foresight-training`,
-    range: { from: dateTime(range.from), to: dateTime(range.to), raw: { from: dateTime(range.from), to: dateTime(range.to) } },
+    range: {
+      from: dateTime(range.from),
+      to: dateTime(range.to),
+      raw: { from: dateTime(range.from), to: dateTime(range.to) },
+    },
     // Same step as the visible query: more points, not coarser ones.
     maxDataPoints: Math.ceil((request.maxDataPoints ?? 1000) * Math.max(1, span / Math.max(1, visibleSpan))),
   };

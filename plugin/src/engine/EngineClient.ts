@@ -56,7 +56,7 @@ export class EngineClient {
     const requestId = ++this.requestId;
     // Copies: the panel's frames keep their arrays; the copies are moved, not cloned.
     const copies = series.map((s) => ({
-      key: s.key,
+      ...s,
       timestamps: Float64Array.from(s.timestamps),
       values: Float64Array.from(s.values),
     }));

@@ -65,6 +65,7 @@ async function analyze(msg: Analyze) {
       }
     }
   }
+  attachRootCauses(wasm, series, detections, incidents);
   series.forEach((s, i) => {
     const d = detections[i];
     if (d) {
@@ -114,6 +115,10 @@ async function analyze(msg: Analyze) {
         model = wasm.ProphetModel.fit(s.timestamps, s.values, options.prophet);
         const f = model.predict(ahead);
         const forecast: ForecastResult = { timestamps: f.ds, yhat: f.yhat, lower: f.yhatLower, upper: f.yhatUpper };
+        if (s.threshold) {
+          const last = lastObserved(s);
+          forecast.crossing = wasm.timeToThreshold(f, last, { ...s.threshold, intervalWidth: options.intervalWidth });
+        }
         const buffers = [f.ds.buffer, f.yhat.buffer, f.yhatLower?.buffer, f.yhatUpper?.buffer];
         post(
           { type: 'forecast', requestId, key: s.key, forecast },
@@ -127,6 +132,44 @@ async function analyze(msg: Analyze) {
     }
   }
   post({ type: 'done', requestId });
+}
+
+/** Root-cause hints for the most severe incidents: enough for the list, bounded in cost. */
+const ROOT_CAUSE_INCIDENTS = 20;
+
+function attachRootCauses(
+  wasm: Engine,
+  series: Analyze['series'],
+  detections: Array<Detection['series'][number] | undefined>,
+  incidents: IncidentResult[][]
+) {
+  if (series.length < 2 || detections.some((d) => !d)) {
+    return;
+  }
+  const all = incidents.flatMap((list, i) => list.map((inc) => ({ inc, i })));
+  all.sort((a, b) => b.inc.peakScore - a.inc.peakScore);
+  const labels = series.map((s) => s.labels);
+  for (const { inc, i } of all.slice(0, ROOT_CAUSE_INCIDENTS)) {
+    try {
+      inc.rootCause = wasm.rootCause(
+        detections as Detection['series'],
+        { series: i, start: inc.start, end: inc.end },
+        labels,
+        undefined
+      );
+    } catch {
+      // Hints are optional: an incident without them is still listed.
+    }
+  }
+}
+
+function lastObserved(s: Analyze['series'][number]): { time: number; value: number | null } {
+  for (let i = s.values.length - 1; i >= 0; i--) {
+    if (Number.isFinite(s.values[i])) {
+      return { time: s.timestamps[i], value: s.values[i] };
+    }
+  }
+  return { time: s.timestamps[s.timestamps.length - 1], value: null };
 }
 
 function incidentOf(i: Detection['incidents'][number]): IncidentResult {

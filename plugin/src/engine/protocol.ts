@@ -6,6 +6,10 @@ export interface EngineSeries {
   key: string;
   timestamps: Float64Array;
   values: Float64Array;
+  /** Labels, for the root-cause label breakdown. */
+  labels: Record<string, string>;
+  /** A threshold the forecast is checked against. */
+  threshold?: { value: number; direction: 'above' | 'below'; unit?: string };
 }
 
 /** Engine options built from the panel's options (see request.ts). */
@@ -15,6 +19,8 @@ export interface AnalyzeOptions {
   model: ModelChoice;
   /** How far past each series' last point to forecast, in ms (0: no forecast). */
   horizonMs: number;
+  /** Interval width of the forecast band, named in threshold texts. */
+  intervalWidth: number;
 }
 
 export type ToWorker =

@@ -1,5 +1,12 @@
 import { defaultOptions, ForesightOptions } from '../types';
-import { buildAnalyzeOptions, durationMs, futureTimestamps, MAX_FORECAST_POINTS, medianStep, parseShockWindows } from './request';
+import {
+  buildAnalyzeOptions,
+  durationMs,
+  futureTimestamps,
+  MAX_FORECAST_POINTS,
+  medianStep,
+  parseShockWindows,
+} from './request';
 
 const opts = (o: Partial<ForesightOptions> = {}): ForesightOptions => ({ ...defaultOptions, ...o });
 const MIN = 60_000;
@@ -11,15 +18,23 @@ describe('buildAnalyzeOptions', () => {
     const { options, errors } = buildAnalyzeOptions(opts(), 5 * MIN, 7 * DAY);
     expect(errors).toEqual([]);
     expect(options.detector).toMatchObject({ sensitivity: 0.5, direction: 'both', period: undefined, peer: true });
-    expect(options.prophet).toMatchObject({ daily_seasonality: 'auto', weekly_seasonality: 'auto', interval_width: 0.8 });
-    expect(options.horizonMs).toBe(7 * DAY / 4);
+    expect(options.prophet).toMatchObject({
+      daily_seasonality: 'auto',
+      weekly_seasonality: 'auto',
+      interval_width: 0.8,
+    });
+    expect(options.horizonMs).toBe((7 * DAY) / 4);
     expect(options.prophet.cap).toBeUndefined();
   });
 
   it('turns a named seasonality into the detector period in points and Prophet switches', () => {
     const { options } = buildAnalyzeOptions(opts({ seasonality: 'daily' }), 5 * MIN, DAY);
     expect(options.detector.period).toBe(288);
-    expect(options.prophet).toMatchObject({ daily_seasonality: true, weekly_seasonality: false, yearly_seasonality: false });
+    expect(options.prophet).toMatchObject({
+      daily_seasonality: true,
+      weekly_seasonality: false,
+      yearly_seasonality: false,
+    });
     const custom = buildAnalyzeOptions(opts({ seasonality: 'custom', customPeriodHours: 12 }), HOUR, DAY).options;
     expect(custom.detector.period).toBe(12);
     expect(custom.prophet.seasonalities).toEqual([{ name: 'custom', period: 0.5, fourier_order: 5 }]);
@@ -28,7 +43,15 @@ describe('buildAnalyzeOptions', () => {
 
   it('passes detection controls and logistic growth through, in engine units', () => {
     const { options } = buildAnalyzeOptions(
-      opts({ minRelDeviationPercent: 10, minDuration: '15m', direction: 'up', growth: 'logistic', cap: 100, floor: 0, horizon: '6h' }),
+      opts({
+        minRelDeviationPercent: 10,
+        minDuration: '15m',
+        direction: 'up',
+        growth: 'logistic',
+        cap: 100,
+        floor: 0,
+        horizon: '6h',
+      }),
       MIN,
       DAY
     );

@@ -159,7 +159,10 @@ export function buildAnalyzeOptions(
     prophet.cap = options.cap;
     prophet.floor = options.floor;
   }
-  return { options: { detector, prophet, model: options.model, horizonMs }, errors };
+  return {
+    options: { detector, prophet, model: options.model, horizonMs, intervalWidth: options.intervalWidth },
+    errors,
+  };
 }
 
 type SeasonalityName = 'daily' | 'weekly' | 'yearly';

@@ -5,8 +5,16 @@ import {
   FieldType,
   GrafanaTheme2,
   applyFieldOverrides,
+  ThresholdsMode,
 } from '@grafana/data';
-import { GraphDrawStyle, GraphFieldConfig, LineInterpolation, TimeZone, VisibilityMode } from '@grafana/schema';
+import {
+  GraphDrawStyle,
+  GraphFieldConfig,
+  GraphThresholdsStyleMode,
+  LineInterpolation,
+  TimeZone,
+  VisibilityMode,
+} from '@grafana/schema';
 import { KIND_NAMES, KindName, SeriesInput, SeriesOutcome } from '../types';
 
 /** Suffixes of the derived fields; the e2e tests and the legend rely on them. */
@@ -15,6 +23,9 @@ export const UPPER_SUFFIX = 'upper';
 export const LOWER_SUFFIX = 'lower';
 export const FORECAST_SUFFIX = 'forecast';
 export const ANOMALY_SUFFIX = 'anomalies';
+
+/** Series count above which expected lines and bands are not drawn (see buildPlotFrames). */
+export const DETAIL_LIMIT = 20;
 
 /** Marker colour per anomaly kind (Grafana palette names, readable in both themes). */
 export const KIND_COLORS: Record<KindName, string> = {
@@ -42,11 +53,14 @@ const hiddenFromLegend = { legend: true, tooltip: false, viz: false };
  * there is a forecast, a second frame past the last point with the forecast and its band.
  */
 export function buildPlotFrames(
-  series: SeriesInput[],
+  series: Array<SeriesInput & { threshold?: { value: number } }>,
   outcomes: Map<string, SeriesOutcome>,
   theme: GrafanaTheme2,
   timeZone: TimeZone
 ): DataFrame[] {
+  // Expected lines and bands are five paths per series: above DETAIL_LIMIT series the chart
+  // keeps the observed lines, markers and forecast lines, and the tooltip gives the band.
+  const detailed = series.length <= DETAIL_LIMIT;
   const palette = theme.visualization.palette;
   const frames: DataFrame[] = [];
   series.forEach((s, i) => {
@@ -70,21 +84,30 @@ export function buildPlotFrames(
     });
     const fields: DataFrame['fields'] = [
       { name: 'Time', type: FieldType.time, config: {}, values: Array.from(s.timestamps) },
-      number(s.name, s.values, config({ lineWidth: 2 }, s.name)),
+      number(s.name, s.values, withThreshold(config({ lineWidth: 2 }, s.name), s.threshold?.value, theme)),
     ];
     const outcome = outcomes.get(s.key);
     const d = outcome?.detection;
     if (d && d.timestamps.length === s.timestamps.length) {
-      const lowerName = `${s.name} ${LOWER_SUFFIX}`;
-      fields.push(
-        number(`${s.name} ${EXPECTED_SUFFIX}`, d.expected, config({ lineStyle: { fill: 'dash', dash: [6, 4] } }, `${s.name} ${EXPECTED_SUFFIX}`)),
-        number(
-          `${s.name} ${UPPER_SUFFIX}`,
-          d.upper,
-          config({ lineWidth: 0, fillOpacity: 18, fillBelowTo: lowerName, hideFrom: hiddenFromLegend }, `${s.name} ${UPPER_SUFFIX}`)
-        ),
-        number(lowerName, d.lower, config({ lineWidth: 0, hideFrom: hiddenFromLegend }, lowerName))
-      );
+      if (detailed) {
+        const lowerName = `${s.name} ${LOWER_SUFFIX}`;
+        fields.push(
+          number(
+            `${s.name} ${EXPECTED_SUFFIX}`,
+            d.expected,
+            config({ lineStyle: { fill: 'dash', dash: [6, 4] } }, `${s.name} ${EXPECTED_SUFFIX}`)
+          ),
+          number(
+            `${s.name} ${UPPER_SUFFIX}`,
+            d.upper,
+            config(
+              { lineWidth: 0, fillOpacity: 18, fillBelowTo: lowerName, hideFrom: hiddenFromLegend },
+              `${s.name} ${UPPER_SUFFIX}`
+            )
+          ),
+          number(lowerName, d.lower, config({ lineWidth: 0, hideFrom: hiddenFromLegend }, lowerName))
+        );
+      }
       // Markers: one points-only field per kind present, so each kind has its colour.
       KIND_NAMES.forEach((kind, code) => {
         if (!kind || !d.kind.includes(code)) {
@@ -121,13 +144,16 @@ export function buildPlotFrames(
         { name: 'Time', type: FieldType.time, config: {}, values: Array.from(f.timestamps) },
         number(name, f.yhat, config({ lineStyle: { fill: 'dot', dash: [2, 4] }, lineWidth: 2 }, name)),
       ];
-      if (f.lower && f.upper) {
+      if (detailed && f.lower && f.upper) {
         const lowerName = `${name} ${LOWER_SUFFIX}`;
         forecastFields.push(
           number(
             `${name} ${UPPER_SUFFIX}`,
             f.upper,
-            config({ lineWidth: 0, fillOpacity: 10, fillBelowTo: lowerName, hideFrom: hiddenFromLegend }, `${name} ${UPPER_SUFFIX}`)
+            config(
+              { lineWidth: 0, fillOpacity: 10, fillBelowTo: lowerName, hideFrom: hiddenFromLegend },
+              `${name} ${UPPER_SUFFIX}`
+            )
           ),
           number(lowerName, f.lower, config({ lineWidth: 0, hideFrom: hiddenFromLegend }, lowerName))
         );
@@ -142,6 +168,28 @@ export function buildPlotFrames(
     theme,
     timeZone,
   });
+}
+
+/** Draws the series' threshold as a dashed line, as Grafana's time series panel does. */
+function withThreshold(
+  config: FieldConfig<GraphFieldConfig>,
+  value: number | undefined,
+  theme: GrafanaTheme2
+): FieldConfig<GraphFieldConfig> {
+  if (value === undefined) {
+    return config;
+  }
+  return {
+    ...config,
+    thresholds: {
+      mode: ThresholdsMode.Absolute,
+      steps: [
+        { value: -Infinity, color: 'transparent' },
+        { value, color: theme.visualization.getColorByName('red') },
+      ],
+    },
+    custom: { ...config.custom, thresholdsStyle: { mode: GraphThresholdsStyleMode.Dashed } },
+  };
 }
 
 /** The latest forecast timestamp, to extend the time axis past the dashboard's end. */
