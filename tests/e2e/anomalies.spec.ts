@@ -1,4 +1,8 @@
 import { expect, test } from '@playwright/test';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startHarnessServer } from '../harness/server.mjs';
 import { startPrometheus } from '../harness/prometheus.mjs';
 import { queryRangeFrames } from '../harness/promFrames.mjs';
@@ -133,5 +137,29 @@ test('says when the forecast crosses a threshold, and draws the threshold', asyn
   await expect(row).toHaveAttribute('data-kind', /notWithinHorizon|neverReaches/);
   await expect(row).not.toHaveText(/^\s*$/);
   await page.screenshot({ path: 'screenshots/panel-threshold.png' });
+  expect(errors).toEqual([]);
+});
+
+test('alert rules for the panel query pass promtool; incidents are saved as tagged annotations', async ({ page }) => {
+  const errors = collectErrors(page);
+  await page.goto(server.url);
+  await waitForDrawn(page, 1);
+  await page.getByRole('button', { name: 'Alert rules' }).click();
+  const yaml = await page.getByTestId('foresight-rules').textContent();
+  expect(yaml).toContain(METRIC);
+  expect(yaml).toContain('alert:');
+  await page.screenshot({ path: 'screenshots/panel-alert-rules.png' });
+  const dir = mkdtempSync(join(tmpdir(), 'foresight-rules-'));
+  writeFileSync(join(dir, 'rules.yml'), yaml!);
+  const check = spawnSync('promtool', ['check', 'rules', join(dir, 'rules.yml')], { encoding: 'utf8' });
+  expect(check.status, check.stdout + check.stderr).toBe(0);
+  await page.keyboard.press('Escape');
+
+  const visible = (await rows(page)).length;
+  await page.getByRole('button', { name: 'Save as annotations' }).click();
+  await expect(page.getByTestId('foresight-saved')).toContainText(`saved ${visible} annotations`);
+  const posts = await page.evaluate(() => window.foresightHarness.backendPosts);
+  expect(posts).toHaveLength(visible);
+  expect(posts.every((p) => p.url === '/api/annotations' && p.data.tags.includes('foresight') && p.data.timeEnd >= p.data.time)).toBe(true);
   expect(errors).toEqual([]);
 });

@@ -82,6 +82,7 @@ declare global {
       timeRangeChanges: Array<{ from: number; to: number }>;
       setTimeRange: (r: { from: number; to: number }) => void;
       setOptions: (changes: Record<string, unknown>) => void;
+      backendPosts: Array<{ url: string; data: { tags: string[]; time: number; timeEnd: number; text: string } }>;
     };
   }
 }

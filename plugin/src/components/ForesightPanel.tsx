@@ -4,9 +4,10 @@ import { DataFrame, dateTime, getFieldDisplayName, GrafanaTheme2, PanelProps, Ti
 import { TimeSeries, TooltipPlugin2, UPlotConfigBuilder, useStyles2, useTheme2 } from '@grafana/ui';
 import { LegendDisplayMode } from '@grafana/schema';
 import { extractSeries, limitSeries } from '../data/frames';
-import { buildAnalyzeOptions, medianStep, seasonalPeriodMs } from '../engine/request';
+import { alertRuleOptions, buildAnalyzeOptions, medianStep, seasonalPeriodMs } from '../engine/request';
 import { buildPlotFrames, lastForecastTime } from '../render/plotFrames';
 import { ForesightOptions } from '../types';
+import { ActionsBar } from './ActionsBar';
 import { CrossingRow, CrossingsView } from './CrossingsView';
 import { ForesightTooltip } from './ForesightTooltip';
 import { IncidentRow, IncidentsView } from './IncidentsView';
@@ -22,7 +23,7 @@ const TOOLTIP_HOVER_ALL = 1;
 /** Fewer numeric points than this in every series: nothing to learn a band from. */
 const MIN_POINTS = 3;
 
-export function ForesightPanel({ data, width, height, options, timeRange, timeZone, onChangeTimeRange }: Props) {
+export function ForesightPanel({ id, data, width, height, options, timeRange, timeZone, onChangeTimeRange }: Props) {
   const theme = useTheme2();
   const styles = useStyles2(getStyles);
   const extracted = useMemo(() => limitSeries(extractSeries(data.series)), [data.series]);
@@ -138,6 +139,16 @@ export function ForesightPanel({ data, width, height, options, timeRange, timeZo
 
   const busy = training.loading || !engine.done;
   const statusHeight = notes.length > 0 || busy ? 22 : 0;
+  const actionsHeight = engine.done && analysedCount > 0 ? 28 : 0;
+  const ruleOptions = () => {
+    const target = data.request?.targets[0] as { expr?: string } | undefined;
+    const first = extracted.series.find((s) => engine.outcomes.get(s.key)?.detection);
+    const detection = first && engine.outcomes.get(first.key)?.detection;
+    if (!target?.expr) {
+      return 'Alert rules need a Prometheus query (a PromQL expression) in this panel';
+    }
+    return detection ? alertRuleOptions(options, target.expr, detection, stepMs) : 'No series analysed yet';
+  };
   const incidentsHeight =
     options.showIncidents && incidents.length > 0 ? Math.min(Math.round(height * 0.3), 26 + 24 * incidents.length) : 0;
   const crossingsHeight = crossings.length > 0 ? Math.min(Math.round(height * 0.2), 8 + 22 * crossings.length) : 0;
@@ -158,7 +169,7 @@ export function ForesightPanel({ data, width, height, options, timeRange, timeZo
         timeRange={drawnRange}
         timeZone={timeZone}
         width={width}
-        height={height - statusHeight - incidentsHeight - crossingsHeight}
+        height={height - statusHeight - incidentsHeight - crossingsHeight - actionsHeight}
         legend={{ showLegend: true, displayMode: LegendDisplayMode.List, placement: 'bottom', calcs: [] }}
       >
         {(config, alignedFrame) => (
@@ -199,6 +210,9 @@ export function ForesightPanel({ data, width, height, options, timeRange, timeZo
           timeZone={timeZone}
           onZoom={onChangeTimeRange}
         />
+      )}
+      {actionsHeight > 0 && (
+        <ActionsBar ruleOptions={ruleOptions} generateRules={engine.alertRules} incidents={incidents} panelId={id} />
       )}
       {statusHeight > 0 && (
         <div className={styles.status} data-testid="foresight-status" title={notes.join('\n')}>

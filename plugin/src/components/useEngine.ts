@@ -1,4 +1,5 @@
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { AlertRuleOptions, AlertRules } from '../wasm/foresight_wasm';
 import { EngineClient, OutcomePart } from '../engine/EngineClient';
 import { AnalyzeOptions } from '../engine/protocol';
 import { SeriesInput, SeriesOutcome } from '../types';
@@ -10,6 +11,8 @@ export interface EngineState {
   outcomes: Map<string, SeriesOutcome>;
   done: boolean;
   fatal?: string;
+  /** Generates Prometheus alert rules in the worker. */
+  alertRules: (options: AlertRuleOptions) => Promise<AlertRules>;
 }
 
 /**
@@ -18,7 +21,7 @@ export interface EngineState {
  */
 export function useEngine(series: SeriesInput[], options: AnalyzeOptions): EngineState {
   const client = useRef<EngineClient>();
-  const [state, setState] = useState<EngineState>({ outcomes: new Map(), done: false });
+  const [state, setState] = useState<Omit<EngineState, 'alertRules'>>({ outcomes: new Map(), done: false });
 
   useEffect(() => {
     const engine = new EngineClient();
@@ -36,7 +39,7 @@ export function useEngine(series: SeriesInput[], options: AnalyzeOptions): Engin
     // the main thread, so they are applied in batches.
     let pending: OutcomePart[] = [];
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const flush = (extra?: Partial<EngineState>) => {
+    const flush = (extra?: Partial<Omit<EngineState, 'alertRules'>>) => {
       clearTimeout(timer);
       timer = undefined;
       const parts = pending;
@@ -54,7 +57,11 @@ export function useEngine(series: SeriesInput[], options: AnalyzeOptions): Engin
     return () => clearTimeout(timer);
   }, [series, optionsKey]);
 
-  return state;
+  const alertRules = useCallback(
+    (o: AlertRuleOptions) => client.current?.alertRules(o) ?? Promise.reject(new Error('the engine has not started')),
+    []
+  );
+  return { ...state, alertRules };
 }
 
 /** Applies one part to a copy of the outcomes (copied once per batch by the caller's reduce). */

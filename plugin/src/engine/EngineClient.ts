@@ -1,5 +1,6 @@
 import { AnalyzeOptions, EngineSeries, FromWorker, ToWorker } from './protocol';
 import { DetectionResult, ForecastResult, IncidentResult } from '../types';
+import type { AlertRuleOptions, AlertRules } from '../wasm/foresight_wasm';
 
 declare let __webpack_public_path__: string;
 
@@ -24,6 +25,8 @@ export class EngineClient {
   private requestId = 0;
   private callbacks?: AnalyzeCallbacks;
   private fatal?: string;
+  private ruleRequest = 0;
+  private pendingRules = new Map<number, { resolve: (r: AlertRules) => void; reject: (e: Error) => void }>();
 
   private start(): Worker {
     if (this.worker) {
@@ -64,6 +67,20 @@ export class EngineClient {
     worker.postMessage({ type: 'analyze', requestId, series: copies, options } satisfies ToWorker, transfer);
   }
 
+  /** Generates Prometheus rules in the engine; rejects with the engine's message. */
+  alertRules(options: AlertRuleOptions): Promise<AlertRules> {
+    const requestId = ++this.ruleRequest;
+    return new Promise((resolve, reject) => {
+      this.pendingRules.set(requestId, { resolve, reject });
+      try {
+        this.start().postMessage({ type: 'alertRules', requestId, options } satisfies ToWorker);
+      } catch (e) {
+        this.pendingRules.delete(requestId);
+        reject(e);
+      }
+    });
+  }
+
   dispose() {
     this.worker?.terminate();
     this.worker = undefined;
@@ -76,6 +93,12 @@ export class EngineClient {
     }
     if (msg.type === 'fatal') {
       this.fail(msg.message);
+      return;
+    }
+    if (msg.type === 'alertRules') {
+      const pending = this.pendingRules.get(msg.requestId);
+      this.pendingRules.delete(msg.requestId);
+      msg.rules ? pending?.resolve(msg.rules) : pending?.reject(new Error(msg.error ?? 'no rules'));
       return;
     }
     if (msg.requestId !== this.requestId || !this.callbacks) {

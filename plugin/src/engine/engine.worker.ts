@@ -199,5 +199,9 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
     );
   } else if (msg.type === 'analyze') {
     analyze(msg).catch((e) => post({ type: 'fatal', message: errorMessage(e) }));
+  } else if (msg.type === 'alertRules') {
+    engine!
+      .then((wasm) => post({ type: 'alertRules', requestId: msg.requestId, rules: wasm.alertRules(msg.options) }))
+      .catch((e) => post({ type: 'alertRules', requestId: msg.requestId, error: errorMessage(e) }));
   }
 };

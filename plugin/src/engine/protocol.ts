@@ -1,6 +1,6 @@
 /** Messages between the panel (main thread) and the engine worker. */
 import type { DetectionResult, ForecastResult, IncidentResult, ModelChoice } from '../types';
-import type { AnomalyOptions, ForecastOptions } from '../wasm/foresight_wasm';
+import type { AlertRuleOptions, AlertRules, AnomalyOptions, ForecastOptions } from '../wasm/foresight_wasm';
 
 export interface EngineSeries {
   key: string;
@@ -25,7 +25,8 @@ export interface AnalyzeOptions {
 
 export type ToWorker =
   | { type: 'init'; publicPath: string }
-  | { type: 'analyze'; requestId: number; series: EngineSeries[]; options: AnalyzeOptions };
+  | { type: 'analyze'; requestId: number; series: EngineSeries[]; options: AnalyzeOptions }
+  | { type: 'alertRules'; requestId: number; options: AlertRuleOptions };
 
 export type FromWorker =
   | { type: 'ready'; version: string }
@@ -34,4 +35,5 @@ export type FromWorker =
   | { type: 'detection'; requestId: number; key: string; detection: DetectionResult; incidents: IncidentResult[] }
   | { type: 'forecast'; requestId: number; key: string; forecast: ForecastResult }
   | { type: 'error'; requestId: number; key: string; message: string }
-  | { type: 'done'; requestId: number };
+  | { type: 'done'; requestId: number }
+  | { type: 'alertRules'; requestId: number; rules?: AlertRules; error?: string };

@@ -3,7 +3,7 @@
  * (which builds the request) and the worker (which lays out forecast timestamps).
  */
 import { rangeUtil } from '@grafana/data';
-import type { AnomalyOptions, ForecastOptions } from '../wasm/foresight_wasm';
+import type { AlertRuleOptions, AnomalyOptions, ForecastOptions } from '../wasm/foresight_wasm';
 import type { ForesightOptions } from '../types';
 import type { AnalyzeOptions } from './protocol';
 
@@ -177,4 +177,40 @@ function seasonalitySetting(choice: ForesightOptions['seasonality'], which: Seas
 
 function startOfDayUtc(ms: number): number {
   return Math.floor(ms / DAY) * DAY;
+}
+
+/**
+ * Rule options for the panel's Prometheus query from its options and one series' detection:
+ * the band half-width over the band's sigmas is the residual spread the rules use.
+ */
+export function alertRuleOptions(
+  options: ForesightOptions,
+  query: string,
+  detection: { lower: Float64Array; upper: Float64Array; period?: number },
+  stepMs: number
+): AlertRuleOptions {
+  const halfWidths = Array.from(detection.upper, (u, i) => (u - detection.lower[i]) / 2).filter(
+    (w) => Number.isFinite(w) && w > 0
+  );
+  halfWidths.sort((a, b) => a - b);
+  const halfWidth = halfWidths.length ? halfWidths[Math.floor(halfWidths.length / 2)] : 0;
+  const bandSigmas = 1.5 + 3 * (1 - options.sensitivity);
+  let minDurationMs = 0;
+  try {
+    minDurationMs = durationMs(options.minDuration ?? '', 0);
+  } catch {
+    // reported by buildAnalyzeOptions
+  }
+  return {
+    query,
+    name: 'panel',
+    periodMs: detection.period && stepMs > 0 ? detection.period * stepMs : null,
+    stepMs: stepMs > 0 ? stepMs : undefined,
+    residualSpread: halfWidth / bandSigmas,
+    sensitivity: options.sensitivity,
+    direction: options.direction,
+    minAbsDeviation: options.minAbsDeviation || 0,
+    minRelDeviation: (options.minRelDeviationPercent || 0) / 100,
+    minDurationMs,
+  };
 }

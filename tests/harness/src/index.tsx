@@ -46,6 +46,7 @@ declare global {
       timeRangeChanges: AbsoluteTimeRange[];
       /** Changes panel options as the options pane would. */
       setOptions: (changes: Record<string, unknown>) => void;
+      backendPosts: Array<{ url: string; data: unknown }>;
     };
   }
 }
@@ -142,6 +143,7 @@ function App({ plugin, frames: initialFrames, queryError, themeName }: AppProps)
       timeRangeChanges: [],
       setTimeRange: (r) => setTimeRange({ from: dateTime(r.from), to: dateTime(r.to), raw: { from: dateTime(r.from), to: dateTime(r.to) } }),
       setOptions: (changes) => setOptions((prev) => ({ ...prev, ...changes })),
+      backendPosts,
     };
     return () => window.removeEventListener('resize', onResize);
   }, [setTimeRange]);
@@ -196,6 +198,15 @@ function registerOptionEditorIds() {
 
 const HARNESS_DS = { uid: 'harness-prometheus', type: 'prometheus' };
 
+/** The query behind the frames, from the executedQueryString Grafana's Prometheus data source sets. */
+function executedExpr(frames: DataFrame[]): string | undefined {
+  const text = frames[0]?.meta?.executedQueryString ?? '';
+  return /^Expr: (.*)$/m.exec(text)?.[1];
+}
+
+/** What the panel posted to Grafana's HTTP API (annotations), for the tests. */
+const backendPosts: Array<{ url: string; data: unknown }> = [];
+
 /** The request Grafana attaches to PanelData: what the panel's own queries start from. */
 function panelRequest(frames: DataFrame[], range: TimeRange): DataQueryRequest {
   const time = frames[0]?.fields.find((f) => f.type === 'time');
@@ -208,7 +219,8 @@ function panelRequest(frames: DataFrame[], range: TimeRange): DataQueryRequest {
     maxDataPoints: 11_000,
     range,
     scopedVars: {},
-    targets: [{ refId: 'A', datasource: HARNESS_DS }],
+    // The PromQL expression, as Grafana's Prometheus target holds it (`expr`).
+    targets: [{ refId: 'A', datasource: HARNESS_DS, expr: executedExpr(frames) } as DataQueryRequest['targets'][number]],
     timezone: 'utc',
     startTime: Date.now(),
   };
@@ -251,6 +263,10 @@ function stubGrafanaServices() {
   grafanaRuntime.setAppEvents(new EventBusSrv() as unknown as Parameters<typeof grafanaRuntime.setAppEvents>[0]);
   grafanaRuntime.setBackendSrv({
     fetch: () => rxjs.throwError(() => new Error('no backend in the harness')),
+    post: (url: string, data: unknown) => {
+      backendPosts.push({ url, data });
+      return Promise.resolve({ id: backendPosts.length, message: 'Annotation added' });
+    },
   } as unknown as grafanaRuntime.BackendSrv);
   grafanaRuntime.setDataSourceSrv({
     get: (ref?: { uid?: string } | string) =>
