@@ -71,6 +71,7 @@ fn options(mode: Mode, sensitivity: Option<f64>) -> Result<(AnomalyOptions, Tuni
             "gate" => t.recurring_gate = f,
             "tail" => t.tail_quantile = f,
             "tail_unmasked" => t.tail_unmasked = f != 0.0,
+            "prophet" => t.prophet_band = f != 0.0,
             "collective_self" => t.collective_self_scale = f != 0.0,
             "collective" => t.collective_fraction = f,
             "merge_gap" => t.merge_gap = f as usize,

@@ -146,3 +146,25 @@ fn flagged_runs_close_together_are_one_incident() {
     assert_eq!(near[0].start, T0 + at as f64 * STEP);
     assert_eq!(near[0].end, T0 + (at + 8) as f64 * STEP);
 }
+
+#[test]
+fn prophet_behind_the_band_finds_a_spike_and_stays_quiet_otherwise() {
+    use foresight_core::anomaly::BandModel;
+    let o: AnomalyOptions = serde_json::from_str(r#"{"model":"prophet"}"#).unwrap();
+    assert_eq!(o.model, BandModel::Prophet);
+    assert_eq!(AnomalyOptions::default().model, BandModel::Auto);
+    let mut v = daily(DAY * 5, |_| 10.0, 0.5, 17);
+    let at = DAY * 3 + 50;
+    v[at] += 30.0;
+    let d = detect(&[series(&v)], &o).unwrap();
+    assert!(
+        d.incidents
+            .iter()
+            .any(|i| i.peak_time == T0 + at as f64 * STEP),
+        "{:?}",
+        d.incidents
+    );
+    assert!(d.incidents.len() <= 3, "{:?}", d.incidents);
+    let r = &d.series[0];
+    assert!((r.expected[at] - v[at - 1]).abs() < 5.0);
+}

@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 
 use super::season::{detect_period, typical_step};
 use super::stats::{median_in_place, median_sigma, SortedWindow, MAD_TO_SIGMA};
-use super::{AnomalyKind, AnomalyOptions, Direction, Mode, SeriesAnomalies};
+use super::{AnomalyKind, AnomalyOptions, BandModel, Direction, Mode, SeriesAnomalies};
 use crate::error::Result;
 use crate::series::Series;
 
@@ -55,6 +55,8 @@ pub struct Tuning {
     pub tail_quantile: f64,
     /// ...measured on the first fit, before excursions are masked.
     pub tail_unmasked: bool,
+    /// Batch: Prophet's fit as the expected value instead of the fast model (experiment).
+    pub prophet_band: bool,
     /// Batch: the collective shift is also measured against the spread of such shifts
     /// over the series (a wandering level is not flagged throughout).
     pub collective_self_scale: bool,
@@ -87,6 +89,7 @@ impl Default for Tuning {
             recurring_gate: 0.5,
             tail_quantile: 0.95,
             tail_unmasked: false,
+            prophet_band: false,
             collective_self_scale: true,
             merge_gap: 12,
             min_peak: 1.0,
@@ -682,16 +685,28 @@ fn batch(ts: &[f64], vs: &[f64], opts: &AnomalyOptions, tun: Tuning) -> SeriesAn
     out.period = period;
     let mut tail_sigma = 0.0;
     for pass in 0..passes {
-        let seasonal: Vec<f64> = match period {
-            Some(p) => {
+        // The expected value: Prophet's (when asked for and it fits), else the fast
+        // model's seasonal profile plus a centred rolling level.
+        let prophet = if tun.prophet_band || opts.model == BandModel::Prophet {
+            prophet_expected(ts, &train)
+        } else {
+            None
+        };
+        let seasonal: Vec<f64> = match (&prophet, period) {
+            (Some(yhat), _) => yhat.clone(),
+            (None, Some(p)) => {
                 let (profile, _) = seasonal_profile(ts, &train, p, step, t0);
                 ts.iter().map(|&t| profile[phase_of(t, p)]).collect()
             }
-            None => vec![0.0; n],
+            (None, None) => vec![0.0; n],
         };
         let d_train: Vec<f64> = train.iter().zip(&seasonal).map(|(v, s)| v - s).collect();
         let level_window = tun.level_window.max(period.unwrap_or(0) / 2) | 1;
-        let level = rolling_median_centred(&d_train, level_window);
+        let level = if prophet.is_some() {
+            vec![0.0; n]
+        } else {
+            rolling_median_centred(&d_train, level_window)
+        };
         let resid: Vec<f64> = d_train.iter().zip(&level).map(|(d, l)| d - l).collect();
         let mut sigma = robust_scale(resid.iter().copied());
         // The tail of the residuals is a property of the series: measured on the first,
@@ -855,6 +870,20 @@ fn batch(ts: &[f64], vs: &[f64], opts: &AnomalyOptions, tun: Tuning) -> SeriesAn
         train = next_train;
     }
     out
+}
+
+/// Prophet's fitted values at `ts` from the finite values of `train` (None when the fit
+/// fails or gives non-finite values).
+fn prophet_expected(ts: &[f64], train: &[f64]) -> Option<Vec<f64>> {
+    use crate::prophet::{ForecastOptions, ProphetModel};
+    let series = Series::new(ts, train).ok()?;
+    let options = ForecastOptions {
+        uncertainty_samples: Some(0),
+        ..Default::default()
+    };
+    let model = ProphetModel::fit(&series, &options).ok()?;
+    let f = model.predict(ts).ok()?;
+    f.yhat.iter().all(|y| y.is_finite()).then_some(f.yhat)
 }
 
 /// Robust scale of residuals: 1.4826 × median |r|, floored by a fraction of the mean |r|
