@@ -168,3 +168,23 @@ fn prophet_behind_the_band_finds_a_spike_and_stays_quiet_otherwise() {
     let r = &d.series[0];
     assert!((r.expected[at] - v[at - 1]).abs() < 5.0);
 }
+
+#[test]
+fn a_long_period_in_many_points_stays_linear() {
+    // 400,000 points with a cycle of 100,000: per-phase statistics must not gather
+    // thousands of neighbouring bins per point.
+    let n = 400_000;
+    let p = 100_000;
+    let mut r = Noise(29);
+    let v: Vec<f64> = (0..n)
+        .map(|i| {
+            let phase = (i % p) as f64 / p as f64 * std::f64::consts::TAU;
+            50.0 + 10.0 * phase.sin() + 0.5 * r.next()
+        })
+        .collect();
+    let started = std::time::Instant::now();
+    let d = detect(&[series(&v)], &AnomalyOptions::default()).unwrap();
+    assert_eq!(d.series[0].score.len(), n);
+    // Generous: debug builds are slow; the point is that nothing is quadratic.
+    assert!(started.elapsed().as_secs() < 60);
+}

@@ -925,6 +925,12 @@ fn phase_radius(p: usize) -> usize {
     (p / 48).max(1)
 }
 
+/// The same radius for statistics that gather every neighbouring bin (a median over
+/// them): capped, so a long period in fine-grained data costs O(n), not O(n · p / 24).
+fn stat_radius(p: usize) -> usize {
+    phase_radius(p).min(16)
+}
+
 /// The residual scale at each phase of a period of `p` points, from the residuals of all
 /// cycles within a few bins of that phase.
 fn phase_scales(
@@ -939,7 +945,7 @@ fn phase_scales(
             bins[phase_of(t, p)].push(r);
         }
     }
-    let w = phase_radius(p) as i64;
+    let w = stat_radius(p) as i64;
     (0..p as i64)
         .map(|b| {
             let near = (-w..=w).flat_map(|o| bins[(b + o).rem_euclid(p as i64) as usize].iter());
@@ -968,7 +974,7 @@ fn phase_medians(
             bins[phase_of(t, p)].push(v);
         }
     }
-    let w = phase_radius(p) as i64;
+    let w = stat_radius(p) as i64;
     (0..p as i64)
         .map(|b| {
             let mut vals: Vec<f64> = (-w..=w)
