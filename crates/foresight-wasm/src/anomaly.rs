@@ -100,22 +100,5 @@ pub fn detect_anomalies(
 fn typed_field(item: &JsValue, key: &str, index: usize) -> Result<Vec<f64>, JsError> {
     let value = Reflect::get(item, &JsValue::from_str(key))
         .map_err(|_| JsError::new(&format!("series {index}: cannot read `{key}`")))?;
-    if let Some(array) = value.dyn_ref::<Float64Array>() {
-        return Ok(array.to_vec());
-    }
-    if Array::is_array(&value) {
-        return Array::from(&value)
-            .iter()
-            .map(|v| match v.as_f64() {
-                Some(x) => Ok(x),
-                // null / undefined are gaps, as Grafana's null values are.
-                None if v.is_null() || v.is_undefined() => Ok(f64::NAN),
-                None => Err(()),
-            })
-            .collect::<Result<Vec<f64>, ()>>()
-            .map_err(|_| JsError::new(&format!("series {index}: `{key}` must hold only numbers")));
-    }
-    Err(JsError::new(&format!(
-        "series {index}: `{key}` must be a Float64Array or an array of numbers"
-    )))
+    crate::numbers(&value, &format!("series {index}: `{key}`"))
 }

@@ -7,11 +7,11 @@ use foresight_core::insight::{
     NamedValues, RootCauseOptions, ThresholdDirection,
 };
 use foresight_core::{AnomalyKind, Direction, Incident, SeriesAnomalies};
-use js_sys::{Array, Float64Array, Object, Reflect};
+use js_sys::{Array, Object, Reflect};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
-use crate::{parse_options, set};
+use crate::{numbers, parse_options, set};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &str = r#"
@@ -147,27 +147,6 @@ fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
 fn get(item: &JsValue, key: &str) -> Result<JsValue, JsError> {
     Reflect::get(item, &JsValue::from_str(key))
         .map_err(|_| JsError::new(&format!("cannot read `{key}`")))
-}
-
-/// A Float64Array or an array of numbers (null/undefined are gaps) as a Vec.
-fn numbers(value: &JsValue, what: &str) -> Result<Vec<f64>, JsError> {
-    if let Some(array) = value.dyn_ref::<Float64Array>() {
-        return Ok(array.to_vec());
-    }
-    if Array::is_array(value) {
-        return Array::from(value)
-            .iter()
-            .map(|v| match v.as_f64() {
-                Some(x) => Ok(x),
-                None if v.is_null() || v.is_undefined() => Ok(f64::NAN),
-                None => Err(()),
-            })
-            .collect::<Result<Vec<f64>, ()>>()
-            .map_err(|_| JsError::new(&format!("{what} must hold only numbers")));
-    }
-    Err(JsError::new(&format!(
-        "{what} must be a Float64Array or an array of numbers"
-    )))
 }
 
 fn field_numbers(item: &JsValue, key: &str, context: &str) -> Result<Vec<f64>, JsError> {

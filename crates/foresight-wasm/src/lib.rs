@@ -3,7 +3,7 @@
 //! result back. Engine errors become JS `Error`s carrying the engine's message.
 
 use foresight_core::{BaselineOptions, Series};
-use js_sys::{Float64Array, Object, Reflect};
+use js_sys::{Array, Float64Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 mod anomaly;
@@ -82,12 +82,12 @@ fn without_undefined(value: JsValue) -> Result<JsValue, JsError> {
     let Some(object) = value.dyn_ref::<Object>() else {
         return Ok(value);
     };
-    if js_sys::Array::is_array(&value) {
+    if Array::is_array(&value) {
         return Ok(value);
     }
     let copy = Object::new();
     for entry in Object::entries(object).iter() {
-        let pair = js_sys::Array::from(&entry);
+        let pair = Array::from(&entry);
         let v = pair.get(1);
         if !v.is_undefined() {
             Reflect::set(&copy, &pair.get(0), &v)
@@ -101,4 +101,25 @@ pub(crate) fn set(target: &Object, key: &str, value: &JsValue) -> Result<(), JsE
     Reflect::set(target, &JsValue::from_str(key), value)
         .map(|_| ())
         .map_err(|_| JsError::new(&format!("could not set `{key}` on the result")))
+}
+
+/// A Float64Array or an array of numbers (null/undefined are gaps) as a Vec.
+pub(crate) fn numbers(value: &JsValue, what: &str) -> Result<Vec<f64>, JsError> {
+    if let Some(array) = value.dyn_ref::<Float64Array>() {
+        return Ok(array.to_vec());
+    }
+    if Array::is_array(value) {
+        return Array::from(value)
+            .iter()
+            .map(|v| match v.as_f64() {
+                Some(x) => Ok(x),
+                None if v.is_null() || v.is_undefined() => Ok(f64::NAN),
+                None => Err(()),
+            })
+            .collect::<Result<Vec<f64>, ()>>()
+            .map_err(|_| JsError::new(&format!("{what} must hold only numbers")));
+    }
+    Err(JsError::new(&format!(
+        "{what} must be a Float64Array or an array of numbers"
+    )))
 }
