@@ -81,11 +81,12 @@ fn mean_abs_diff(a: &[f64], b: &[f64], rows: &[usize]) -> f64 {
     rows.iter().map(|&i| (a[i] - b[i]).abs()).sum::<f64>() / rows.len() as f64
 }
 
-/// The engine under test: the default, or `FORESIGHT_PROPHET_ENGINE=argmin|stan`.
+/// The engine under test: the default, or `FORESIGHT_PROPHET_ENGINE=argmin|stan|sufficient`.
 fn engine() -> Engine {
     match std::env::var("FORESIGHT_PROPHET_ENGINE").as_deref() {
         Ok("argmin") => Engine::Argmin,
         Ok("stan") => Engine::Stan,
+        Ok("sufficient") => Engine::ArgminSufficientStats,
         _ => Engine::default(),
     }
 }

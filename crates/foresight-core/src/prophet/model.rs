@@ -776,7 +776,7 @@ mod tests {
     #[test]
     fn two_points_fit() {
         // An exact fit: sigma_obs goes to its floor (argmin's line search used to cycle).
-        for engine in [Engine::Argmin, Engine::Stan] {
+        for engine in [Engine::Argmin, Engine::Stan, Engine::ArgminSufficientStats] {
             let s = daily(&[1.0, 2.0]);
             let m = ProphetModel::fit_with_engine(&s, &quick(), engine).unwrap();
             let f = m.predict(&future(&s, 3)).unwrap();
@@ -787,12 +787,13 @@ mod tests {
 
     #[test]
     fn constant_series_forecast_the_constant() {
-        // 50 rows fit with Newton, 150 with either L-BFGS engine.
+        // 50 rows fit with Newton, 150 with each L-BFGS engine.
         for (c, n, engine) in [0.0, 5.0, -3.0].into_iter().flat_map(|c| {
             [
                 (c, 50, Engine::Argmin),
                 (c, 150, Engine::Argmin),
                 (c, 150, Engine::Stan),
+                (c, 150, Engine::ArgminSufficientStats),
             ]
         }) {
             let s = daily(&vec![c; n]);
