@@ -163,3 +163,17 @@ test('alert rules for the panel query pass promtool; incidents are saved as tagg
   expect(posts.every((p) => p.url === '/api/annotations' && p.data.tags.includes('foresight') && p.data.timeEnd >= p.data.time)).toBe(true);
   expect(errors).toEqual([]);
 });
+
+test('a dashboard annotation during an incident is named as its likely cause', async ({ page }) => {
+  const errors = collectErrors(page);
+  await page.goto(server.url);
+  await waitForDrawn(page, 1);
+  const first = (await rows(page))[0];
+  await page.evaluate(([t, e]) => window.foresightHarness.setAnnotations([{ time: t, timeEnd: e, text: 'deploy <b>v2</b>' }]), [
+    first.start - 60_000,
+    first.end + 60_000,
+  ]);
+  await expect(page.getByTestId('foresight-hint').first()).toContainText('during "deploy v2"');
+  await expect(page.getByTestId('foresight-panel')).toHaveAttribute('data-done', 'true');
+  expect(errors).toEqual([]);
+});

@@ -4,7 +4,15 @@ import { DataFrame, dateTime, getFieldDisplayName, GrafanaTheme2, PanelProps, Ti
 import { TimeSeries, TooltipPlugin2, UPlotConfigBuilder, useStyles2, useTheme2 } from '@grafana/ui';
 import { LegendDisplayMode } from '@grafana/schema';
 import { extractSeries, limitSeries } from '../data/frames';
-import { alertRuleOptions, buildAnalyzeOptions, medianStep, seasonalPeriodMs } from '../engine/request';
+import {
+  alertRuleOptions,
+  annotationEvents,
+  buildAnalyzeOptions,
+  eventsDuring,
+  medianStep,
+  parseShockWindows,
+  seasonalPeriodMs,
+} from '../engine/request';
 import { buildPlotFrames, lastForecastTime } from '../render/plotFrames';
 import { ForesightOptions } from '../types';
 import { ActionsBar } from './ActionsBar';
@@ -29,7 +37,16 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
   const extracted = useMemo(() => limitSeries(extractSeries(data.series)), [data.series]);
   const stepMs = useMemo(() => (extracted.series.length ? medianStep(extracted.series[0].timestamps) : 0), [extracted]);
   const visibleMs = timeRange.to.valueOf() - timeRange.from.valueOf();
-  const request = useMemo(() => buildAnalyzeOptions(options, stepMs, visibleMs), [options, stepMs, visibleMs]);
+  // Dashboard annotations are events: Prophet models them, the incidents list names them.
+  const events = useMemo(
+    () => [...parseShockWindows(options.shockWindows ?? '').windows, ...annotationEvents(data.annotations)],
+    [options.shockWindows, data.annotations]
+  );
+  const annotations = useMemo(() => annotationEvents(data.annotations), [data.annotations]);
+  const request = useMemo(
+    () => buildAnalyzeOptions(options, stepMs, visibleMs, annotations),
+    [options, stepMs, visibleMs, annotations]
+  );
   const training = useTraining(data, timeRange, options.trainingMultiple ?? 1, stepMs);
   // The engine learns from the history query's series when it answered (same key), else from
   // the visible ones; they are drawn whole, the time axis shows the visible part.
@@ -89,9 +106,14 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
       extracted.series.flatMap((s) =>
         (engine.outcomes.get(s.key)?.incidents ?? [])
           .filter((inc) => inc.end >= from && inc.start <= to)
-          .map((inc) => ({ ...inc, seriesName: s.name, stepMs: medianStep(s.timestamps) }))
+          .map((inc) => ({
+            ...inc,
+            seriesName: s.name,
+            stepMs: medianStep(s.timestamps),
+            events: eventsDuring(events, inc.start, inc.end),
+          }))
       ),
-    [engine.outcomes, extracted.series, from, to]
+    [engine.outcomes, extracted.series, from, to, events]
   );
   const notes = useMemo(() => {
     const out = [...extracted.notes, ...request.errors, ...(training.note ? [training.note] : [])];

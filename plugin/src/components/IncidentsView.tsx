@@ -10,6 +10,8 @@ export interface IncidentRow extends IncidentResult {
   seriesName: string;
   /** The series' step, to pad the zoom around one-point incidents. */
   stepMs: number;
+  /** Events (shock windows, dashboard annotations) the incident overlaps. */
+  events?: string[];
 }
 
 interface Props {
@@ -82,11 +84,14 @@ export function IncidentsView({ incidents, seriesNames, height, timeZone, onZoom
  * the related series that moved most with this one (and whether it moved first).
  */
 export function rootCauseHint(inc: IncidentRow, seriesNames: string[]): string {
+  const parts: string[] = [];
+  if (inc.events?.length) {
+    parts.push(`during ${inc.events.map((e) => `"${e}"`).join(', ')}`);
+  }
   const rc = inc.rootCause;
   if (!rc || rc.status !== 'compared') {
-    return '';
+    return parts.join('; ');
   }
-  const parts: string[] = [];
   const label = rc.labels.find((l) => l.coversAllAnomalous && l.seriesShare < 1) ?? rc.labels.find((l) => l.lift > 1.5);
   if (label && rc.anomalousSeries > 1) {
     parts.push(`all on ${label.name}="${label.value}"`);

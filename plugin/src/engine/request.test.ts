@@ -1,7 +1,9 @@
 import { defaultOptions, ForesightOptions } from '../types';
 import {
+  annotationEvents,
   buildAnalyzeOptions,
   durationMs,
+  eventsDuring,
   futureTimestamps,
   MAX_FORECAST_POINTS,
   medianStep,
@@ -106,5 +108,33 @@ describe('helpers', () => {
     expect(long[long.length - 1]).toBeCloseTo(300_000 + 10_000 * MIN);
     expect(futureTimestamps([5], HOUR).length).toBe(0);
     expect(futureTimestamps(ts, 0).length).toBe(0);
+  });
+});
+
+describe('events from dashboard annotations', () => {
+  const frame = {
+    length: 3,
+    fields: [
+      { name: 'time', values: [1000, 5000, NaN] },
+      { name: 'timeEnd', values: [2000, null, 0] },
+      { name: 'text', values: ['deploy <b>v2</b>', '', 'x'] },
+    ],
+  };
+
+  it('reads time, timeEnd and text (markup stripped), newest first, skipping bad rows', () => {
+    expect(annotationEvents([frame])).toEqual([
+      { name: 'annotation', start: 5000, end: 5000 },
+      { name: 'deploy v2', start: 1000, end: 2000 },
+    ]);
+    expect(annotationEvents(undefined)).toEqual([]);
+  });
+
+  it('become Prophet events, and name the incidents they overlap', () => {
+    const events = annotationEvents([frame]);
+    const { options } = buildAnalyzeOptions(opts(), MIN, DAY, events);
+    expect(options.prophet.holidays?.map((h) => h.holiday)).toEqual(['annotation', 'deploy v2']);
+    expect(options.detector.shockWindows).toEqual([]);
+    expect(eventsDuring(events, 1500, 1600)).toEqual(['deploy v2']);
+    expect(eventsDuring(events, 2500, 4000)).toEqual([]);
   });
 });

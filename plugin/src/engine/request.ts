@@ -98,7 +98,9 @@ export function seasonalPeriodMs(options: ForesightOptions): number | undefined 
 export function buildAnalyzeOptions(
   options: ForesightOptions,
   stepMs: number,
-  visibleRangeMs: number
+  visibleRangeMs: number,
+  /** Events from the dashboard's annotations: modelled by Prophet, still flagged by the detector. */
+  events: ShockWindow[] = []
 ): { options: AnalyzeOptions; errors: string[] } {
   const errors: string[] = [];
   const shocks = parseShockWindows(options.shockWindows ?? '');
@@ -145,7 +147,7 @@ export function buildAnalyzeOptions(
     daily_seasonality: on('daily'),
     weekly_seasonality: on('weekly'),
     yearly_seasonality: on('yearly'),
-    holidays: shocks.windows.map((w) => ({
+    holidays: [...shocks.windows, ...events].map((w) => ({
       holiday: w.name,
       ds: startOfDayUtc(w.start),
       lower_window: 0,
@@ -213,4 +215,44 @@ export function alertRuleOptions(
     minRelDeviation: (options.minRelDeviationPercent || 0) / 100,
     minDurationMs,
   };
+}
+
+/**
+ * Dashboard annotations (PanelData.annotations frames: `time`, optional `timeEnd`, `text` or
+ * `title`) as named events, at most MAX_EVENTS, newest first.
+ */
+export function annotationEvents(
+  frames: Array<{ fields: Array<{ name: string; values: ArrayLike<unknown> }>; length: number }> = []
+): ShockWindow[] {
+  const events: ShockWindow[] = [];
+  for (const frame of frames) {
+    const col = (name: string) => frame.fields.find((f) => f.name === name)?.values;
+    const time = col('time');
+    const timeEnd = col('timeEnd');
+    const text = col('text') ?? col('title');
+    for (let i = 0; time && i < frame.length; i++) {
+      const start = Number(time[i]);
+      const end = Number(timeEnd?.[i] ?? start);
+      if (!Number.isFinite(start)) {
+        continue;
+      }
+      const raw = String(text?.[i] ?? '')
+        .replace(/<[^>]*>/g, '')
+        .trim();
+      events.push({
+        name: raw.slice(0, 60) || 'annotation',
+        start,
+        end: Number.isFinite(end) && end >= start ? end : start,
+      });
+    }
+  }
+  return events.sort((a, b) => b.start - a.start).slice(0, MAX_EVENTS);
+}
+
+/** Annotations that become model events at most (each is a holiday feature per day it covers). */
+export const MAX_EVENTS = 50;
+
+/** The events (shock windows and annotations) an incident overlaps, by name. */
+export function eventsDuring(events: ShockWindow[], start: number, end: number): string[] {
+  return [...new Set(events.filter((e) => e.end >= start && e.start <= end).map((e) => e.name))];
 }

@@ -31,6 +31,7 @@ import {
   PanelPlugin,
   standardEditorsRegistry,
   TimeRange,
+  toDataFrame,
 } from '@grafana/data';
 import { GlobalStyles, PanelChrome, ThemeContext } from '@grafana/ui';
 
@@ -47,6 +48,7 @@ declare global {
       /** Changes panel options as the options pane would. */
       setOptions: (changes: Record<string, unknown>) => void;
       backendPosts: Array<{ url: string; data: unknown }>;
+      setAnnotations: (list: Array<{ time: number; timeEnd?: number; text: string }>) => void;
     };
   }
 }
@@ -135,6 +137,8 @@ function App({ plugin, frames: initialFrames, queryError, themeName }: AppProps)
   }, [initialFrames]);
   const [size, setSize] = useState({ width: window.innerWidth - 32, height: window.innerHeight - 32 });
   const [options, setOptions] = useState(() => defaultOptions(plugin));
+  // Dashboard annotations, as Grafana hands them to panels (PanelData.annotations).
+  const [annotations, setAnnotations] = useState<DataFrame[]>([]);
   const eventBus = useMemo(() => new EventBusSrv(), []);
   useEffect(() => {
     const onResize = () => setSize({ width: window.innerWidth - 32, height: window.innerHeight - 32 });
@@ -144,6 +148,16 @@ function App({ plugin, frames: initialFrames, queryError, themeName }: AppProps)
       setTimeRange: (r) => setTimeRange({ from: dateTime(r.from), to: dateTime(r.to), raw: { from: dateTime(r.from), to: dateTime(r.to) } }),
       setOptions: (changes) => setOptions((prev) => ({ ...prev, ...changes })),
       backendPosts,
+      setAnnotations: (list) =>
+        setAnnotations([
+          toDataFrame({
+            fields: [
+              { name: 'time', type: 'time', values: list.map((a) => a.time) },
+              { name: 'timeEnd', type: 'time', values: list.map((a) => a.timeEnd ?? a.time) },
+              { name: 'text', type: 'string', values: list.map((a) => a.text) },
+            ],
+          }),
+        ]),
     };
     return () => window.removeEventListener('resize', onResize);
   }, [setTimeRange]);
@@ -159,7 +173,7 @@ function App({ plugin, frames: initialFrames, queryError, themeName }: AppProps)
               data={
                 queryError
                   ? { state: LoadingState.Error, series: [], errors: [{ message: queryError }], timeRange }
-                  : { state: LoadingState.Done, series: frames, timeRange, request: panelRequest(frames, timeRange) }
+                  : { state: LoadingState.Done, series: frames, annotations, timeRange, request: panelRequest(frames, timeRange) }
               }
               timeRange={timeRange}
               timeZone="utc"
