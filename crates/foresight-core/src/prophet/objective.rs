@@ -58,8 +58,8 @@ pub(crate) struct Objective {
     gram: Option<Gram>,
 }
 
-/// Sufficient statistics of a linear trend with additive features. The trend is
-/// `rate_c t + offset_c` on segment c, so every sum over rows the likelihood and its gradient
+/// Sufficient statistics of a linear (or flat) trend with additive features. The trend is
+/// `rate_c t + offset_c` on segment c (rate 0 and offset m when flat), so every sum over rows the likelihood and its gradient
 /// need is a combination of these per-segment sums, computed once per fit.
 #[derive(Debug, Clone)]
 struct Gram {
@@ -263,9 +263,10 @@ impl Objective {
         })
     }
 
-    /// The sufficient statistics of a linear, all-additive model (`None` for other models).
+    /// The sufficient statistics of a linear or flat, all-additive model (`None` for other
+    /// models).
     fn sufficient_statistics(&self, data: &Data) -> Option<Gram> {
-        if self.trend != TrendIndicator::Linear || self.x_mul.is_some() {
+        if self.trend == TrendIndicator::Logistic || self.x_mul.is_some() {
             return None;
         }
         let (n, k, s) = (self.n, self.k, self.s);
@@ -342,7 +343,12 @@ impl Objective {
         let delta = &theta[DELTA0..DELTA0 + self.s];
         let beta = &theta[DELTA0 + self.s..];
         let kk = self.k;
-        let (rate, off) = self.linear_segments(k, m, delta);
+        let flat = self.trend == TrendIndicator::Flat;
+        let (rate, off) = if flat {
+            (vec![0.0; self.s + 1], vec![m; self.s + 1])
+        } else {
+            self.linear_segments(k, m, delta)
+        };
         // X'trend, trend'trend and y'trend, segment by segment.
         let mut xtr = vec![0.0; kk];
         let mut tt = 0.0;
@@ -410,6 +416,10 @@ impl Objective {
                 .sum();
             sum_g[c] = (gm.sy[c] - r * gm.st[c] - o * gm.nc[c] - sxb) * inv_var;
             sum_gt[c] = (gm.syt[c] - r * gm.stt[c] - o * gm.st[c] - sxtb) * inv_var;
+        }
+        if flat {
+            grad[1] -= sum_g.iter().sum::<f64>();
+            return Some(f);
         }
         let (mut tail_g, mut tail_gt) = (0.0, 0.0);
         for c in (1..=self.s).rev() {
@@ -1122,8 +1132,13 @@ mod tests {
     /// dense and sparse columns, and is used only for a linear, all-additive model.
     #[test]
     fn sufficient_statistics_match_the_rows() {
-        for sparse_cols in [false, true] {
-            let mut d = data(TrendIndicator::Linear, false);
+        for (trend, sparse_cols) in [
+            (TrendIndicator::Linear, false),
+            (TrendIndicator::Linear, true),
+            (TrendIndicator::Flat, false),
+            (TrendIndicator::Flat, true),
+        ] {
+            let mut d = data(trend, false);
             let (n, k) = (d.T as usize, d.K as usize);
             if sparse_cols {
                 for i in 0..n {
@@ -1148,7 +1163,7 @@ mod tests {
         for (trend, multiplicative) in [
             (TrendIndicator::Linear, true),
             (TrendIndicator::Logistic, false),
-            (TrendIndicator::Flat, false),
+            (TrendIndicator::Flat, true),
         ] {
             let d = data(trend, multiplicative);
             let o = Objective::with_sufficient_statistics(&d, None).unwrap();

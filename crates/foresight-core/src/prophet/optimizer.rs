@@ -61,7 +61,7 @@ pub enum Engine {
     #[default]
     Argmin,
     /// argmin's L-BFGS as [`Engine::Argmin`], the objective evaluated from sufficient
-    /// statistics when the trend is linear and every feature additive: one evaluation costs
+    /// statistics when the trend is linear or flat and every feature additive: one evaluation costs
     /// O(S·K + K²) instead of O(T·K), so a fit takes a few times less (docs/prophet.md,
     /// "Speed"). The same objective up to rounding, so on Prophet's flat posteriors L-BFGS
     /// stops at a slightly different point: 5 of the 10 reference cases pass instead of 6.
