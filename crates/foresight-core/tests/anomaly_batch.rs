@@ -188,3 +188,23 @@ fn a_long_period_in_many_points_stays_linear() {
     // Generous: debug builds are slow; the point is that nothing is quadratic.
     assert!(started.elapsed().as_secs() < 60);
 }
+
+#[test]
+fn recurring_spikes_on_a_flat_zero_series_keep_the_outputs_finite() {
+    for height in [1.0, 1e300] {
+        let mut v = vec![0.0; DAY * 7];
+        for day in 0..7 {
+            v[day * DAY + 40] = height;
+        }
+        let d = detect(&[series(&v)], &AnomalyOptions::default()).unwrap();
+        let r = &d.series[0];
+        assert!(r.score.iter().all(|s| s.is_finite() && *s >= 0.0));
+        assert!(r
+            .upper
+            .iter()
+            .chain(&r.lower)
+            .chain(&r.expected)
+            .all(|x| x.is_finite()));
+        assert!(d.incidents.len() <= 7, "{:?}", d.incidents);
+    }
+}
