@@ -64,7 +64,9 @@ export function IncidentsView({ incidents, seriesNames, height, timeZone, onZoom
                 />
                 {inc.kind} {inc.direction === 'up' ? '↑' : '↓'}
               </td>
-              <td className={styles.name}>{inc.seriesName}</td>
+              <td className={styles.name} data-testid="foresight-incident-series">
+                {inc.seriesName}
+              </td>
               <td>{dateTimeFormat(inc.start, { timeZone })}</td>
               <td>{formatDuration(inc.end - inc.start + inc.stepMs)}</td>
               <td>{dateTimeFormat(inc.peakTime, { timeZone })}</td>
@@ -92,9 +94,12 @@ export function rootCauseHint(inc: IncidentRow, seriesNames: string[]): string {
   if (!rc || rc.status !== 'compared') {
     return parts.join('; ');
   }
-  const label = rc.labels.find((l) => l.coversAllAnomalous && l.seriesShare < 1) ?? rc.labels.find((l) => l.lift > 1.5);
+  // The label value most over-represented among the anomalous series (lift = anomaly share / series share).
+  const all = rc.labels.find((l) => l.coversAllAnomalous && l.seriesShare < 1);
+  const lifted = [...rc.labels].filter((l) => l.lift > 1.5).sort((a, b) => b.lift - a.lift)[0];
+  const label = all ?? lifted;
   if (label && rc.anomalousSeries > 1) {
-    parts.push(`all on ${label.name}="${label.value}"`);
+    parts.push(`${label === all ? 'all' : 'mostly'} on ${label.name}="${label.value}"`);
   }
   const related = rc.related.find((r) => r.series !== rc.series && r.rankScore > 0 && r.outsideShare > 0);
   if (related) {
