@@ -355,22 +355,23 @@ impl Objective {
         let mut ytr = 0.0;
         for c in 0..=self.s {
             let (r, o) = (rate[c], off[c]);
-            for a in 0..kk {
-                xtr[a] += r * gm.sxt[c * kk + a] + o * gm.sx[c * kk + a];
+            let (sxt, sx) = (&gm.sxt[c * kk..(c + 1) * kk], &gm.sx[c * kk..(c + 1) * kk]);
+            for ((x, a), b) in xtr.iter_mut().zip(sxt).zip(sx) {
+                *x += r * a + o * b;
             }
             tt += r * r * gm.stt[c] + 2.0 * r * o * gm.st[c] + o * o * gm.nc[c];
             ytr += r * gm.syt[c] + o * gm.sy[c];
         }
-        let mut gb = vec![0.0; kk];
-        for a in 0..kk {
-            let row = &gm.g[a * kk..(a + 1) * kk];
-            gb[a] = row.iter().zip(beta).map(|(x, b)| x * b).sum();
-        }
+        let gb: Vec<f64> =
+            gm.g.chunks_exact(kk.max(1))
+                .take(kk)
+                .map(|row| row.iter().zip(beta).map(|(x, b)| x * b).sum())
+                .collect();
         let bgb: f64 = beta.iter().zip(&gb).map(|(b, v)| b * v).sum();
         let bxy: f64 = beta.iter().zip(&gm.xy).map(|(b, v)| b * v).sum();
         let bxtr: f64 = beta.iter().zip(&xtr).map(|(b, v)| b * v).sum();
         let sse = gm.yy + tt + bgb - 2.0 * ytr - 2.0 * bxy + 2.0 * bxtr;
-        if !(sse > 1e-9 * (gm.yy + tt + bgb)) {
+        if sse.is_nan() || sse <= 1e-9 * (gm.yy + tt + bgb) {
             return None;
         }
         let inv_var = 1.0 / (sigma * sigma);
@@ -1082,7 +1083,7 @@ mod tests {
     #[ignore = "benchmark: prints evaluation times"]
     fn evaluation_cost() {
         for multiplicative in [false, true] {
-            let (n, k, s) = (2905, 26, 25);
+            let (n, k, s): (usize, usize, usize) = (2905, 26, 25);
             let mut seed = 3;
             let base = data(TrendIndicator::Linear, multiplicative);
             let d = Data {
