@@ -10,6 +10,8 @@ use crate::{parse_options, set};
 const TS_TYPES: &str = r#"
 export interface AnomalyOptions {
   mode?: 'batch' | 'causal';
+  /** The model behind the band (batch mode): auto (the fast model), fast, or Prophet. */
+  model?: 'auto' | 'fast' | 'prophet';
   /** 0–1, higher flags more (0.5: band of ±3 robust standard deviations). */
   sensitivity?: number;
   direction?: 'up' | 'down' | 'both';

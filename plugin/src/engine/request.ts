@@ -127,6 +127,8 @@ export function buildAnalyzeOptions(
   }
   const detector: AnomalyOptions = {
     mode: 'batch',
+    // Prophet behind the band too when asked; auto is the fast model (measured: docs/evaluation.md).
+    model: options.model,
     sensitivity: options.sensitivity,
     direction: options.direction,
     minAbsDeviation: Math.max(0, options.minAbsDeviation || 0),
