@@ -117,6 +117,12 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
   );
   const notes = useMemo(() => {
     const out = [...extracted.notes, ...request.errors, ...(training.note ? [training.note] : [])];
+    const units = new Set(extracted.series.map((s) => s.unit ?? ''));
+    if (units.size > 1) {
+      out.push(
+        `mixed units (${[...units].map((u) => u || 'none').join(', ')}): each series is analysed in its own unit`
+      );
+    }
     const periodMs = seasonalPeriodMs(options);
     if (periodMs && stepMs > 0) {
       const needed = 2 * Math.round(periodMs / stepMs);
@@ -197,6 +203,7 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
         {(config, alignedFrame) => (
           <>
             <DrawnSeriesProbe config={config} frame={alignedFrame} />
+            <NowLine config={config} color={theme.colors.text.secondary} />
             <TooltipPlugin2
               config={config}
               hoverMode={TOOLTIP_HOVER_ALL}
@@ -265,6 +272,33 @@ function DrawnSeriesProbe({ config, frame }: { config: UPlotConfigBuilder; frame
     });
   }, [config, frame]);
   return <span ref={ref} data-testid="foresight-drawn" hidden />;
+}
+
+/**
+ * A dashed vertical line at the current time, where the observed data hands over to the
+ * forecast on a live dashboard (drawn only when now is inside the axis).
+ */
+function NowLine({ config, color }: { config: UPlotConfigBuilder; color: string }) {
+  useLayoutEffect(() => {
+    config.addHook('draw', (u) => {
+      const now = Date.now();
+      if (now < (u.scales.x.min ?? Infinity) || now > (u.scales.x.max ?? -Infinity)) {
+        return;
+      }
+      const x = Math.round(u.valToPos(now, 'x', true));
+      const ctx = u.ctx;
+      ctx.save();
+      ctx.strokeStyle = color;
+      ctx.setLineDash([4, 4]);
+      ctx.lineWidth = 1;
+      ctx.beginPath();
+      ctx.moveTo(x, u.bbox.top);
+      ctx.lineTo(x, u.bbox.top + u.bbox.height);
+      ctx.stroke();
+      ctx.restore();
+    });
+  }, [config, color]);
+  return null;
 }
 
 function countNumeric(values: Float64Array): number {
