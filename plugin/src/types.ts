@@ -1,4 +1,4 @@
-import type { RootCause, ThresholdCrossing } from './wasm/foresight_wasm';
+import type { Attribution, RootCause, ThresholdCrossing } from './wasm/foresight_wasm';
 
 /** Panel options, edited in Grafana's options pane (see module.ts). */
 export type ModelChoice = 'auto' | 'prophet' | 'fast';
@@ -96,6 +96,8 @@ export interface DetectionResult {
 export interface IncidentResult {
   /** Root-cause hints (engine), for the most severe incidents of a request. */
   rootCause?: RootCause;
+  /** Which Prophet component moved (engine), for the most severe incidents of a series. */
+  attribution?: { cause: Attribution['cause']; activeEvents: string[] };
   start: number;
   end: number;
   peakTime: number;

@@ -54,6 +54,10 @@ test('flags the labelled anomalies, lists the incidents and forecasts past the e
   for (const [from, to] of nab.windows) {
     expect(incidents.some((i) => i.end >= from && i.start <= to), `an incident in ${new Date(from).toISOString()}`).toBe(true);
   }
+  // The worst incidents say which component of the Prophet fit moved (engine attribution).
+  const hints = await page.getByTestId('foresight-hint').allTextContents();
+  expect(hints.slice(0, 5).every((h) => /spike|trend change|seasonal pattern changed|event effect|^$/.test(h))).toBe(true);
+  expect(hints.some((h) => /spike|trend change|seasonal pattern changed|event effect/.test(h))).toBe(true);
   const scores = await page.getByTestId('foresight-incident').evaluateAll((els) => els.map((el) => Number(el.querySelector('td')?.textContent)));
   expect(scores).toEqual([...scores].sort((a, b) => b - a));
   await page.screenshot({ path: 'screenshots/panel-anomalies.png' });

@@ -81,12 +81,24 @@ export function IncidentsView({ incidents, seriesNames, height, timeZone, onZoom
   );
 }
 
+/** The engine's component attribution, as the hint names it. */
+const CAUSES: Record<string, string | undefined> = {
+  trendChange: 'trend change',
+  seasonalDeviation: 'seasonal pattern changed',
+  event: 'event effect',
+  residualSpike: 'spike',
+};
+
 /**
  * One line from the engine's root-cause result: the label value the anomalous series share, and
  * the related series that moved most with this one (and whether it moved first).
  */
 export function rootCauseHint(inc: IncidentRow, seriesNames: string[]): string {
   const parts: string[] = [];
+  const cause = inc.attribution && CAUSES[inc.attribution.cause];
+  if (cause) {
+    parts.push(cause);
+  }
   if (inc.events?.length) {
     parts.push(`during ${inc.events.map((e) => `"${e}"`).join(', ')}`);
   }

@@ -73,6 +73,13 @@ function merge(outcomes: Map<string, SeriesOutcome>, part: OutcomePart, index: n
       ? { ...prev, detection: part.detection, incidents: part.incidents }
       : 'forecast' in part
         ? { ...prev, forecast: part.forecast }
-        : { ...prev, errors: [...prev.errors, part.error] };
+        : 'attribution' in part
+          ? {
+              ...prev,
+              incidents: prev.incidents?.map((inc) =>
+                inc.start === part.start ? { ...inc, attribution: part.attribution } : inc
+              ),
+            }
+          : { ...prev, errors: [...prev.errors, part.error] };
   return target.set(part.key, next);
 }

@@ -8,6 +8,7 @@ declare let __webpack_public_path__: string;
 export type OutcomePart =
   | { key: string; detection: DetectionResult; incidents: IncidentResult[] }
   | { key: string; forecast: ForecastResult }
+  | { key: string; start: number; attribution: NonNullable<IncidentResult['attribution']> }
   | { key: string; error: string };
 
 export interface AnalyzeCallbacks {
@@ -108,6 +109,8 @@ export class EngineClient {
       this.callbacks.onPart({ key: msg.key, detection: msg.detection, incidents: msg.incidents });
     } else if (msg.type === 'forecast') {
       this.callbacks.onPart({ key: msg.key, forecast: msg.forecast });
+    } else if (msg.type === 'attribution') {
+      this.callbacks.onPart({ key: msg.key, start: msg.start, attribution: msg.attribution });
     } else if (msg.type === 'error') {
       this.callbacks.onPart({ key: msg.key, error: msg.message });
     } else if (msg.type === 'done') {

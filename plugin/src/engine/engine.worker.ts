@@ -6,7 +6,7 @@
  */
 import type { DetectionResult, ForecastResult, IncidentResult } from '../types';
 import type { FromWorker, ToWorker } from './protocol';
-import { futureTimestamps } from './timestamps';
+import { futureTimestamps, medianStep } from './timestamps';
 
 declare let __webpack_public_path__: string;
 declare const self: DedicatedWorkerGlobalScope;
@@ -108,7 +108,7 @@ async function analyze(msg: Analyze) {
 
   // Forecasts: one Prophet fit per series, streamed as each finishes.
   if (options.model !== 'fast' && options.horizonMs > 0) {
-    for (const s of series) {
+    for (const [i, s] of series.entries()) {
       await yieldToMessages();
       if (stale(msg)) {
         return;
@@ -141,6 +141,9 @@ async function analyze(msg: Analyze) {
           { type: 'forecast', requestId, key: s.key, forecast },
           buffers.filter((b): b is ArrayBuffer => b !== undefined)
         );
+        if (options.prophet.seasonality_mode !== 'multiplicative') {
+          attributeIncidents(wasm, model, s, incidents[i], requestId);
+        }
       } catch (e) {
         post({ type: 'error', requestId, key: s.key, message: `forecast: ${errorMessage(e)}` });
       } finally {
@@ -149,6 +152,57 @@ async function analyze(msg: Analyze) {
     }
   }
   post({ type: 'done', requestId });
+}
+
+/** Incidents per series whose Prophet components are attributed (the most severe). */
+const ATTRIBUTED_INCIDENTS = 5;
+const NOT_EVENTS = new Set(['holidays', 'additive_terms', 'multiplicative_terms']);
+
+/**
+ * Which component of the series' Prophet fit moved in its worst incidents: an in-sample
+ * prediction over each incident and as long a stretch before it, handed to the engine.
+ */
+function attributeIncidents(
+  wasm: Engine,
+  model: ReturnType<Engine['ProphetModel']['fit']>,
+  s: Analyze['series'][number],
+  list: IncidentResult[],
+  requestId: number
+) {
+  const seasonalities = new Set(model.seasonalities().map((x) => x.name));
+  const worst = [...list].sort((a, b) => b.peakScore - a.peakScore).slice(0, ATTRIBUTED_INCIDENTS);
+  for (const inc of worst) {
+    try {
+      const from = inc.start - Math.max(inc.end - inc.start, 24 * medianStep(s.timestamps));
+      const idx = [...s.timestamps.keys()].filter((j) => s.timestamps[j] >= from && s.timestamps[j] <= inc.end);
+      const ts = Float64Array.from(idx, (j) => s.timestamps[j]);
+      const p = model.predict(ts);
+      const pick = (keep: (name: string) => boolean) =>
+        Object.fromEntries(Object.entries(p.components).filter(([name]) => keep(name)));
+      const a = wasm.componentAttribution(
+        {
+          timestamps: ts,
+          actual: Float64Array.from(idx, (j) => s.values[j]),
+          yhat: p.yhat,
+          trend: p.trend,
+          seasonalities: pick((n) => seasonalities.has(n)),
+          events: pick((n) => !seasonalities.has(n) && !NOT_EVENTS.has(n)),
+        },
+        inc.start,
+        inc.end,
+        undefined
+      );
+      post({
+        type: 'attribution',
+        requestId,
+        key: s.key,
+        start: inc.start,
+        attribution: { cause: a.cause, activeEvents: a.activeEvents },
+      });
+    } catch {
+      // Attribution is a hint: an incident without it is still listed.
+    }
+  }
 }
 
 /** Root-cause hints for the most severe incidents: enough for the list, bounded in cost. */

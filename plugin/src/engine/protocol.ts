@@ -34,6 +34,13 @@ export type FromWorker =
   | { type: 'fatal'; message: string }
   | { type: 'detection'; requestId: number; key: string; detection: DetectionResult; incidents: IncidentResult[] }
   | { type: 'forecast'; requestId: number; key: string; forecast: ForecastResult }
+  | {
+      type: 'attribution';
+      requestId: number;
+      key: string;
+      start: number;
+      attribution: NonNullable<IncidentResult['attribution']>;
+    }
   | { type: 'error'; requestId: number; key: string; message: string }
   | { type: 'done'; requestId: number }
   | { type: 'alertRules'; requestId: number; rules?: AlertRules; error?: string };
