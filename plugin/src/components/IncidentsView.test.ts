@@ -55,7 +55,12 @@ describe('incident hints', () => {
       'trend change; during "deploy v2"; all on instance="db-2"; b moved 5m earlier'
     );
     expect(rootCauseHint(row({ attribution: { cause: 'noDeviation', activeEvents: [] } }), [])).toBe('');
-    expect(rootCauseHint(row({ rootCause: { status: 'noPeers', series: 0, message: 'one series' } }), [])).toBe('');
+    // A single series: the engine's "no peers" message, unless there is something better to say.
+    const alone = { status: 'noPeers' as const, series: 0, message: 'only one series' };
+    expect(rootCauseHint(row({ rootCause: alone }), [])).toBe('only one series');
+    expect(
+      rootCauseHint(row({ rootCause: alone, attribution: { cause: 'residualSpike', activeEvents: [] } }), [])
+    ).toBe('spike');
   });
 
   it('zooms with context and formats durations', () => {

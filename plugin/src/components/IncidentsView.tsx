@@ -103,6 +103,9 @@ export function rootCauseHint(inc: IncidentRow, seriesNames: string[]): string {
     parts.push(`during ${inc.events.map((e) => `"${e}"`).join(', ')}`);
   }
   const rc = inc.rootCause;
+  if (rc?.status === 'noPeers' && parts.length === 0) {
+    return rc.message;
+  }
   if (!rc || rc.status !== 'compared') {
     return parts.join('; ');
   }

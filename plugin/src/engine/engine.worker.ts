@@ -214,7 +214,8 @@ function attachRootCauses(
   detections: Array<Detection['series'][number] | undefined>,
   incidents: IncidentResult[][]
 ) {
-  if (series.length < 2 || detections.some((d) => !d)) {
+  // One series too: the engine then says there is nothing to compare with.
+  if (detections.some((d) => !d)) {
     return;
   }
   const all = incidents.flatMap((list, i) => list.map((inc) => ({ inc, i })));
