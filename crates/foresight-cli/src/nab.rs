@@ -2,7 +2,7 @@
 //! (`DIR/<category>/<file>.csv`, columns timestamp,value) and writes
 //! `OUT/<category>/<file>.csv` with `timestamp,value,anomaly_score` for NAB's scorer.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
@@ -84,22 +84,7 @@ fn knobs() -> Result<Knobs> {
 pub fn run(data: &Path, out: &Path) -> Result<()> {
     let knobs = knobs()?;
     let started = Instant::now();
-    let mut files: Vec<PathBuf> = Vec::new();
-    for category in
-        std::fs::read_dir(data).with_context(|| format!("cannot list {}", data.display()))?
-    {
-        let category = category?.path();
-        if !category.is_dir() {
-            continue;
-        }
-        for file in std::fs::read_dir(&category)? {
-            let file = file?.path();
-            if file.extension().is_some_and(|e| e == "csv") {
-                files.push(file);
-            }
-        }
-    }
-    files.sort();
+    let files = crate::table::nab_files(data)?;
     for file in &files {
         let rel = file.strip_prefix(data).unwrap_or(file);
         let target = out.join(rel);

@@ -38,11 +38,11 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
   const stepMs = useMemo(() => (extracted.series.length ? medianStep(extracted.series[0].timestamps) : 0), [extracted]);
   const visibleMs = timeRange.to.valueOf() - timeRange.from.valueOf();
   // Dashboard annotations are events: Prophet models them, the incidents list names them.
-  const events = useMemo(
-    () => [...parseShockWindows(options.shockWindows ?? '').windows, ...annotationEvents(data.annotations)],
-    [options.shockWindows, data.annotations]
-  );
   const annotations = useMemo(() => annotationEvents(data.annotations), [data.annotations]);
+  const events = useMemo(
+    () => [...parseShockWindows(options.shockWindows ?? '').windows, ...annotations],
+    [options.shockWindows, annotations]
+  );
   const request = useMemo(
     () => buildAnalyzeOptions(options, stepMs, visibleMs, annotations),
     [options, stepMs, visibleMs, annotations]
@@ -103,16 +103,17 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
   const to = timeRange.to.valueOf();
   const incidents = useMemo<IncidentRow[]>(
     () =>
-      extracted.series.flatMap((s) =>
-        (engine.outcomes.get(s.key)?.incidents ?? [])
+      extracted.series.flatMap((s) => {
+        const seriesStep = medianStep(s.timestamps);
+        return (engine.outcomes.get(s.key)?.incidents ?? [])
           .filter((inc) => inc.end >= from && inc.start <= to)
           .map((inc) => ({
             ...inc,
             seriesName: s.name,
-            stepMs: medianStep(s.timestamps),
+            stepMs: seriesStep,
             events: eventsDuring(events, inc.start, inc.end),
-          }))
-      ),
+          }));
+      }),
     [engine.outcomes, extracted.series, from, to, events]
   );
   const notes = useMemo(() => {

@@ -931,6 +931,22 @@ fn stat_radius(p: usize) -> usize {
     phase_radius(p).min(16)
 }
 
+/// The finite values of `x` grouped by their phase in a period of `p` points.
+fn phase_bins(
+    ts: &[f64],
+    x: &[f64],
+    p: usize,
+    phase_of: &dyn Fn(f64, usize) -> usize,
+) -> Vec<Vec<f64>> {
+    let mut bins: Vec<Vec<f64>> = vec![Vec::new(); p];
+    for (&t, &v) in ts.iter().zip(x) {
+        if v.is_finite() {
+            bins[phase_of(t, p)].push(v);
+        }
+    }
+    bins
+}
+
 /// The residual scale at each phase of a period of `p` points, from the residuals of all
 /// cycles within a few bins of that phase.
 fn phase_scales(
@@ -939,12 +955,7 @@ fn phase_scales(
     p: usize,
     phase_of: &dyn Fn(f64, usize) -> usize,
 ) -> Vec<f64> {
-    let mut bins: Vec<Vec<f64>> = vec![Vec::new(); p];
-    for (&t, &r) in ts.iter().zip(resid) {
-        if r.is_finite() {
-            bins[phase_of(t, p)].push(r);
-        }
-    }
+    let bins = phase_bins(ts, resid, p, phase_of);
     let w = stat_radius(p) as i64;
     (0..p as i64)
         .map(|b| {
@@ -968,12 +979,7 @@ fn phase_medians(
     p: usize,
     phase_of: &dyn Fn(f64, usize) -> usize,
 ) -> Vec<f64> {
-    let mut bins: Vec<Vec<f64>> = vec![Vec::new(); p];
-    for (&t, &v) in ts.iter().zip(x) {
-        if v.is_finite() {
-            bins[phase_of(t, p)].push(v);
-        }
-    }
+    let bins = phase_bins(ts, x, p, phase_of);
     let w = stat_radius(p) as i64;
     (0..p as i64)
         .map(|b| {
