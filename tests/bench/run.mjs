@@ -8,9 +8,9 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startHarnessServer } from '../harness/server.mjs';
 import { readCsvSeries } from '../harness/prometheus.mjs';
+import { sharedPath } from '../fixtures/shared.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const REF = fileURLToPath(new URL('../../../shared/reference/prophet/', import.meta.url));
 const DAY = 86_400_000;
 
 const STEP = { D: DAY, MS: null, '5min': 300_000 };
@@ -28,8 +28,11 @@ function horizon(lastMs, { periods, freq }) {
 }
 
 function referenceCases() {
-  if (!existsSync(REF)) {
-    console.warn(`[bench] ${REF} not found: reference cases skipped`);
+  let REF;
+  try {
+    REF = sharedPath('reference/prophet/');
+  } catch (e) {
+    console.warn(`[bench] ${e.message}: reference cases skipped`);
     return [];
   }
   return readdirSync(`${REF}cases`)
