@@ -17,55 +17,107 @@ export interface AnalyzeCallbacks {
   onFatal: (message: string) => void;
 }
 
+/** Workers at most: each holds its own engine instance and model cache. */
+const MAX_WORKERS = 4;
+
+/** One worker per core up to MAX_WORKERS (the main thread mostly waits while they work). */
+export function poolSize(cores = typeof navigator === 'undefined' ? 1 : navigator.hardwareConcurrency || 1): number {
+  return Math.max(1, Math.min(MAX_WORKERS, cores));
+}
+
 /**
- * Main-thread side of the engine worker: starts it, sends work, routes replies of the
- * current request and ignores those of superseded ones.
+ * The worker whose model cache holds this series: a stable hash of its key, so the same series
+ * goes to the same worker on every refresh. Worker 0 also runs the detection of every series,
+ * so it takes half a share of the forecasts.
+ */
+export function ownerOf(key: string, workers: number): number {
+  if (workers <= 1) {
+    return 0;
+  }
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+  }
+  const share = ((hash >>> 0) / 2 ** 32) * (workers - 0.5);
+  return share < 0.5 ? 0 : Math.min(workers - 1, Math.floor(share + 0.5));
+}
+
+interface Request {
+  id: number;
+  callbacks: AnalyzeCallbacks;
+  /** Jobs sent and not yet done, across the pool. */
+  pending: number;
+  incidents: Map<string, IncidentResult[]>;
+  forecasted: Set<string>;
+}
+
+/**
+ * Main-thread side of the engine: a pool of workers. It splits a request into jobs — detection
+ * of all series on worker 0 (peer anomalies need them together), forecasts spread over the pool
+ * by series, then attribution of each series' incidents on the worker holding its model —
+ * routes replies of the current request and ignores those of superseded ones.
  */
 export class EngineClient {
-  private worker?: Worker;
+  private workers: Worker[] = [];
   private requestId = 0;
-  private callbacks?: AnalyzeCallbacks;
+  private request?: Request;
   private fatal?: string;
   private ruleRequest = 0;
   private pendingRules = new Map<number, { resolve: (r: AlertRules) => void; reject: (e: Error) => void }>();
 
-  private start(): Worker {
-    if (this.worker) {
-      return this.worker;
+  constructor(private readonly size = poolSize()) {}
+
+  private start(): Worker[] {
+    if (this.workers.length > 0) {
+      return this.workers;
     }
-    const worker = createWorker();
-    worker.onmessage = (event: MessageEvent<FromWorker>) => this.receive(event.data);
-    worker.onerror = (event) => this.fail(`Engine worker error: ${event.message || 'failed to start'}`);
     // Relative public paths do not resolve inside a worker; hand it an absolute one.
     const publicPath = new URL(__webpack_public_path__, document.baseURI).href;
-    worker.postMessage({ type: 'init', publicPath } satisfies ToWorker);
-    this.worker = worker;
-    return worker;
+    for (let i = 0; i < this.size; i++) {
+      const worker = createWorker();
+      worker.onmessage = (event: MessageEvent<FromWorker>) => this.receive(event.data);
+      worker.onerror = (event) => this.fail(`Engine worker error: ${event.message || 'failed to start'}`);
+      worker.postMessage({ type: 'init', publicPath } satisfies ToWorker);
+      this.workers.push(worker);
+    }
+    return this.workers;
   }
 
   /** Starts an analysis; any earlier one still running is abandoned. */
   analyze(series: EngineSeries[], options: AnalyzeOptions, callbacks: AnalyzeCallbacks) {
-    this.callbacks = callbacks;
+    this.request = undefined;
     if (this.fatal) {
       callbacks.onFatal(this.fatal);
       return;
     }
-    let worker: Worker;
+    let workers: Worker[];
     try {
-      worker = this.start();
+      workers = this.start();
     } catch (e) {
+      this.request = { id: 0, callbacks, pending: 0, incidents: new Map(), forecasted: new Set() };
       this.fail(`Could not start the engine worker: ${e instanceof Error ? e.message : String(e)}`);
       return;
     }
-    const requestId = ++this.requestId;
-    // Copies: the panel's frames keep their arrays; the copies are moved, not cloned.
-    const copies = series.map((s) => ({
-      ...s,
-      timestamps: Float64Array.from(s.timestamps),
-      values: Float64Array.from(s.values),
-    }));
-    const transfer = copies.flatMap((s) => [s.timestamps.buffer, s.values.buffer]);
-    worker.postMessage({ type: 'analyze', requestId, series: copies, options } satisfies ToWorker, transfer);
+    const id = ++this.requestId;
+    const request: Request = { id, callbacks, pending: 0, incidents: new Map(), forecasted: new Set() };
+    this.request = request;
+    const send = (worker: Worker, type: 'detect' | 'forecast', part: EngineSeries[]) => {
+      // Copies: the panel's frames keep their arrays; the copies are moved, not cloned.
+      const copies = part.map((s) => ({
+        ...s,
+        timestamps: Float64Array.from(s.timestamps),
+        values: Float64Array.from(s.values),
+      }));
+      const transfer = copies.flatMap((s) => [s.timestamps.buffer, s.values.buffer]);
+      request.pending++;
+      worker.postMessage({ type, requestId: id, series: copies, options } satisfies ToWorker, transfer);
+    };
+    send(workers[0], 'detect', series);
+    if (options.model !== 'fast' && options.horizonMs > 0) {
+      const shares = workers.map((): EngineSeries[] => []);
+      series.forEach((s) => shares[ownerOf(s.key, workers.length)].push(s));
+      shares.forEach((share, i) => share.length > 0 && send(workers[i], 'forecast', share));
+    }
   }
 
   /** Generates Prometheus rules in the engine; rejects with the engine's message. */
@@ -74,7 +126,7 @@ export class EngineClient {
     return new Promise((resolve, reject) => {
       this.pendingRules.set(requestId, { resolve, reject });
       try {
-        this.start().postMessage({ type: 'alertRules', requestId, options } satisfies ToWorker);
+        this.start()[0].postMessage({ type: 'alertRules', requestId, options } satisfies ToWorker);
       } catch (e) {
         this.pendingRules.delete(requestId);
         reject(e);
@@ -83,9 +135,9 @@ export class EngineClient {
   }
 
   dispose() {
-    this.worker?.terminate();
-    this.worker = undefined;
-    this.callbacks = undefined;
+    this.workers.forEach((w) => w.terminate());
+    this.workers = [];
+    this.request = undefined;
   }
 
   private receive(msg: FromWorker) {
@@ -102,25 +154,45 @@ export class EngineClient {
       msg.rules ? pending?.resolve(msg.rules) : pending?.reject(new Error(msg.error ?? 'no rules'));
       return;
     }
-    if (msg.requestId !== this.requestId || !this.callbacks) {
+    const request = this.request;
+    if (!request || msg.requestId !== request.id) {
       return;
     }
+    const { callbacks } = request;
     if (msg.type === 'detection') {
-      this.callbacks.onPart({ key: msg.key, detection: msg.detection, incidents: msg.incidents });
+      callbacks.onPart({ key: msg.key, detection: msg.detection, incidents: msg.incidents });
+      request.incidents.set(msg.key, msg.incidents);
+      this.attributeWhenReady(request, msg.key);
     } else if (msg.type === 'forecast') {
-      this.callbacks.onPart({ key: msg.key, forecast: msg.forecast });
+      callbacks.onPart({ key: msg.key, forecast: msg.forecast });
+      request.forecasted.add(msg.key);
+      this.attributeWhenReady(request, msg.key);
     } else if (msg.type === 'attribution') {
-      this.callbacks.onPart({ key: msg.key, start: msg.start, attribution: msg.attribution });
+      callbacks.onPart({ key: msg.key, start: msg.start, attribution: msg.attribution });
     } else if (msg.type === 'error') {
-      this.callbacks.onPart({ key: msg.key, error: msg.message });
+      callbacks.onPart({ key: msg.key, error: msg.message });
     } else if (msg.type === 'done') {
-      this.callbacks.onDone();
+      // Parts precede their job's 'done', so every attribution they start is counted by now.
+      if (--request.pending === 0) {
+        callbacks.onDone();
+      }
     }
+  }
+
+  /** Once a series has both its incidents and its forecast model, attribute the incidents. */
+  private attributeWhenReady(request: Request, key: string) {
+    const incidents = request.incidents.get(key);
+    if (!incidents?.length || !request.forecasted.has(key)) {
+      return;
+    }
+    request.pending++;
+    const worker = this.workers[ownerOf(key, this.workers.length)];
+    worker.postMessage({ type: 'attribute', requestId: request.id, key, incidents } satisfies ToWorker);
   }
 
   private fail(message: string) {
     this.fatal = message;
-    this.callbacks?.onFatal(message);
+    this.request?.callbacks.onFatal(message);
   }
 }
 

@@ -1,18 +1,21 @@
 /// <reference lib="webworker" />
 /**
- * The engine worker: loads the WebAssembly engine and schedules work on it so results stream
- * back series by series and a newer request supersedes an older one. It only schedules; all
- * analysis is in the engine.
+ * An engine worker: loads the WebAssembly engine and runs the jobs EngineClient hands it
+ * (detection, forecasts, attribution) so results stream back series by series and a newer
+ * request supersedes an older one. It only schedules; all analysis is in the engine.
  */
 import type { DetectionResult, ForecastResult, IncidentResult } from '../types';
-import type { FromWorker, ToWorker } from './protocol';
+import type { EngineSeries, FromWorker, ToWorker } from './protocol';
+import { ModelCache, trainingRange } from './modelCache';
 import { futureTimestamps, medianStep } from './timestamps';
 
 declare let __webpack_public_path__: string;
 declare const self: DedicatedWorkerGlobalScope;
 
 type Engine = typeof import('../wasm/foresight_wasm');
-type Analyze = Extract<ToWorker, { type: 'analyze' }>;
+type Detect = Extract<ToWorker, { type: 'detect' }>;
+type Forecast = Extract<ToWorker, { type: 'forecast' }>;
+type Attribute = Extract<ToWorker, { type: 'attribute' }>;
 type Detection = ReturnType<Engine['detectAnomalies']>;
 
 /** Prophet needs this many numeric points before a forecast is attempted under `auto`. */
@@ -53,15 +56,27 @@ function warmUp(wasm: Engine) {
 
 /** Lets queued messages (a newer request) run between series. */
 const yieldToMessages = () => new Promise((resolve) => setTimeout(resolve, 0));
-const stale = (msg: Analyze) => msg.requestId !== latestRequest;
+const stale = (requestId: number) => requestId !== latestRequest;
+const begin = (requestId: number) => {
+  latestRequest = Math.max(latestRequest, requestId);
+};
 
-async function analyze(msg: Analyze) {
-  latestRequest = msg.requestId;
+type ProphetFit = ReturnType<Engine['ProphetModel']['fit']>;
+/** Fitted Prophet models per series key, kept across requests (see modelCache.ts). */
+const models = new ModelCache<ProphetFit>();
+/** The series of the latest forecast job by key, for attributing their incidents. */
+let forecastSeries = new Map<string, EngineSeries>();
+
+async function detect(msg: Detect) {
+  begin(msg.requestId);
   const wasm = await engine!;
   const { series, options, requestId } = msg;
+  if (stale(requestId)) {
+    return;
+  }
 
-  // Detection: all series in one call (peer anomalies compare them); when one series is bad,
-  // series by series so the others still get results.
+  // All series in one call (peer anomalies compare them); when one series is bad, series by
+  // series so the others still get results.
   const detections: Array<Detection['series'][number] | undefined> = [];
   const incidents: IncidentResult[][] = series.map(() => []);
   try {
@@ -70,9 +85,6 @@ async function analyze(msg: Analyze) {
     all.incidents.forEach((inc) => incidents[inc.series].push(incidentOf(inc)));
   } catch {
     for (let i = 0; i < series.length; i++) {
-      if (stale(msg)) {
-        return;
-      }
       try {
         const one = wasm.detectAnomalies([series[i]], { ...options.detector, peer: false });
         detections[i] = one.series[0];
@@ -105,53 +117,71 @@ async function analyze(msg: Analyze) {
       ]);
     }
   });
+  post({ type: 'done', requestId, job: 'detect' });
+}
 
-  // Forecasts: one Prophet fit per series, streamed as each finishes.
-  if (options.model !== 'fast' && options.horizonMs > 0) {
-    for (const [i, s] of series.entries()) {
-      await yieldToMessages();
-      if (stale(msg)) {
-        return;
-      }
-      const numeric = s.values.reduce((n, v) => (Number.isFinite(v) ? n + 1 : n), 0);
-      if (options.model === 'auto' && numeric < AUTO_MIN_POINTS) {
-        post({
-          type: 'error',
-          requestId,
-          key: s.key,
-          message: `forecast skipped: ${numeric} points, Prophet needs at least ${AUTO_MIN_POINTS} under the auto model`,
-        });
-        continue;
-      }
-      const ahead = futureTimestamps(s.timestamps, options.horizonMs);
-      if (ahead.length === 0) {
-        continue;
-      }
-      let model: ReturnType<Engine['ProphetModel']['fit']> | undefined;
-      try {
+/** One Prophet forecast per series, streamed as each finishes; models are cached per series. */
+async function forecast(msg: Forecast) {
+  begin(msg.requestId);
+  const wasm = await engine!;
+  const { series, options, requestId } = msg;
+  forecastSeries = new Map(series.map((s) => [s.key, s]));
+  const fingerprint = JSON.stringify(options.prophet);
+  for (const s of series) {
+    await yieldToMessages();
+    if (stale(requestId)) {
+      return;
+    }
+    const range = trainingRange(s.timestamps, s.values);
+    if (options.model === 'auto' && range.points < AUTO_MIN_POINTS) {
+      post({
+        type: 'error',
+        requestId,
+        key: s.key,
+        message: `forecast skipped: ${range.points} points, Prophet needs at least ${AUTO_MIN_POINTS} under the auto model`,
+      });
+      continue;
+    }
+    const ahead = futureTimestamps(s.timestamps, options.horizonMs);
+    if (ahead.length === 0) {
+      continue;
+    }
+    try {
+      let model = models.get(s.key, fingerprint, range);
+      if (!model) {
         model = wasm.ProphetModel.fit(s.timestamps, s.values, options.prophet);
-        const f = model.predict(ahead);
-        const forecast: ForecastResult = { timestamps: f.ds, yhat: f.yhat, lower: f.yhatLower, upper: f.yhatUpper };
-        if (s.threshold) {
-          const last = lastObserved(s);
-          forecast.crossing = wasm.timeToThreshold(f, last, { ...s.threshold, intervalWidth: options.intervalWidth });
-        }
-        const buffers = [f.ds.buffer, f.yhat.buffer, f.yhatLower?.buffer, f.yhatUpper?.buffer];
-        post(
-          { type: 'forecast', requestId, key: s.key, forecast },
-          buffers.filter((b): b is ArrayBuffer => b !== undefined)
-        );
-        if (options.prophet.seasonality_mode !== 'multiplicative') {
-          attributeIncidents(wasm, model, s, incidents[i], requestId);
-        }
-      } catch (e) {
-        post({ type: 'error', requestId, key: s.key, message: `forecast: ${errorMessage(e)}` });
-      } finally {
-        model?.free();
+        models.set(s.key, fingerprint, range, model);
       }
+      const f = model.predict(ahead);
+      const result: ForecastResult = { timestamps: f.ds, yhat: f.yhat, lower: f.yhatLower, upper: f.yhatUpper };
+      if (s.threshold) {
+        result.crossing = wasm.timeToThreshold(f, lastObserved(s), {
+          ...s.threshold,
+          intervalWidth: options.intervalWidth,
+        });
+      }
+      const buffers = [f.ds.buffer, f.yhat.buffer, f.yhatLower?.buffer, f.yhatUpper?.buffer];
+      post(
+        { type: 'forecast', requestId, key: s.key, forecast: result },
+        buffers.filter((b): b is ArrayBuffer => b !== undefined)
+      );
+    } catch (e) {
+      post({ type: 'error', requestId, key: s.key, message: `forecast: ${errorMessage(e)}` });
     }
   }
-  post({ type: 'done', requestId });
+  post({ type: 'done', requestId, job: 'forecast' });
+}
+
+/** Attribution of a series' incidents over the model its forecast used in this worker. */
+async function attribute(msg: Attribute) {
+  const wasm = await engine!;
+  const { requestId, key, incidents } = msg;
+  const model = models.peek(key);
+  const s = forecastSeries.get(key);
+  if (!stale(requestId) && model && s) {
+    attributeIncidents(wasm, model, s, incidents, requestId);
+  }
+  post({ type: 'done', requestId, job: 'attribute', key });
 }
 
 /** Incidents per series whose Prophet components are attributed (the most severe). */
@@ -164,11 +194,15 @@ const NOT_EVENTS = new Set(['holidays', 'additive_terms', 'multiplicative_terms'
  */
 function attributeIncidents(
   wasm: Engine,
-  model: ReturnType<Engine['ProphetModel']['fit']>,
-  s: Analyze['series'][number],
+  model: ProphetFit,
+  s: EngineSeries,
   list: IncidentResult[],
   requestId: number
 ) {
+  // Multiplicative components are shares of the trend, not additive contributions.
+  if (model.seasonalities().some((x) => x.mode === 'multiplicative')) {
+    return;
+  }
   const seasonalities = new Set(model.seasonalities().map((x) => x.name));
   const worst = [...list].sort((a, b) => b.peakScore - a.peakScore).slice(0, ATTRIBUTED_INCIDENTS);
   for (const inc of worst) {
@@ -210,7 +244,7 @@ const ROOT_CAUSE_INCIDENTS = 20;
 
 function attachRootCauses(
   wasm: Engine,
-  series: Analyze['series'],
+  series: EngineSeries[],
   detections: Array<Detection['series'][number] | undefined>,
   incidents: IncidentResult[][]
 ) {
@@ -235,7 +269,7 @@ function attachRootCauses(
   }
 }
 
-function lastObserved(s: Analyze['series'][number]): { time: number; value: number | null } {
+function lastObserved(s: EngineSeries): { time: number; value: number | null } {
   for (let i = s.values.length - 1; i >= 0; i--) {
     if (Number.isFinite(s.values[i])) {
       return { time: s.timestamps[i], value: s.values[i] };
@@ -269,8 +303,12 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
       (wasm) => post({ type: 'ready', version: wasm.version() }),
       (e) => post({ type: 'fatal', message: `Could not load the Foresight engine: ${errorMessage(e)}` })
     );
-  } else if (msg.type === 'analyze') {
-    analyze(msg).catch((e) => post({ type: 'fatal', message: errorMessage(e) }));
+  } else if (msg.type === 'detect') {
+    detect(msg).catch((e) => post({ type: 'fatal', message: errorMessage(e) }));
+  } else if (msg.type === 'forecast') {
+    forecast(msg).catch((e) => post({ type: 'fatal', message: errorMessage(e) }));
+  } else if (msg.type === 'attribute') {
+    attribute(msg).catch((e) => post({ type: 'fatal', message: errorMessage(e) }));
   } else if (msg.type === 'alertRules') {
     engine!
       .then((wasm) => post({ type: 'alertRules', requestId: msg.requestId, rules: wasm.alertRules(msg.options) }))

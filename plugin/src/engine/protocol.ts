@@ -23,9 +23,17 @@ export interface AnalyzeOptions {
   intervalWidth: number;
 }
 
+/** The jobs a request is split into across the worker pool (see EngineClient). */
+export type Job = 'detect' | 'forecast' | 'attribute';
+
 export type ToWorker =
   | { type: 'init'; publicPath: string }
-  | { type: 'analyze'; requestId: number; series: EngineSeries[]; options: AnalyzeOptions }
+  /** Anomaly detection over all the series at once (peer anomalies compare them), root causes. */
+  | { type: 'detect'; requestId: number; series: EngineSeries[]; options: AnalyzeOptions }
+  /** One Prophet forecast per series, from the worker's model cache when still valid. */
+  | { type: 'forecast'; requestId: number; series: EngineSeries[]; options: AnalyzeOptions }
+  /** Which Prophet component moved in these incidents of a series this worker forecast. */
+  | { type: 'attribute'; requestId: number; key: string; incidents: IncidentResult[] }
   | { type: 'alertRules'; requestId: number; options: AlertRuleOptions };
 
 export type FromWorker =
@@ -42,5 +50,6 @@ export type FromWorker =
       attribution: NonNullable<IncidentResult['attribution']>;
     }
   | { type: 'error'; requestId: number; key: string; message: string }
-  | { type: 'done'; requestId: number }
+  /** One job of the request has finished in this worker. */
+  | { type: 'done'; requestId: number; job: Job; key?: string }
   | { type: 'alertRules'; requestId: number; rules?: AlertRules; error?: string };
