@@ -114,6 +114,8 @@ export interface ForecastResult {
   upper?: Float64Array;
   /** When the forecast crosses the series' threshold, if it has one. */
   crossing?: ThresholdCrossing;
+  /** Made by a model fitted for an earlier request (same options, nearly the same data). */
+  fromCache?: boolean;
 }
 
 /** What the engine produced for one series so far; each part may fail on its own. */

@@ -130,6 +130,23 @@ test('learns from three times the visible range, queried through the panel data 
   expect(errors).toEqual([]);
 });
 
+test('a refresh forecasts from the cached model; an option change refits', async ({ page }) => {
+  const errors = collectErrors(page);
+  await page.goto(server.url);
+  await waitForDrawn(page, 1, { forecasts: true });
+  const panel = page.getByTestId('foresight-panel');
+  await expect(panel).toHaveAttribute('data-forecasts-from-cache', '0');
+  // A refresh: the same range queried again, new frames, a new analysis.
+  await page.evaluate(([f, t]) => window.foresightHarness.setTimeRange({ from: f, to: t }), [nab.start, nab.end]);
+  await expect(panel).toHaveAttribute('data-forecasts-from-cache', '1');
+  await expect(panel).toHaveAttribute('data-done', 'true');
+  await page.evaluate(() => window.foresightHarness.setOptions({ changepointPriorScale: 0.2 }));
+  await expect(panel).toHaveAttribute('data-forecasts-from-cache', '0');
+  await expect(panel).toHaveAttribute('data-forecasts', '1');
+  await expect(panel).toHaveAttribute('data-done', 'true');
+  expect(errors).toEqual([]);
+});
+
 test('says when the forecast crosses a threshold, and draws the threshold', async ({ page }) => {
   const errors = collectErrors(page);
   await page.goto(server.url);

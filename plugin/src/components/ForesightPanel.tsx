@@ -186,6 +186,8 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
       className={styles.wrap}
       data-testid="foresight-panel"
       data-analysed={analysedCount}
+      data-forecasts={[...engine.outcomes.values()].filter((o) => o.forecast).length}
+      data-forecasts-from-cache={[...engine.outcomes.values()].filter((o) => o.forecast?.fromCache).length}
       data-total={total}
       data-done={!busy}
       data-trained-points={analysed.reduce((n, s) => n + s.timestamps.length, 0)}

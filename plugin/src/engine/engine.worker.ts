@@ -148,12 +148,19 @@ async function forecast(msg: Forecast) {
     }
     try {
       let model = models.get(s.key, fingerprint, range);
+      const fromCache = model !== undefined;
       if (!model) {
         model = wasm.ProphetModel.fit(s.timestamps, s.values, options.prophet);
         models.set(s.key, fingerprint, range, model);
       }
       const f = model.predict(ahead);
-      const result: ForecastResult = { timestamps: f.ds, yhat: f.yhat, lower: f.yhatLower, upper: f.yhatUpper };
+      const result: ForecastResult = {
+        timestamps: f.ds,
+        yhat: f.yhat,
+        lower: f.yhatLower,
+        upper: f.yhatUpper,
+        fromCache,
+      };
       if (s.threshold) {
         result.crossing = wasm.timeToThreshold(f, lastObserved(s), {
           ...s.threshold,
