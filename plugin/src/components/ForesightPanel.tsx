@@ -13,7 +13,7 @@ import {
   parseShockWindows,
   seasonalPeriodMs,
 } from '../engine/request';
-import { buildPlotFrames, lastForecastTime } from '../render/plotFrames';
+import { buildPlotFrames, lastForecastTime, PlotFrameCache } from '../render/plotFrames';
 import { ForesightOptions } from '../types';
 import { ActionsBar } from './ActionsBar';
 import { CrossingRow, CrossingsView } from './CrossingsView';
@@ -34,7 +34,8 @@ const MIN_POINTS = 3;
 export function ForesightPanel({ id, data, width, height, options, timeRange, timeZone, onChangeTimeRange }: Props) {
   const theme = useTheme2();
   const styles = useStyles2(getStyles);
-  const extracted = useMemo(() => limitSeries(extractSeries(data.series)), [data.series]);
+  const intervalMs = data.request?.intervalMs;
+  const extracted = useMemo(() => limitSeries(extractSeries(data.series, intervalMs)), [data.series, intervalMs]);
   const stepMs = useMemo(() => (extracted.series.length ? medianStep(extracted.series[0].timestamps) : 0), [extracted]);
   const visibleMs = timeRange.to.valueOf() - timeRange.from.valueOf();
   // Dashboard annotations are events: Prophet models them, the incidents list names them.
@@ -70,9 +71,17 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
   );
   const engine = useEngine(engineSeries, request.options);
 
+  const frameCache = useMemo<PlotFrameCache>(() => new WeakMap(), []);
   const frames = useMemo(
-    () => buildPlotFrames(training.loading ? extracted.series : engineSeries, engine.outcomes, theme, timeZone),
-    [training.loading, extracted.series, engineSeries, engine.outcomes, theme, timeZone]
+    () =>
+      buildPlotFrames(
+        training.loading ? extracted.series : engineSeries,
+        engine.outcomes,
+        theme,
+        timeZone,
+        frameCache
+      ),
+    [training.loading, extracted.series, engineSeries, engine.outcomes, theme, timeZone, frameCache]
   );
   // The forecast runs past the dashboard's end: widen the axis to show it.
   const drawnRange = useMemo<TimeRange>(() => {
@@ -263,16 +272,22 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
 function DrawnSeriesProbe({ config, frame }: { config: UPlotConfigBuilder; frame: DataFrame }) {
   const ref = useRef<HTMLSpanElement>(null);
   useLayoutEffect(() => {
+    let pending: ReturnType<typeof setTimeout> | undefined;
     config.addHook('draw', (u) => {
-      const drawn = u.series.slice(1).map((s, i) => ({
-        label: getFieldDisplayName(frame.fields[i + 1], frame),
-        show: s.show !== false,
-        points: countDrawable(u.data[i + 1]),
-        firstTime: firstDrawableTime(u.data[0], u.data[i + 1]),
-      }));
-      const bands = config.getConfig().bands?.length ?? 0;
-      ref.current?.setAttribute('data-drawn', JSON.stringify({ series: drawn, bands, xMax: u.scales.x.max }));
+      // Counting every point of every series is not the draw's business: done after it, once.
+      clearTimeout(pending);
+      pending = setTimeout(() => {
+        const drawn = u.series.slice(1).map((s, i) => ({
+          label: getFieldDisplayName(frame.fields[i + 1], frame),
+          show: s.show !== false,
+          points: countDrawable(u.data[i + 1]),
+          firstTime: firstDrawableTime(u.data[0], u.data[i + 1]),
+        }));
+        const bands = config.getConfig().bands?.length ?? 0;
+        ref.current?.setAttribute('data-drawn', JSON.stringify({ series: drawn, bands, xMax: u.scales.x.max }));
+      }, 0);
     });
+    return () => clearTimeout(pending);
   }, [config, frame]);
   return <span ref={ref} data-testid="foresight-drawn" hidden />;
 }

@@ -4,8 +4,10 @@ import { EngineClient, OutcomePart } from '../engine/EngineClient';
 import { AnalyzeOptions } from '../engine/protocol';
 import { SeriesInput, SeriesOutcome } from '../types';
 
-/** Batching interval: longer for big panels, whose redraws cost more. */
+/** Least time between redraws: longer for big panels, whose redraws cost more. */
 const flushMs = (seriesCount: number) => Math.min(1000, 100 + 5 * seriesCount);
+/** Parts posted together (the detections of all series) arrive within this: one redraw for them. */
+const BURST_MS = 16;
 
 export interface EngineState {
   outcomes: Map<string, SeriesOutcome>;
@@ -36,12 +38,14 @@ export function useEngine(series: SeriesInput[], options: AnalyzeOptions): Engin
     }
     setState({ outcomes: new Map(), done: false });
     // Results arrive series by series; redrawing a panel of 100 series for each one would block
-    // the main thread, so they are applied in batches.
+    // the main thread, so they are applied in batches (throttled, trailing).
     let pending: OutcomePart[] = [];
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let lastFlush = -Infinity;
     const flush = (extra?: Partial<Omit<EngineState, 'alertRules'>>) => {
       clearTimeout(timer);
       timer = undefined;
+      lastFlush = performance.now();
       const parts = pending;
       pending = [];
       setState((prev) => ({ ...prev, ...extra, outcomes: parts.reduce(merge, prev.outcomes) }));
@@ -49,7 +53,9 @@ export function useEngine(series: SeriesInput[], options: AnalyzeOptions): Engin
     client.current.analyze(series, JSON.parse(optionsKey), {
       onPart: (part) => {
         pending.push(part);
-        timer ??= setTimeout(() => flush(), flushMs(series.length));
+        // The first results show at once; later ones at most every flushMs.
+        const wait = Math.max(BURST_MS, lastFlush + flushMs(series.length) - performance.now());
+        timer ??= setTimeout(() => flush(), wait);
       },
       onDone: () => flush({ done: true }),
       onFatal: (fatal) => flush({ fatal, done: true }),

@@ -34,7 +34,7 @@ export function useTraining(data: PanelData, timeRange: TimeRange, multiple: num
     let current = true;
     queryTrainingFrames(request, range).then(
       (frames) => {
-        const extracted = extractSeries(frames);
+        const extracted = extractSeries(frames, stepMs);
         current && setState({ key, loading: false, byKey: new Map(extracted.series.map((s) => [s.key, s])) });
       },
       (e) =>

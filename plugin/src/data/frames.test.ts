@@ -1,5 +1,5 @@
 import { dataFrameFromJSON, DataFrameJSON, FieldType, toDataFrame } from '@grafana/data';
-import { extractSeries, ExtractedSeries, limitSeries, MAX_SERIES, MAX_TOTAL_POINTS } from './frames';
+import { extractSeries, ExtractedSeries, limitSeries, MAX_SERIES, MAX_TOTAL_POINTS, regularise } from './frames';
 import { cannotRequery, trainingRange } from './trainingQuery';
 
 const promFrame = (labels: Record<string, string>, values: Array<number | null>, legend?: string): DataFrameJSON => ({
@@ -152,5 +152,86 @@ describe('training range', () => {
       } as never)
     ).toContain('several data sources');
     expect(cannotRequery({ ...base, targets: [{ refId: 'A', datasource: { uid: 'a' } }] } as never)).toBeUndefined();
+  });
+});
+
+describe('regularise (steps on the query interval)', () => {
+  const T0 = 1_700_000_000_000;
+  const STEP = 15_000;
+  const frameAt = (offsets: number[], values: number[], interval?: number) =>
+    toDataFrame({
+      refId: 'A',
+      fields: [
+        {
+          name: 'Time',
+          type: FieldType.time,
+          config: interval ? { interval } : {},
+          values: offsets.map((o) => T0 + o),
+        },
+        { name: 'Value', type: FieldType.number, values },
+      ],
+    });
+
+  it('turns steps Prometheus left out into NaN gaps on the frame interval', () => {
+    // Samples at steps 0, 1, 4, 5: steps 2 and 3 had no sample.
+    const [s] = extractSeries([
+      frameAt(
+        [0, 1, 4, 5].map((k) => k * STEP),
+        [1, 2, 5, 6],
+        STEP
+      ),
+    ]).series;
+    expect(Array.from(s.timestamps)).toEqual([0, 1, 2, 3, 4, 5].map((k) => T0 + k * STEP));
+    expect(Array.from(s.values)).toEqual([1, 2, NaN, NaN, 5, 6]);
+  });
+
+  it('uses the request interval when the frame has none, and moves slightly late points onto the grid', () => {
+    const [s] = extractSeries([frameAt([0, STEP + 40, 3 * STEP - 30], [1, 2, 4])], STEP).series;
+    expect(Array.from(s.timestamps)).toEqual([0, 1, 2, 3].map((k) => T0 + k * STEP));
+    expect(Array.from(s.values)).toEqual([1, 2, NaN, 4]);
+  });
+
+  it('averages two points that land on one step rather than dropping one', () => {
+    const series = {
+      key: 'k',
+      name: 'n',
+      labels: {},
+      timestamps: Float64Array.from([0, 1000, 1400, 2000]),
+      values: Float64Array.from([1, 2, 4, 5]),
+    };
+    // 1400 is 0.4 of a step off: off the grid, but 3 of 4 points (< 90%) are on it -> left alone.
+    expect(regularise(series, 1000)).toBe(series);
+    const close = {
+      ...series,
+      timestamps: Float64Array.from([0, 1000, 1050, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000]),
+      values: Float64Array.from([1, 2, 4, 5, 6, 7, 8, 9, 10, 11, 12]),
+    };
+    const r = regularise(close, 1000);
+    expect(r.values[1]).toBe(3);
+    expect(r.timestamps).toHaveLength(10);
+  });
+
+  it('leaves regular, irregular and very sparse series as they are', () => {
+    const regular = {
+      key: 'k',
+      name: 'n',
+      labels: {},
+      timestamps: Float64Array.from([0, 10, 20]),
+      values: Float64Array.from([1, 2, 3]),
+    };
+    expect(regularise(regular, 10)).toBe(regular);
+    const irregular = {
+      ...regular,
+      timestamps: Float64Array.from([0, 3, 17, 26]),
+      values: Float64Array.from([1, 2, 3, 4]),
+    };
+    expect(regularise(irregular, 10)).toBe(irregular);
+    // Two points a year apart at a 15 s step: not a 2-million-slot grid.
+    const sparse = {
+      ...regular,
+      timestamps: Float64Array.from([0, 365 * 86_400_000]),
+      values: Float64Array.from([1, 2]),
+    };
+    expect(regularise(sparse, 15_000)).toBe(sparse);
   });
 });

@@ -15,8 +15,10 @@ export interface ExtractedSeries {
  * `timeseries-wide` (one time field, many value fields) and `timeseries-long` (SQL-style rows:
  * time, label columns, value columns; split into one series per label combination).
  * Non-numeric fields are skipped with a note; frames without a time field are reported.
+ * Series are put on the query's step (the time field's `interval`, which Prometheus sets, else
+ * `intervalMs`): see regularise.
  */
-export function extractSeries(input: DataFrame[] | undefined): ExtractedSeries {
+export function extractSeries(input: DataFrame[] | undefined, intervalMs?: number): ExtractedSeries {
   const notes: string[] = [];
   if (!input || input.length === 0 || input.every((f) => f.length === 0)) {
     return { series: [], problem: 'No data', notes };
@@ -39,7 +41,9 @@ export function extractSeries(input: DataFrame[] | undefined): ExtractedSeries {
         skippedFields++;
         continue;
       }
-      series.push(toSeries(frame, time, field, frames));
+      const one = toSeries(frame, time, field, frames);
+      const step = Number(time.config.interval) || intervalMs;
+      series.push(step ? regularise(one, step) : one);
     }
   }
   if (framesWithoutTime > 0) {
@@ -130,6 +134,58 @@ function toSeries(frame: DataFrame, time: Field, field: Field, frames: DataFrame
     timestamps,
     values,
   };
+}
+
+/** Share of points that must sit on the step's grid for a series to be regularised. */
+const ON_GRID_SHARE = 0.9;
+/** Grid slots per point at most: a few points days apart are not spread over a huge grid. */
+const MAX_GRID_GROWTH = 4;
+
+/**
+ * The series on a regular grid of `stepMs` from its first point: steps with no sample (Prometheus
+ * leaves them out of a range query's result) become NaN gaps, so the engine's seasonal periods
+ * count real time and the chart shows the gap; points slightly off the grid move onto it and two
+ * points on one slot are averaged (nothing is dropped). Irregular data (most points off any
+ * grid) and very sparse data are left as they are.
+ */
+export function regularise(series: SeriesInput, stepMs: number): SeriesInput {
+  const { timestamps: ts, values } = series;
+  const n = ts.length;
+  if (n < 2 || !(stepMs > 0)) {
+    return series;
+  }
+  const start = ts[0];
+  const slots = new Float64Array(n);
+  let onGrid = 0;
+  let sorted = true;
+  for (let i = 0; i < n; i++) {
+    const k = (ts[i] - start) / stepMs;
+    slots[i] = Math.round(k);
+    onGrid += Math.abs(k - slots[i]) <= 0.1 ? 1 : 0;
+    sorted &&= i === 0 || ts[i] > ts[i - 1];
+  }
+  const length = slots[n - 1] + 1;
+  const regular = sorted && onGrid === n && length === n && ts[n - 1] - start === (n - 1) * stepMs;
+  if (
+    regular ||
+    !sorted ||
+    onGrid < ON_GRID_SHARE * n ||
+    !Number.isFinite(length) ||
+    length > MAX_GRID_GROWTH * n + 1000
+  ) {
+    return series;
+  }
+  const timestamps = Float64Array.from({ length }, (_, k) => start + k * stepMs);
+  const sums = new Float64Array(length);
+  const counts = new Uint32Array(length);
+  for (let i = 0; i < n; i++) {
+    if (Number.isFinite(values[i])) {
+      sums[slots[i]] += values[i];
+      counts[slots[i]]++;
+    }
+  }
+  const regularValues = Float64Array.from(sums, (sum, k) => (counts[k] > 0 ? sum / counts[k] : NaN));
+  return { ...series, timestamps, values: regularValues };
 }
 
 /**

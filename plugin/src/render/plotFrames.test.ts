@@ -26,6 +26,28 @@ const names = (frame: { fields: Array<{ config: { displayNameFromDS?: string } }
 describe('buildPlotFrames', () => {
   const theme = createTheme();
 
+  it('with a cache, rebuilds only the series whose outcome changed, numbering series across the panel', () => {
+    const a = series('a', 'cpu', [1, 2, 3]);
+    const b = series('b', 'mem', [4, 5, 6]);
+    const cache = new WeakMap();
+    const outcomeA = outcome('a', { detection: detection(3) });
+    const first = buildPlotFrames([a, b], new Map([['a', outcomeA]]), theme, 'utc', cache);
+    // b's detection arrives: a new map, a's outcome object unchanged.
+    const next = new Map([
+      ['a', outcomeA],
+      ['b', outcome('b', { detection: detection(3) })],
+    ]);
+    const second = buildPlotFrames([a, b], next, theme, 'utc', cache);
+    expect(second[0]).toBe(first[0]);
+    expect(second[1]).not.toBe(first[1]);
+    expect(second[1].fields).toHaveLength(5);
+    // Another theme: everything is rebuilt.
+    const light = buildPlotFrames([a, b], next, createTheme({ colors: { mode: 'light' } }), 'utc', cache);
+    expect(light[0]).not.toBe(second[0]);
+    const indices = light.flatMap((f) => f.fields.filter((x) => x.type !== 'time').map((x) => x.state?.seriesIndex));
+    expect(indices).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+
   it('adds expected and a band (upper filled to lower) for analysed series only', () => {
     const a = series('a', 'cpu', [1, NaN, 3]);
     const b = series('b', 'mem', [4, 5, 6]);

@@ -47,127 +47,181 @@ const baseCustom: GraphFieldConfig = {
 };
 const hiddenFromLegend = { legend: true, tooltip: false, viz: false };
 
+/** Frames already built per series, reused while the series, its outcome and the look are unchanged. */
+export type PlotFrameCache = WeakMap<SeriesInput, CachedFrames>;
+
+interface CachedFrames {
+  outcome?: SeriesOutcome;
+  theme: GrafanaTheme2;
+  timeZone: TimeZone;
+  detailed: boolean;
+  index: number;
+  threshold?: number;
+  frames: DataFrame[];
+}
+
+type PlotSeries = SeriesInput & { threshold?: { value: number } };
+
 /**
  * One frame per analysed series: observed values, the engine's expected line, the band drawn as
  * `upper` filled down to `lower` (Grafana's fillBelowTo), anomaly markers per kind; and, when
  * there is a forecast, a second frame past the last point with the forecast and its band.
+ * Results stream in series by series: with a `cache`, only the series whose outcome changed are
+ * rebuilt (a panel of 100 series redraws on every batch).
  */
 export function buildPlotFrames(
-  series: Array<SeriesInput & { threshold?: { value: number } }>,
+  series: PlotSeries[],
   outcomes: Map<string, SeriesOutcome>,
   theme: GrafanaTheme2,
-  timeZone: TimeZone
+  timeZone: TimeZone,
+  cache: PlotFrameCache = new WeakMap()
 ): DataFrame[] {
   // Expected lines and bands are five paths per series: above DETAIL_LIMIT series the chart
   // keeps the observed lines, markers and forecast lines, and the tooltip gives the band.
   const detailed = series.length <= DETAIL_LIMIT;
+  const frames = series.flatMap((s, index) => {
+    const outcome = outcomes.get(s.key);
+    const threshold = s.threshold?.value;
+    const hit = cache.get(s);
+    if (
+      hit &&
+      hit.outcome === outcome &&
+      hit.theme === theme &&
+      hit.timeZone === timeZone &&
+      hit.detailed === detailed &&
+      hit.index === index &&
+      hit.threshold === threshold
+    ) {
+      return hit.frames;
+    }
+    const built = applyFieldOverrides({
+      data: seriesFrames(s, index, outcome, theme, detailed),
+      fieldConfig: { defaults: {}, overrides: [] },
+      replaceVariables: (v) => v,
+      theme,
+      timeZone,
+    });
+    cache.set(s, { outcome, theme, timeZone, detailed, index, threshold, frames: built });
+    return built;
+  });
+  // applyFieldOverrides numbers series per call; number them across the panel as one call would.
+  let seriesIndex = 0;
+  for (const frame of frames) {
+    for (const field of frame.fields) {
+      if (field.type !== FieldType.time && field.state) {
+        field.state.seriesIndex = seriesIndex++;
+      }
+    }
+  }
+  return frames;
+}
+
+/** The frames of one series (before field overrides). */
+function seriesFrames(
+  s: PlotSeries,
+  i: number,
+  outcome: SeriesOutcome | undefined,
+  theme: GrafanaTheme2,
+  detailed: boolean
+): DataFrame[] {
   const palette = theme.visualization.palette;
   const frames: DataFrame[] = [];
-  series.forEach((s, i) => {
-    const color = theme.visualization.getColorByName(palette[i % palette.length]);
-    const config = (
-      extra: Partial<GraphFieldConfig>,
-      displayName: string,
-      fixedColor = color
-    ): FieldConfig<GraphFieldConfig> => ({
-      displayNameFromDS: displayName,
-      unit: s.unit,
-      decimals: s.decimals,
-      color: { mode: FieldColorModeId.Fixed, fixedColor },
-      custom: { ...baseCustom, ...extra },
-    });
-    const number = (name: string, values: ArrayLike<number>, cfg: FieldConfig<GraphFieldConfig>) => ({
-      name,
-      type: FieldType.number,
-      config: cfg,
-      values: nullGaps(values),
-    });
-    const fields: DataFrame['fields'] = [
-      { name: 'Time', type: FieldType.time, config: {}, values: Array.from(s.timestamps) },
-      number(s.name, s.values, withThreshold(config({ lineWidth: 2 }, s.name), s.threshold?.value, theme)),
-    ];
-    const outcome = outcomes.get(s.key);
-    const d = outcome?.detection;
-    if (d && d.timestamps.length === s.timestamps.length) {
-      if (detailed) {
-        const lowerName = `${s.name} ${LOWER_SUFFIX}`;
-        fields.push(
-          number(
-            `${s.name} ${EXPECTED_SUFFIX}`,
-            d.expected,
-            config({ lineStyle: { fill: 'dash', dash: [6, 4] } }, `${s.name} ${EXPECTED_SUFFIX}`)
-          ),
-          number(
-            `${s.name} ${UPPER_SUFFIX}`,
-            d.upper,
-            config(
-              { lineWidth: 0, fillOpacity: 18, fillBelowTo: lowerName, hideFrom: hiddenFromLegend },
-              `${s.name} ${UPPER_SUFFIX}`
-            )
-          ),
-          number(lowerName, d.lower, config({ lineWidth: 0, hideFrom: hiddenFromLegend }, lowerName))
-        );
-      }
-      // Markers: one points-only field per kind present, so each kind has its colour.
-      KIND_NAMES.forEach((kind, code) => {
-        if (!kind || !d.kind.includes(code)) {
-          return;
-        }
-        const marks = Array.from(s.values, (v, j) => (d.kind[j] === code ? v : NaN));
-        const name = `${s.name} ${kind} ${ANOMALY_SUFFIX}`;
-        fields.push(
-          number(
-            name,
-            marks,
-            config(
-              {
-                drawStyle: GraphDrawStyle.Points,
-                showPoints: VisibilityMode.Always,
-                pointSize: 9,
-                lineWidth: 0,
-                // The incidents list names the kinds; the legend stays about series.
-                hideFrom: { legend: true, tooltip: false, viz: false },
-              },
-              name,
-              theme.visualization.getColorByName(KIND_COLORS[kind])
-            )
+  const color = theme.visualization.getColorByName(palette[i % palette.length]);
+  const config = (
+    extra: Partial<GraphFieldConfig>,
+    displayName: string,
+    fixedColor = color
+  ): FieldConfig<GraphFieldConfig> => ({
+    displayNameFromDS: displayName,
+    unit: s.unit,
+    decimals: s.decimals,
+    color: { mode: FieldColorModeId.Fixed, fixedColor },
+    custom: { ...baseCustom, ...extra },
+  });
+  const number = (name: string, values: ArrayLike<number>, cfg: FieldConfig<GraphFieldConfig>) => ({
+    name,
+    type: FieldType.number,
+    config: cfg,
+    values: nullGaps(values),
+  });
+  const fields: DataFrame['fields'] = [
+    { name: 'Time', type: FieldType.time, config: {}, values: Array.from(s.timestamps) },
+    number(s.name, s.values, withThreshold(config({ lineWidth: 2 }, s.name), s.threshold?.value, theme)),
+  ];
+  const d = outcome?.detection;
+  if (d && d.timestamps.length === s.timestamps.length) {
+    if (detailed) {
+      const lowerName = `${s.name} ${LOWER_SUFFIX}`;
+      fields.push(
+        number(
+          `${s.name} ${EXPECTED_SUFFIX}`,
+          d.expected,
+          config({ lineStyle: { fill: 'dash', dash: [6, 4] } }, `${s.name} ${EXPECTED_SUFFIX}`)
+        ),
+        number(
+          `${s.name} ${UPPER_SUFFIX}`,
+          d.upper,
+          config(
+            { lineWidth: 0, fillOpacity: 18, fillBelowTo: lowerName, hideFrom: hiddenFromLegend },
+            `${s.name} ${UPPER_SUFFIX}`
           )
-        );
-      });
+        ),
+        number(lowerName, d.lower, config({ lineWidth: 0, hideFrom: hiddenFromLegend }, lowerName))
+      );
     }
-    frames.push({ name: s.name, refId: s.refId, length: s.timestamps.length, fields });
-
-    const f = outcome?.forecast;
-    if (f && f.timestamps.length > 0) {
-      const name = `${s.name} ${FORECAST_SUFFIX}`;
-      const forecastFields: DataFrame['fields'] = [
-        { name: 'Time', type: FieldType.time, config: {}, values: Array.from(f.timestamps) },
-        number(name, f.yhat, config({ lineStyle: { fill: 'dot', dash: [2, 4] }, lineWidth: 2 }, name)),
-      ];
-      if (detailed && f.lower && f.upper) {
-        const lowerName = `${name} ${LOWER_SUFFIX}`;
-        forecastFields.push(
-          number(
-            `${name} ${UPPER_SUFFIX}`,
-            f.upper,
-            config(
-              { lineWidth: 0, fillOpacity: 10, fillBelowTo: lowerName, hideFrom: hiddenFromLegend },
-              `${name} ${UPPER_SUFFIX}`
-            )
-          ),
-          number(lowerName, f.lower, config({ lineWidth: 0, hideFrom: hiddenFromLegend }, lowerName))
-        );
+    // Markers: one points-only field per kind present, so each kind has its colour.
+    KIND_NAMES.forEach((kind, code) => {
+      if (!kind || !d.kind.includes(code)) {
+        return;
       }
-      frames.push({ name, refId: s.refId, length: f.timestamps.length, fields: forecastFields });
+      const marks = Array.from(s.values, (v, j) => (d.kind[j] === code ? v : NaN));
+      const name = `${s.name} ${kind} ${ANOMALY_SUFFIX}`;
+      fields.push(
+        number(
+          name,
+          marks,
+          config(
+            {
+              drawStyle: GraphDrawStyle.Points,
+              showPoints: VisibilityMode.Always,
+              pointSize: 9,
+              lineWidth: 0,
+              // The incidents list names the kinds; the legend stays about series.
+              hideFrom: { legend: true, tooltip: false, viz: false },
+            },
+            name,
+            theme.visualization.getColorByName(KIND_COLORS[kind])
+          )
+        )
+      );
+    });
+  }
+  frames.push({ name: s.name, refId: s.refId, length: s.timestamps.length, fields });
+
+  const f = outcome?.forecast;
+  if (f && f.timestamps.length > 0) {
+    const name = `${s.name} ${FORECAST_SUFFIX}`;
+    const forecastFields: DataFrame['fields'] = [
+      { name: 'Time', type: FieldType.time, config: {}, values: Array.from(f.timestamps) },
+      number(name, f.yhat, config({ lineStyle: { fill: 'dot', dash: [2, 4] }, lineWidth: 2 }, name)),
+    ];
+    if (detailed && f.lower && f.upper) {
+      const lowerName = `${name} ${LOWER_SUFFIX}`;
+      forecastFields.push(
+        number(
+          `${name} ${UPPER_SUFFIX}`,
+          f.upper,
+          config(
+            { lineWidth: 0, fillOpacity: 10, fillBelowTo: lowerName, hideFrom: hiddenFromLegend },
+            `${name} ${UPPER_SUFFIX}`
+          )
+        ),
+        number(lowerName, f.lower, config({ lineWidth: 0, hideFrom: hiddenFromLegend }, lowerName))
+      );
     }
-  });
-  return applyFieldOverrides({
-    data: frames,
-    fieldConfig: { defaults: {}, overrides: [] },
-    replaceVariables: (v) => v,
-    theme,
-    timeZone,
-  });
+    frames.push({ name, refId: s.refId, length: f.timestamps.length, fields: forecastFields });
+  }
+  return frames;
 }
 
 /** Draws the series' threshold as a dashed line, as Grafana's time series panel does. */
