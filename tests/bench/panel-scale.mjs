@@ -8,30 +8,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startHarnessServer } from '../harness/server.mjs';
 import { matrixToFrames } from '../harness/promFrames.mjs';
+import { fleetMatrix } from '../fixtures/fleet.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const POINTS = 2016;
 const STEP = 300_000;
 const COUNTS = [1, 10, 100];
 const REPEATS = 3;
-
-function matrix(count) {
-  const start = Date.UTC(2024, 0, 1) / 1000;
-  let seed = 7;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  return {
-    resultType: 'matrix',
-    result: Array.from({ length: count }, (_, s) => ({
-      metric: { __name__: 'http_requests_per_second', instance: `pod-${s}`, job: 'api' },
-      values: Array.from({ length: POINTS }, (_, i) => {
-        const t = start + (i * STEP) / 1000;
-        const day = Math.sin((2 * Math.PI * (t % 86400)) / 86400);
-        const spike = i === 1500 + s ? 80 : 0;
-        return [t, String(100 + s + 30 * day + 5 * (rand() - 0.5) + spike)];
-      }),
-    })),
-  };
-}
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -45,7 +28,7 @@ const browser = await chromium.launch({
 const rows = [];
 try {
   for (const count of COUNTS) {
-    const frames = matrixToFrames(matrix(count), { stepMs: STEP, query: 'rate(http_requests_total[5m])' });
+    const frames = matrixToFrames(fleetMatrix(count, { points: POINTS }), { stepMs: STEP, query: 'rate(http_requests_total[5m])' });
     const server = await startHarnessServer({ frames: async () => frames });
     const runs = [];
     try {
