@@ -5,8 +5,10 @@
  * panel inside PanelChrome with Grafana's theme, frames decoded by dataFrameFromJSON.
  *
  * Query string: ?frames=URL (JSON array of data frames, wire format) &theme=dark|light
+ * &reference=timeseries (Grafana's own TimeSeries over the raw frames instead of the plugin: the
+ * scale benchmark's reference for what drawing the same series costs without any analysis).
  */
-import React, { useCallback, useEffect, useMemo, useState } from 'react';
+import React, { useCallback, useEffect, useLayoutEffect, useMemo, useState } from 'react';
 import * as ReactAll from 'react';
 import * as ReactDOM from 'react-dom';
 import * as ReactDOMClient from 'react-dom/client';
@@ -33,7 +35,8 @@ import {
   TimeRange,
   toDataFrame,
 } from '@grafana/data';
-import { GlobalStyles, PanelChrome, ThemeContext } from '@grafana/ui';
+import { GlobalStyles, PanelChrome, ThemeContext, TimeSeries } from '@grafana/ui';
+import { LegendDisplayMode } from '@grafana/schema';
 
 const PLUGIN_ID = 'aiops-foresight-panel';
 const MODULE_URL = `/public/plugins/${PLUGIN_ID}/module.js`;
@@ -113,7 +116,51 @@ function frameTimeRange(frames: DataFrame[]): TimeRange {
   return { from: dateTime(from), to: dateTime(to), raw: { from: dateTime(from), to: dateTime(to) } };
 }
 
+/** Marks on the body when uPlot last drew (the benchmark waits for it). */
+function DrawMark({ config }: { config: grafanaUi.UPlotConfigBuilder }) {
+  useLayoutEffect(() => {
+    config.addHook('draw', () => (document.body.dataset.referenceDrawn = String(performance.now())));
+  }, [config]);
+  return null;
+}
+
+/** Grafana's TimeSeries over the frames as they came, with the time series panel's defaults. */
+function ReferencePanel({ frames, timeRange, width, height, theme }: {
+  frames: DataFrame[];
+  timeRange: TimeRange;
+  width: number;
+  height: number;
+  theme: grafanaData.GrafanaTheme2;
+}) {
+  const prepared = useMemo(
+    () =>
+      grafanaData.applyFieldOverrides({
+        data: frames,
+        fieldConfig: { defaults: { custom: { lineWidth: 1, fillOpacity: 0, showPoints: 'never', spanNulls: false } }, overrides: [] },
+        replaceVariables: (v) => v,
+        theme,
+        timeZone: 'utc',
+      }),
+    [frames, theme]
+  );
+  return (
+    <div data-testid="reference-panel">
+      <TimeSeries
+        frames={prepared}
+        timeRange={timeRange}
+        timeZone="utc"
+        width={width}
+        height={height}
+        legend={{ showLegend: true, displayMode: LegendDisplayMode.List, placement: 'bottom', calcs: [] }}
+      >
+        {(config) => <DrawMark config={config} />}
+      </TimeSeries>
+    </div>
+  );
+}
+
 interface AppProps {
+  reference?: boolean;
   plugin: PanelPlugin;
   frames: DataFrame[];
   /** A query error, handed to the panel as Grafana does (state Error, data.errors). */
@@ -121,7 +168,7 @@ interface AppProps {
   themeName: string;
 }
 
-function App({ plugin, frames: initialFrames, queryError, themeName }: AppProps) {
+function App({ reference, plugin, frames: initialFrames, queryError, themeName }: AppProps) {
   const theme = useMemo(() => createTheme({ colors: { mode: themeName === 'light' ? 'light' : 'dark' } }), [themeName]);
   const [frames, setFrames] = useState(initialFrames);
   const [timeRange, setTimeRangeState] = useState<TimeRange>(() => frameTimeRange(initialFrames));
@@ -167,7 +214,9 @@ function App({ plugin, frames: initialFrames, queryError, themeName }: AppProps)
       <GlobalStyles />
       <div style={{ padding: 16, background: theme.colors.background.canvas, height: '100vh', boxSizing: 'border-box' }}>
         <PanelChrome title="Foresight" width={size.width} height={size.height}>
-          {(innerWidth, innerHeight) => (
+          {(innerWidth, innerHeight) => reference ? (
+            <ReferencePanel frames={frames} timeRange={timeRange} width={innerWidth} height={innerHeight} theme={theme} />
+          ) : (
             <Panel
               id={1}
               data={
@@ -304,8 +353,10 @@ async function main() {
     const queryError = response.ok ? undefined : await response.text();
     const frames = response.ok ? ((await response.json()) as DataFrameJSON[]).map((f) => dataFrameFromJSON(f)) : [];
     const plugin = await loadPlugin();
-    root.render(<App plugin={plugin} frames={frames} queryError={queryError} themeName={params.get('theme') ?? 'dark'} />);
+    root.render(<App reference={params.get('reference') === 'timeseries'} plugin={plugin} frames={frames} queryError={queryError} themeName={params.get('theme') ?? 'dark'} />);
     document.body.dataset.harness = 'ready';
+    // When the page handed the panel its frames (React renders in a later task).
+    document.body.dataset.renderAt = String(performance.now());
   } catch (e) {
     document.body.dataset.harness = 'error';
     root.render(<pre data-testid="harness-error">{String(e instanceof Error ? e.stack ?? e.message : e)}</pre>);
