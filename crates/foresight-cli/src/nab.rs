@@ -6,8 +6,8 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use foresight_core::anomaly::{detect_series_tuned, Tuning};
-use foresight_core::{alert_scores, AlertOptions, AnomalyOptions, Mode, Series};
+use foresight_core::anomaly::{alert_levels, detect_series_tuned, Tuning};
+use foresight_core::{AlertOptions, AnomalyOptions, Mode, Series};
 
 use crate::table;
 
@@ -74,6 +74,9 @@ fn knobs() -> Result<Knobs> {
             "decades" => k.alert.decades = f,
             "robust_fit" => k.alert.robust_fit = f != 0.0,
             "range_min" => k.alert.range_min_score = f,
+            "drift_kappa" => k.alert.drift_kappa = f,
+            "drift_h" => k.alert.drift_h = f,
+            "drift_clip" => k.alert.drift_clip = f,
             "range_hold" => k.alert.range_breaks_hold = f != 0.0,
             other => anyhow::bail!("FORESIGHT_NAB: unknown knob `{other}`"),
         }
@@ -115,7 +118,19 @@ fn score_file(input: &Path, target: &Path, knobs: &Knobs) -> Result<()> {
         if std::env::var_os("FORESIGHT_NAB_VERBOSE").is_some() {
             eprintln!("{}: period {:?}", input.display(), result.period);
         }
-        let alert = alert_scores(&result.score, &result.values, &knobs.alert);
+        // Signed residual in band half-widths, for the drift evidence (CUSUM).
+        let signed: Vec<f64> = (0..result.values.len())
+            .map(|j| {
+                let hw = 0.5 * (result.upper[j] - result.lower[j]);
+                let z = (result.values[j] - result.expected[j]) / hw;
+                if z.is_finite() {
+                    z
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let alert = alert_levels(&result.score, &result.values, &signed, &knobs.alert);
         // Back to input rows: the validated series is sorted and deduplicated.
         for (i, t) in ts.iter().enumerate() {
             if let Ok(j) = result.timestamps.binary_search_by(|x| x.total_cmp(t)) {

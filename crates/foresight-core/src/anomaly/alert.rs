@@ -40,6 +40,15 @@ pub struct AlertOptions {
     /// A range break counts only when the point's score is at least this (1: outside the
     /// band; a record the model expected, on a trend, is no news).
     pub range_min_score: f64,
+    /// Drift evidence (needs the signed residuals, see [`alert_levels`]): a two-sided CUSUM
+    /// of the residual in band half-widths, less this slack per point (0 disables). It
+    /// adds up a run of points on one side of the expected value, each too small to alarm.
+    pub drift_kappa: f64,
+    /// ...reaches the fire level when the CUSUM is at least this and a record of the
+    /// `history` (a series whose model drifts that much as a habit does not alarm).
+    pub drift_h: f64,
+    /// ...each residual clipped to this many half-widths (a spike is the point score's).
+    pub drift_clip: f64,
 }
 
 impl Default for AlertOptions {
@@ -58,6 +67,9 @@ impl Default for AlertOptions {
             range_tolerance: 0.05,
             range_breaks_hold: true,
             range_min_score: 1.0,
+            drift_kappa: 0.2,
+            drift_h: 12.0,
+            drift_clip: 1.0,
         }
     }
 }
@@ -102,6 +114,20 @@ pub(crate) fn half_normal_quantile(q: f64) -> f64 {
 /// Non-finite scores count as 0. `values` (the series, aligned with `scores`, or empty)
 /// feed the range test.
 pub fn alert_scores(scores: &[f64], values: &[f64], options: &AlertOptions) -> Vec<f64> {
+    alert_levels(scores, values, &[], options)
+}
+
+/// As [`alert_scores`], with the signed residuals `(value − expected) / band half-width`
+/// (aligned with `scores`, or empty) for the drift evidence (`drift_kappa`).
+pub fn alert_levels(
+    scores: &[f64],
+    values: &[f64],
+    signed: &[f64],
+    options: &AlertOptions,
+) -> Vec<f64> {
+    let (mut cus_p, mut cus_n) = (0.0_f64, 0.0_f64);
+    // Sliding maximum of the CUSUM over the history: (index, value), values decreasing.
+    let mut drift_max: std::collections::VecDeque<(usize, f64)> = Default::default();
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     let averaging = options.averaging.max(1);
     let mut sum2 = Welford::default();
@@ -145,6 +171,32 @@ pub fn alert_scores(scores: &[f64], values: &[f64], options: &AlertOptions) -> V
             // -log10 of the tail probability, 1 at 1e-10: resolution where it matters.
             level = (-tail.max(1e-300).log10() / options.decades.max(1e-3)).clamp(0.0, 1.0);
         }
+        if options.drift_kappa > 0.0 {
+            if let Some(&z) = signed.get(i) {
+                if z.is_finite() {
+                    let z = z.clamp(-options.drift_clip, options.drift_clip);
+                    cus_p = (cus_p + z - options.drift_kappa).max(0.0);
+                    cus_n = (cus_n - z - options.drift_kappa).max(0.0);
+                }
+                let c = cus_p.max(cus_n);
+                while drift_max
+                    .front()
+                    .is_some_and(|&(j, _)| j + options.history.max(2) <= i)
+                {
+                    drift_max.pop_front();
+                }
+                // Beyond drift_h and a record of the history (0.5 at the larger of the two).
+                let past = drift_max.front().map_or(0.0, |&(_, m)| m);
+                let drift = 0.5 * c / options.drift_h.max(past).max(1e-9);
+                while drift_max.back().is_some_and(|&(_, m)| m <= c) {
+                    drift_max.pop_back();
+                }
+                drift_max.push_back((i, c));
+                if window.len() >= options.warmup.max(2) {
+                    level = level.max(drift.clamp(0.0, 1.0));
+                }
+            }
+        }
         let mut range_break = false;
         if let Some(&v) = values.get(i) {
             if v.is_finite() {
@@ -170,6 +222,9 @@ pub fn alert_scores(scores: &[f64], values: &[f64], options: &AlertOptions) -> V
             level *= options.hold_damping;
         } else if level >= options.fire_level {
             hold_left = options.hold;
+            // The evidence behind this alert is spent.
+            cus_p = 0.0;
+            cus_n = 0.0;
         }
         out.push(if level.is_finite() { level } else { 0.0 });
         window.push_back(avg);
@@ -249,5 +304,35 @@ mod tests {
             ..Default::default()
         };
         assert!(alert_scores(&s, &s, &held)[650] < 0.5);
+    }
+
+    #[test]
+    fn a_run_of_small_residuals_on_one_side_fires_as_drift() {
+        // Residuals within ±0.6 band half-widths, then 80 points at +0.45: no point is
+        // outside the band or unusual in size, but the run adds up.
+        let mut signed: Vec<f64> = (0..1000)
+            .map(|i| {
+                let size = ((i * 37) % 17) as f64 / 17.0 * 0.6;
+                if i % 2 == 0 {
+                    size
+                } else {
+                    -size
+                }
+            })
+            .collect();
+        for z in &mut signed[700..780] {
+            *z = 0.45;
+        }
+        let scores: Vec<f64> = signed.iter().map(|z| z.abs()).collect();
+        let a = alert_levels(&scores, &[], &signed, &AlertOptions::default());
+        assert!(a[..700].iter().all(|&x| x < 0.5));
+        let first = a.iter().position(|&x| x >= 0.5);
+        assert!(
+            matches!(first, Some(i) if (700..780).contains(&i)),
+            "{first:?}"
+        );
+        assert!(alert_scores(&scores, &[], &AlertOptions::default())
+            .iter()
+            .all(|&x| x < 0.5));
     }
 }

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::series::Series;
 
-pub use alert::{alert_scores, AlertOptions};
+pub use alert::{alert_levels, alert_scores, AlertOptions};
 pub use model::{CausalDetector, PointAnomaly, Tuning};
 
 /// Which side of the band counts.
