@@ -4,6 +4,8 @@ export interface Drawn {
   series: Array<{ label: string; show: boolean; points: number; firstTime: number | null }>;
   bands: number;
   xMax: number;
+  /** Anomaly markers drawn, per "<series> <kind> anomalies". */
+  markers: Record<string, number>;
 }
 
 /** Collects everything the page reports as an error: console errors and uncaught exceptions. */
@@ -26,7 +28,8 @@ export async function waitForDrawn(page: Page, seriesCount: number, { forecasts 
   const probe = page.getByTestId('foresight-drawn');
   const read = async (): Promise<Drawn | null> => {
     const raw = await probe.getAttribute('data-drawn');
-    return raw ? JSON.parse(raw) : null;
+    const markers = await page.getByTestId('foresight-markers').getAttribute('data-markers');
+    return raw ? { ...JSON.parse(raw), markers: markers ? JSON.parse(markers) : {} } : null;
   };
   await expect
     .poll(async () => {
@@ -68,11 +71,9 @@ export function expectForecast(drawn: Drawn, names: string[], lastTime: number) 
   expect(drawn.xMax).toBeGreaterThan(lastTime);
 }
 
-/** Labels of the anomaly marker fields drawn with at least one point, with their point counts. */
+/** The anomaly markers drawn over the chart, per "<series> <kind> anomalies", with their counts. */
 export function drawnMarkers(drawn: Drawn): Record<string, number> {
-  return Object.fromEntries(
-    drawn.series.filter((s) => s.label.endsWith(' anomalies') && s.points > 0).map((s) => [s.label, s.points])
-  );
+  return drawn.markers;
 }
 
 declare global {

@@ -15,7 +15,9 @@ import {
 } from '../engine/request';
 import { buildPlotFrames, lastForecastTime, PlotFrameCache } from '../render/plotFrames';
 import { ForesightOptions } from '../types';
+import { anomalyMarkers } from '../render/markers';
 import { ActionsBar } from './ActionsBar';
+import { AnomalyMarkers } from './AnomalyMarkers';
 import { CrossingRow, CrossingsView } from './CrossingsView';
 import { ForesightTooltip } from './ForesightTooltip';
 import { IncidentRow, IncidentsView } from './IncidentsView';
@@ -71,26 +73,25 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
   );
   const engine = useEngine(engineSeries, request.options);
 
-  const frameCache = useMemo<PlotFrameCache>(() => new WeakMap(), []);
+  const frameCache = useMemo(() => new PlotFrameCache(), []);
   const frames = useMemo(
     () =>
-      buildPlotFrames(
-        training.loading ? extracted.series : engineSeries,
-        engine.outcomes,
-        theme,
-        timeZone,
-        frameCache
-      ),
+      buildPlotFrames(training.loading ? extracted.series : engineSeries, engine.outcomes, theme, timeZone, frameCache),
     [training.loading, extracted.series, engineSeries, engine.outcomes, theme, timeZone, frameCache]
   );
+  const markers = useMemo(
+    () => anomalyMarkers(training.loading ? extracted.series : engineSeries, engine.outcomes),
+    [training.loading, extracted.series, engineSeries, engine.outcomes]
+  );
   // The forecast runs past the dashboard's end: widen the axis to show it.
+  // (By value: results that do not move the last forecast must not redraw the chart.)
+  const lastForecast = useMemo(() => lastForecastTime(engine.outcomes), [engine.outcomes]);
   const drawnRange = useMemo<TimeRange>(() => {
-    const last = lastForecastTime(engine.outcomes);
-    if (last === undefined || last <= timeRange.to.valueOf()) {
+    if (lastForecast === undefined || lastForecast <= timeRange.to.valueOf()) {
       return timeRange;
     }
-    return { from: timeRange.from, to: dateTime(last), raw: timeRange.raw };
-  }, [engine.outcomes, timeRange]);
+    return { from: timeRange.from, to: dateTime(lastForecast), raw: timeRange.raw };
+  }, [lastForecast, timeRange]);
 
   const colors = useMemo(() => {
     const palette = theme.visualization.palette;
@@ -215,6 +216,7 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
         {(config, alignedFrame) => (
           <>
             <DrawnSeriesProbe config={config} frame={alignedFrame} />
+            <AnomalyMarkers config={config} frame={alignedFrame} markers={markers} theme={theme} />
             <NowLine config={config} color={theme.colors.text.secondary} />
             <TooltipPlugin2
               config={config}
@@ -271,12 +273,21 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
  */
 function DrawnSeriesProbe({ config, frame }: { config: UPlotConfigBuilder; frame: DataFrame }) {
   const ref = useRef<HTMLSpanElement>(null);
+  // One hook per chart config, reading the latest aligned frame.
+  const latest = useRef(frame);
+  useLayoutEffect(() => {
+    latest.current = frame;
+  }, [frame]);
   useLayoutEffect(() => {
     let pending: ReturnType<typeof setTimeout> | undefined;
     config.addHook('draw', (u) => {
       // Counting every point of every series is not the draw's business: done after it, once.
       clearTimeout(pending);
       pending = setTimeout(() => {
+        const frame = latest.current;
+        if (frame.fields.length !== u.series.length) {
+          return; // a newer chart is on its way: its own draw records it
+        }
         const drawn = u.series.slice(1).map((s, i) => ({
           label: getFieldDisplayName(frame.fields[i + 1], frame),
           show: s.show !== false,
@@ -288,7 +299,7 @@ function DrawnSeriesProbe({ config, frame }: { config: UPlotConfigBuilder; frame
       }, 0);
     });
     return () => clearTimeout(pending);
-  }, [config, frame]);
+  }, [config]);
   return <span ref={ref} data-testid="foresight-drawn" hidden />;
 }
 

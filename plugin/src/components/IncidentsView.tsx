@@ -3,7 +3,7 @@ import { css } from '@emotion/css';
 import { AbsoluteTimeRange, dateTimeFormat, GrafanaTheme2 } from '@grafana/data';
 import { TimeZone } from '@grafana/schema';
 import { useStyles2, useTheme2 } from '@grafana/ui';
-import { KIND_COLORS } from '../render/plotFrames';
+import { KIND_COLORS } from '../render/markers';
 import { IncidentResult } from '../types';
 
 export interface IncidentRow extends IncidentResult {

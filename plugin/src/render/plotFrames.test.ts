@@ -1,5 +1,5 @@
 import { createTheme } from '@grafana/data';
-import { buildPlotFrames, lastForecastTime } from './plotFrames';
+import { buildPlotFrames, lastForecastTime, PlotFrameCache } from './plotFrames';
 import { DetectionResult, SeriesInput, SeriesOutcome } from '../types';
 
 const series = (key: string, name: string, values: number[]): SeriesInput => ({
@@ -29,7 +29,7 @@ describe('buildPlotFrames', () => {
   it('with a cache, rebuilds only the series whose outcome changed, numbering series across the panel', () => {
     const a = series('a', 'cpu', [1, 2, 3]);
     const b = series('b', 'mem', [4, 5, 6]);
-    const cache = new WeakMap();
+    const cache = new PlotFrameCache();
     const outcomeA = outcome('a', { detection: detection(3) });
     const first = buildPlotFrames([a, b], new Map([['a', outcomeA]]), theme, 'utc', cache);
     // b's detection arrives: a new map, a's outcome object unchanged.
@@ -41,6 +41,9 @@ describe('buildPlotFrames', () => {
     expect(second[0]).toBe(first[0]);
     expect(second[1]).not.toBe(first[1]);
     expect(second[1].fields).toHaveLength(5);
+    // An incident attribution arrives: the outcome changes, nothing drawn does, same list.
+    const attributed = new Map(next).set('b', { ...next.get('b')!, incidents: [] });
+    expect(buildPlotFrames([a, b], attributed, theme, 'utc', cache)).toBe(second);
     // Another theme: everything is rebuilt.
     const light = buildPlotFrames([a, b], next, createTheme({ colors: { mode: 'light' } }), 'utc', cache);
     expect(light[0]).not.toBe(second[0]);
@@ -64,23 +67,6 @@ describe('buildPlotFrames', () => {
     const colors = new Set(frames[0].fields.slice(1).map((f) => f.config.color?.fixedColor));
     expect(colors.size).toBe(1);
     expect(frames[1].fields[1].config.color?.fixedColor).not.toEqual([...colors][0]);
-  });
-
-  it('marks anomalies with one points-only field per kind, at the anomalous values only', () => {
-    const a = series('a', 'cpu', [1, 9, 3, 0]);
-    const frames = buildPlotFrames(
-      [a],
-      new Map([['a', outcome('a', { detection: detection(4, [0, 1, 0, 2]) })]]),
-      theme,
-      'utc'
-    );
-    const global = frames[0].fields.find((f) => f.config.displayNameFromDS === 'cpu global anomalies')!;
-    const contextual = frames[0].fields.find((f) => f.config.displayNameFromDS === 'cpu contextual anomalies')!;
-    expect(global.values).toEqual([null, 9, null, null]);
-    expect(contextual.values).toEqual([null, null, null, 0]);
-    expect(global.config.custom.drawStyle).toBe('points');
-    expect(global.config.color?.fixedColor).not.toEqual(contextual.config.color?.fixedColor);
-    expect(frames[0].fields.some((f) => f.config.displayNameFromDS?.includes('collective'))).toBe(false);
   });
 
   it('draws the forecast and its band in a frame of its own, past the last point', () => {

@@ -15,25 +15,16 @@ import {
   TimeZone,
   VisibilityMode,
 } from '@grafana/schema';
-import { KIND_NAMES, KindName, SeriesInput, SeriesOutcome } from '../types';
+import { SeriesInput, SeriesOutcome } from '../types';
 
 /** Suffixes of the derived fields; the e2e tests and the legend rely on them. */
 export const EXPECTED_SUFFIX = 'expected';
 export const UPPER_SUFFIX = 'upper';
 export const LOWER_SUFFIX = 'lower';
 export const FORECAST_SUFFIX = 'forecast';
-export const ANOMALY_SUFFIX = 'anomalies';
 
 /** Series count above which expected lines and bands are not drawn (see buildPlotFrames). */
 export const DETAIL_LIMIT = 20;
-
-/** Marker colour per anomaly kind (Grafana palette names, readable in both themes). */
-export const KIND_COLORS: Record<KindName, string> = {
-  global: 'red',
-  contextual: 'orange',
-  collective: 'purple',
-  peer: 'blue',
-};
 
 const baseCustom: GraphFieldConfig = {
   drawStyle: GraphDrawStyle.Line,
@@ -47,11 +38,19 @@ const baseCustom: GraphFieldConfig = {
 };
 const hiddenFromLegend = { legend: true, tooltip: false, viz: false };
 
-/** Frames already built per series, reused while the series, its outcome and the look are unchanged. */
-export type PlotFrameCache = WeakMap<SeriesInput, CachedFrames>;
+/**
+ * Frames already built per series, reused while the series, what is drawn of its outcome and the
+ * look are unchanged; and the last panel-wide list, returned as is when no series changed (so the
+ * chart does not redraw for results it does not draw, such as incident attributions).
+ */
+export class PlotFrameCache {
+  readonly bySeries = new WeakMap<SeriesInput, CachedFrames>();
+  last: DataFrame[] = [];
+}
 
 interface CachedFrames {
-  outcome?: SeriesOutcome;
+  detection?: SeriesOutcome['detection'];
+  forecast?: SeriesOutcome['forecast'];
   theme: GrafanaTheme2;
   timeZone: TimeZone;
   detailed: boolean;
@@ -64,7 +63,7 @@ type PlotSeries = SeriesInput & { threshold?: { value: number } };
 
 /**
  * One frame per analysed series: observed values, the engine's expected line, the band drawn as
- * `upper` filled down to `lower` (Grafana's fillBelowTo), anomaly markers per kind; and, when
+ * `upper` filled down to `lower` (Grafana's fillBelowTo); and, when
  * there is a forecast, a second frame past the last point with the forecast and its band.
  * Results stream in series by series: with a `cache`, only the series whose outcome changed are
  * rebuilt (a panel of 100 series redraws on every batch).
@@ -74,7 +73,7 @@ export function buildPlotFrames(
   outcomes: Map<string, SeriesOutcome>,
   theme: GrafanaTheme2,
   timeZone: TimeZone,
-  cache: PlotFrameCache = new WeakMap()
+  cache = new PlotFrameCache()
 ): DataFrame[] {
   // Expected lines and bands are five paths per series: above DETAIL_LIMIT series the chart
   // keeps the observed lines, markers and forecast lines, and the tooltip gives the band.
@@ -82,10 +81,11 @@ export function buildPlotFrames(
   const frames = series.flatMap((s, index) => {
     const outcome = outcomes.get(s.key);
     const threshold = s.threshold?.value;
-    const hit = cache.get(s);
+    const hit = cache.bySeries.get(s);
     if (
       hit &&
-      hit.outcome === outcome &&
+      hit.detection === outcome?.detection &&
+      hit.forecast === outcome?.forecast &&
       hit.theme === theme &&
       hit.timeZone === timeZone &&
       hit.detailed === detailed &&
@@ -101,9 +101,22 @@ export function buildPlotFrames(
       theme,
       timeZone,
     });
-    cache.set(s, { outcome, theme, timeZone, detailed, index, threshold, frames: built });
+    cache.bySeries.set(s, {
+      detection: outcome?.detection,
+      forecast: outcome?.forecast,
+      theme,
+      timeZone,
+      detailed,
+      index,
+      threshold,
+      frames: built,
+    });
     return built;
   });
+  if (frames.length === cache.last.length && frames.every((f, i) => f === cache.last[i])) {
+    return cache.last;
+  }
+  cache.last = frames;
   // applyFieldOverrides numbers series per call; number them across the panel as one call would.
   let seriesIndex = 0;
   for (const frame of frames) {
@@ -127,15 +140,11 @@ function seriesFrames(
   const palette = theme.visualization.palette;
   const frames: DataFrame[] = [];
   const color = theme.visualization.getColorByName(palette[i % palette.length]);
-  const config = (
-    extra: Partial<GraphFieldConfig>,
-    displayName: string,
-    fixedColor = color
-  ): FieldConfig<GraphFieldConfig> => ({
+  const config = (extra: Partial<GraphFieldConfig>, displayName: string): FieldConfig<GraphFieldConfig> => ({
     displayNameFromDS: displayName,
     unit: s.unit,
     decimals: s.decimals,
-    color: { mode: FieldColorModeId.Fixed, fixedColor },
+    color: { mode: FieldColorModeId.Fixed, fixedColor: color },
     custom: { ...baseCustom, ...extra },
   });
   const number = (name: string, values: ArrayLike<number>, cfg: FieldConfig<GraphFieldConfig>) => ({
@@ -169,32 +178,6 @@ function seriesFrames(
         number(lowerName, d.lower, config({ lineWidth: 0, hideFrom: hiddenFromLegend }, lowerName))
       );
     }
-    // Markers: one points-only field per kind present, so each kind has its colour.
-    KIND_NAMES.forEach((kind, code) => {
-      if (!kind || !d.kind.includes(code)) {
-        return;
-      }
-      const marks = Array.from(s.values, (v, j) => (d.kind[j] === code ? v : NaN));
-      const name = `${s.name} ${kind} ${ANOMALY_SUFFIX}`;
-      fields.push(
-        number(
-          name,
-          marks,
-          config(
-            {
-              drawStyle: GraphDrawStyle.Points,
-              showPoints: VisibilityMode.Always,
-              pointSize: 9,
-              lineWidth: 0,
-              // The incidents list names the kinds; the legend stays about series.
-              hideFrom: { legend: true, tooltip: false, viz: false },
-            },
-            name,
-            theme.visualization.getColorByName(KIND_COLORS[kind])
-          )
-        )
-      );
-    });
   }
   frames.push({ name: s.name, refId: s.refId, length: s.timestamps.length, fields });
 
@@ -203,7 +186,19 @@ function seriesFrames(
     const name = `${s.name} ${FORECAST_SUFFIX}`;
     const forecastFields: DataFrame['fields'] = [
       { name: 'Time', type: FieldType.time, config: {}, values: Array.from(f.timestamps) },
-      number(name, f.yhat, config({ lineStyle: { fill: 'dot', dash: [2, 4] }, lineWidth: 2 }, name)),
+      number(
+        name,
+        f.yhat,
+        // Many series: the legend lists the series, not a forecast entry beside each.
+        config(
+          {
+            lineStyle: { fill: 'dot', dash: [2, 4] },
+            lineWidth: 2,
+            ...(detailed ? {} : { hideFrom: hiddenFromLegend }),
+          },
+          name
+        )
+      ),
     ];
     if (detailed && f.lower && f.upper) {
       const lowerName = `${name} ${LOWER_SUFFIX}`;
