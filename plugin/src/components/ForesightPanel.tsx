@@ -74,15 +74,16 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
   const engine = useEngine(engineSeries, request.options);
 
   const frameCache = useMemo(() => new PlotFrameCache(), []);
+  // Until the first results, the visible series as the query returned them (the longer history
+  // the engine learns from is not drawn: it would only redraw the same visible lines).
+  const plotted = engine.outcomes.size === 0 ? extracted.series : engineSeries;
+  const visibleFrom = timeRange.from.valueOf();
+  const visibleTo = timeRange.to.valueOf();
   const frames = useMemo(
-    () =>
-      buildPlotFrames(training.loading ? extracted.series : engineSeries, engine.outcomes, theme, timeZone, frameCache),
-    [training.loading, extracted.series, engineSeries, engine.outcomes, theme, timeZone, frameCache]
+    () => buildPlotFrames(plotted, engine.outcomes, theme, timeZone, { from: visibleFrom, to: visibleTo }, frameCache),
+    [plotted, engine.outcomes, theme, timeZone, visibleFrom, visibleTo, frameCache]
   );
-  const markers = useMemo(
-    () => anomalyMarkers(training.loading ? extracted.series : engineSeries, engine.outcomes),
-    [training.loading, extracted.series, engineSeries, engine.outcomes]
-  );
+  const markers = useMemo(() => anomalyMarkers(plotted, engine.outcomes), [plotted, engine.outcomes]);
   // The forecast runs past the dashboard's end: widen the axis to show it.
   // (By value: results that do not move the last forecast must not redraw the chart.)
   const lastForecast = useMemo(() => lastForecastTime(engine.outcomes), [engine.outcomes]);

@@ -31,24 +31,36 @@ describe('buildPlotFrames', () => {
     const b = series('b', 'mem', [4, 5, 6]);
     const cache = new PlotFrameCache();
     const outcomeA = outcome('a', { detection: detection(3) });
-    const first = buildPlotFrames([a, b], new Map([['a', outcomeA]]), theme, 'utc', cache);
+    const first = buildPlotFrames([a, b], new Map([['a', outcomeA]]), theme, 'utc', undefined, cache);
     // b's detection arrives: a new map, a's outcome object unchanged.
     const next = new Map([
       ['a', outcomeA],
       ['b', outcome('b', { detection: detection(3) })],
     ]);
-    const second = buildPlotFrames([a, b], next, theme, 'utc', cache);
+    const second = buildPlotFrames([a, b], next, theme, 'utc', undefined, cache);
     expect(second[0]).toBe(first[0]);
     expect(second[1]).not.toBe(first[1]);
     expect(second[1].fields).toHaveLength(5);
     // An incident attribution arrives: the outcome changes, nothing drawn does, same list.
     const attributed = new Map(next).set('b', { ...next.get('b')!, incidents: [] });
-    expect(buildPlotFrames([a, b], attributed, theme, 'utc', cache)).toBe(second);
+    expect(buildPlotFrames([a, b], attributed, theme, 'utc', undefined, cache)).toBe(second);
     // Another theme: everything is rebuilt.
-    const light = buildPlotFrames([a, b], next, createTheme({ colors: { mode: 'light' } }), 'utc', cache);
+    const light = buildPlotFrames([a, b], next, createTheme({ colors: { mode: 'light' } }), 'utc', undefined, cache);
     expect(light[0]).not.toBe(second[0]);
     const indices = light.flatMap((f) => f.fields.filter((x) => x.type !== 'time').map((x) => x.state?.seriesIndex));
     expect(indices).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('draws only the visible part of a longer training history, one point beyond each edge', () => {
+    const a = series('a', 'cpu', [0, 1, 2, 3, 4, 5, 6, 7]);
+    const frames = buildPlotFrames([a], new Map([['a', outcome('a', { detection: detection(8) })]]), theme, 'utc', {
+      from: 3000,
+      to: 5000,
+    });
+    expect(frames[0].fields[0].values).toEqual([2000, 3000, 4000, 5000, 6000]);
+    expect(frames[0].fields[1].values).toEqual([2, 3, 4, 5, 6]);
+    expect(frames[0].fields[2].values).toHaveLength(5);
+    expect(frames[0].length).toBe(5);
   });
 
   it('adds expected and a band (upper filled to lower) for analysed series only', () => {

@@ -56,6 +56,8 @@ interface CachedFrames {
   detailed: boolean;
   index: number;
   threshold?: number;
+  from?: number;
+  to?: number;
   frames: DataFrame[];
 }
 
@@ -66,13 +68,15 @@ type PlotSeries = SeriesInput & { threshold?: { value: number } };
  * `upper` filled down to `lower` (Grafana's fillBelowTo); and, when
  * there is a forecast, a second frame past the last point with the forecast and its band.
  * Results stream in series by series: with a `cache`, only the series whose outcome changed are
- * rebuilt (a panel of 100 series redraws on every batch).
+ * rebuilt (a panel of 100 series redraws on every batch). With `visible`, only that part of each
+ * series is drawn (the engine learns from a longer history than the dashboard shows).
  */
 export function buildPlotFrames(
   series: PlotSeries[],
   outcomes: Map<string, SeriesOutcome>,
   theme: GrafanaTheme2,
   timeZone: TimeZone,
+  visible?: { from: number; to: number },
   cache = new PlotFrameCache()
 ): DataFrame[] {
   // Expected lines and bands are five paths per series: above DETAIL_LIMIT series the chart
@@ -90,12 +94,14 @@ export function buildPlotFrames(
       hit.timeZone === timeZone &&
       hit.detailed === detailed &&
       hit.index === index &&
-      hit.threshold === threshold
+      hit.threshold === threshold &&
+      hit.from === visible?.from &&
+      hit.to === visible?.to
     ) {
       return hit.frames;
     }
     const built = applyFieldOverrides({
-      data: seriesFrames(s, index, outcome, theme, detailed),
+      data: seriesFrames(s, index, outcome, theme, detailed, visible),
       fieldConfig: { defaults: {}, overrides: [] },
       replaceVariables: (v) => v,
       theme,
@@ -109,6 +115,8 @@ export function buildPlotFrames(
       detailed,
       index,
       threshold,
+      from: visible?.from,
+      to: visible?.to,
       frames: built,
     });
     return built;
@@ -135,8 +143,11 @@ function seriesFrames(
   i: number,
   outcome: SeriesOutcome | undefined,
   theme: GrafanaTheme2,
-  detailed: boolean
+  detailed: boolean,
+  visible?: { from: number; to: number }
 ): DataFrame[] {
+  const [i0, i1] = visibleIndices(s.timestamps, visible);
+  const part = <T extends Float64Array>(a: T) => (i0 === 0 && i1 === a.length ? a : (a.subarray(i0, i1) as T));
   const palette = theme.visualization.palette;
   const frames: DataFrame[] = [];
   const color = theme.visualization.getColorByName(palette[i % palette.length]);
@@ -154,8 +165,8 @@ function seriesFrames(
     values: nullGaps(values),
   });
   const fields: DataFrame['fields'] = [
-    { name: 'Time', type: FieldType.time, config: {}, values: Array.from(s.timestamps) },
-    number(s.name, s.values, withThreshold(config({ lineWidth: 2 }, s.name), s.threshold?.value, theme)),
+    { name: 'Time', type: FieldType.time, config: {}, values: Array.from(part(s.timestamps)) },
+    number(s.name, part(s.values), withThreshold(config({ lineWidth: 2 }, s.name), s.threshold?.value, theme)),
   ];
   const d = outcome?.detection;
   if (d && d.timestamps.length === s.timestamps.length) {
@@ -164,22 +175,22 @@ function seriesFrames(
       fields.push(
         number(
           `${s.name} ${EXPECTED_SUFFIX}`,
-          d.expected,
+          part(d.expected),
           config({ lineStyle: { fill: 'dash', dash: [6, 4] } }, `${s.name} ${EXPECTED_SUFFIX}`)
         ),
         number(
           `${s.name} ${UPPER_SUFFIX}`,
-          d.upper,
+          part(d.upper),
           config(
             { lineWidth: 0, fillOpacity: 18, fillBelowTo: lowerName, hideFrom: hiddenFromLegend },
             `${s.name} ${UPPER_SUFFIX}`
           )
         ),
-        number(lowerName, d.lower, config({ lineWidth: 0, hideFrom: hiddenFromLegend }, lowerName))
+        number(lowerName, part(d.lower), config({ lineWidth: 0, hideFrom: hiddenFromLegend }, lowerName))
       );
     }
   }
-  frames.push({ name: s.name, refId: s.refId, length: s.timestamps.length, fields });
+  frames.push({ name: s.name, refId: s.refId, length: i1 - i0, fields });
 
   const f = outcome?.forecast;
   if (f && f.timestamps.length > 0) {
@@ -251,6 +262,23 @@ export function lastForecastTime(outcomes: Map<string, SeriesOutcome>): number |
     }
   });
   return last;
+}
+
+/** The index range of the points in `visible`, with one point beyond each edge so lines reach it. */
+function visibleIndices(timestamps: Float64Array, visible?: { from: number; to: number }): [number, number] {
+  const n = timestamps.length;
+  if (!visible) {
+    return [0, n];
+  }
+  let i0 = 0;
+  while (i0 < n && timestamps[i0] < visible.from) {
+    i0++;
+  }
+  let i1 = n;
+  while (i1 > i0 && timestamps[i1 - 1] > visible.to) {
+    i1--;
+  }
+  return [Math.max(0, i0 - 1), Math.min(n, i1 + 1)];
 }
 
 /** uPlot draws gaps for null, not NaN. */
