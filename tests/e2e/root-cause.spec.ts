@@ -28,3 +28,32 @@ test('root-cause hints point at the instance that moved first', async ({ page })
   await page.screenshot({ path: 'screenshots/panel-root-cause.png' });
   expect(errors).toEqual([]);
 });
+
+test('the incident detail lists the related series (who moved first) and the labels they share', async ({ page }) => {
+  const errors = collectErrors(page);
+  await page.goto(server.url);
+  await waitForDrawn(page, 6);
+  const follower = page
+    .getByTestId('foresight-incident')
+    .filter({
+      has: page.getByTestId('foresight-incident-series').getByText('http_requests_per_second{instance="db-1", status="5xx"}', { exact: true }),
+    })
+    .first();
+  await follower.getByTestId('foresight-incident-details').click();
+  const detail = page.getByTestId('foresight-incident-detail');
+  await expect(detail).toBeVisible();
+  // The details button opens the detail; it does not zoom.
+  expect(await page.evaluate(() => window.foresightHarness.timeRangeChanges.length)).toBe(0);
+  const related = detail.getByTestId('foresight-detail-related-row');
+  await expect(related.first()).toContainText('instance="db-2", status="5xx"');
+  await expect(related.first()).toContainText(/\d+m earlier/);
+  const labels = detail.getByTestId('foresight-detail-label-row');
+  await expect(labels.first()).toBeVisible();
+  await expect(detail.getByTestId('foresight-detail-labels')).toContainText('status="5xx"');
+  await page.screenshot({ path: 'screenshots/panel-incident-detail.png' });
+  // Back to the list.
+  await detail.getByRole('button', { name: 'Incidents' }).click();
+  await expect(page.getByTestId('foresight-incidents')).toBeVisible();
+  expect(errors).toEqual([]);
+});
+

@@ -1,4 +1,4 @@
-import React, { useLayoutEffect, useMemo, useRef } from 'react';
+import React, { useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { css } from '@emotion/css';
 import { DataFrame, dateTime, getFieldDisplayName, GrafanaTheme2, PanelProps, TimeRange } from '@grafana/data';
 import { TimeSeries, TooltipPlugin2, UPlotConfigBuilder, useStyles2, useTheme2 } from '@grafana/ui';
@@ -20,6 +20,7 @@ import { ActionsBar } from './ActionsBar';
 import { AnomalyMarkers } from './AnomalyMarkers';
 import { CrossingRow, CrossingsView } from './CrossingsView';
 import { ForesightTooltip } from './ForesightTooltip';
+import { IncidentDetail } from './IncidentDetail';
 import { IncidentRow, IncidentsView } from './IncidentsView';
 import { PanelMessage } from './PanelMessage';
 import { useEngine } from './useEngine';
@@ -114,18 +115,38 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
   const to = timeRange.to.valueOf();
   const incidents = useMemo<IncidentRow[]>(
     () =>
-      extracted.series.flatMap((s) => {
+      extracted.series.flatMap((s, seriesIndex) => {
         const seriesStep = medianStep(s.timestamps);
         return (engine.outcomes.get(s.key)?.incidents ?? [])
           .filter((inc) => inc.end >= from && inc.start <= to)
           .map((inc) => ({
             ...inc,
             seriesName: s.name,
+            seriesIndex,
             stepMs: seriesStep,
             events: eventsDuring(events, inc.start, inc.end),
           }));
       }),
     [engine.outcomes, extracted.series, from, to, events]
+  );
+  // The incident whose details are open (its series and start: stable across result batches).
+  const [detailKey, setDetailKey] = useState<string>();
+  const detail = detailKey === undefined ? undefined : incidents.find((inc) => incidentKey(inc) === detailKey);
+  const { rootCause: engineRootCause, outcomes } = engine;
+  const loadRootCause = useCallback(
+    (inc: IncidentRow) => {
+      const detections = engineSeries.map((s) => outcomes.get(s.key)?.detection);
+      if (detections.some((d) => !d)) {
+        return Promise.reject(new Error('not every series is analysed yet'));
+      }
+      const series = engineSeries.map((s, i) => {
+        const d = detections[i]!;
+        return { timestamps: d.timestamps, values: s.values, expected: d.expected, score: d.score, period: d.period };
+      });
+      const labels = engineSeries.map((s) => s.labels);
+      return engineRootCause(series, { series: inc.seriesIndex, start: inc.start, end: inc.end }, labels);
+    },
+    [engineSeries, outcomes, engineRootCause]
   );
   const notes = useMemo(() => {
     const out = [...extracted.notes, ...request.errors, ...(training.note ? [training.note] : [])];
@@ -190,7 +211,11 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
     return detection ? alertRuleOptions(options, target.expr, detection, stepMs) : 'No series analysed yet';
   };
   const incidentsHeight =
-    options.showIncidents && incidents.length > 0 ? Math.min(Math.round(height * 0.3), 26 + 24 * incidents.length) : 0;
+    options.showIncidents && incidents.length > 0
+      ? detail
+        ? Math.round(height * 0.4)
+        : Math.min(Math.round(height * 0.3), 26 + 24 * incidents.length)
+      : 0;
   const crossingsHeight = crossings.length > 0 ? Math.min(Math.round(height * 0.2), 8 + 22 * crossings.length) : 0;
   return (
     <div
@@ -247,13 +272,28 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
       </TimeSeries>
       {crossingsHeight > 0 && <CrossingsView crossings={crossings} height={crossingsHeight} />}
       {incidentsHeight > 0 && (
-        <IncidentsView
-          incidents={incidents}
-          seriesNames={nameOf}
-          height={incidentsHeight}
-          timeZone={timeZone}
-          onZoom={onChangeTimeRange}
-        />
+        <>
+          {detail ? (
+            <IncidentDetail
+              incident={detail}
+              seriesNames={nameOf}
+              height={incidentsHeight}
+              timeZone={timeZone}
+              loadRootCause={loadRootCause}
+              onBack={() => setDetailKey(undefined)}
+              onZoom={onChangeTimeRange}
+            />
+          ) : (
+            <IncidentsView
+              incidents={incidents}
+              seriesNames={nameOf}
+              height={incidentsHeight}
+              timeZone={timeZone}
+              onZoom={onChangeTimeRange}
+              onDetails={(inc) => setDetailKey(incidentKey(inc))}
+            />
+          )}
+        </>
       )}
       {actionsHeight > 0 && (
         <ActionsBar ruleOptions={ruleOptions} generateRules={engine.alertRules} incidents={incidents} panelId={id} />
@@ -329,6 +369,10 @@ function NowLine({ config, color }: { config: UPlotConfigBuilder; color: string 
     });
   }, [config, color]);
   return null;
+}
+
+function incidentKey(inc: IncidentRow): string {
+  return `${inc.seriesIndex}:${inc.start}`;
 }
 
 function countNumeric(values: Float64Array): number {

@@ -1,6 +1,7 @@
 import { formatDuration, IncidentRow, rootCauseHint, zoomRange } from './IncidentsView';
 
 const row = (extra: Partial<IncidentRow> = {}): IncidentRow => ({
+  seriesIndex: 0,
   start: 10 * 60_000,
   end: 20 * 60_000,
   peakTime: 15 * 60_000,

@@ -2,12 +2,14 @@ import React from 'react';
 import { css } from '@emotion/css';
 import { AbsoluteTimeRange, dateTimeFormat, GrafanaTheme2 } from '@grafana/data';
 import { TimeZone } from '@grafana/schema';
-import { useStyles2, useTheme2 } from '@grafana/ui';
+import { IconButton, useStyles2, useTheme2 } from '@grafana/ui';
 import { KIND_COLORS } from '../render/markers';
 import { IncidentResult } from '../types';
 
 export interface IncidentRow extends IncidentResult {
   seriesName: string;
+  /** The series' index in the engine's request (root causes name related series by it). */
+  seriesIndex: number;
   /** The series' step, to pad the zoom around one-point incidents. */
   stepMs: number;
   /** Events (shock windows, dashboard annotations) the incident overlaps. */
@@ -21,10 +23,12 @@ interface Props {
   height: number;
   timeZone: TimeZone;
   onZoom: (range: AbsoluteTimeRange) => void;
+  /** Opens the incident's detail view (related series, label breakdown). */
+  onDetails: (incident: IncidentRow) => void;
 }
 
-/** Incidents sorted by peak score; clicking one zooms the dashboard to it. */
-export function IncidentsView({ incidents, seriesNames, height, timeZone, onZoom }: Props) {
+/** Incidents sorted by peak score; clicking one zooms the dashboard to it, its button opens its details. */
+export function IncidentsView({ incidents, seriesNames, height, timeZone, onZoom, onDetails }: Props) {
   const styles = useStyles2(getStyles);
   const theme = useTheme2();
   const sorted = [...incidents].sort((a, b) => b.peakScore - a.peakScore);
@@ -40,6 +44,7 @@ export function IncidentsView({ incidents, seriesNames, height, timeZone, onZoom
             <th>Duration</th>
             <th>Peak</th>
             <th>Hint</th>
+            <th />
           </tr>
         </thead>
         <tbody>
@@ -73,6 +78,19 @@ export function IncidentsView({ incidents, seriesNames, height, timeZone, onZoom
               <td className={styles.name} data-testid="foresight-hint">
                 {rootCauseHint(inc, seriesNames)}
               </td>
+              <td>
+                <IconButton
+                  name="info-circle"
+                  size="sm"
+                  tooltip="Related series and labels"
+                  data-testid="foresight-incident-details"
+                  onClick={(e) => {
+                    e.stopPropagation();
+                    onDetails(inc);
+                  }}
+                  onKeyDown={(e) => e.stopPropagation()}
+                />
+              </td>
             </tr>
           ))}
         </tbody>
@@ -82,7 +100,7 @@ export function IncidentsView({ incidents, seriesNames, height, timeZone, onZoom
 }
 
 /** The engine's component attribution, as the hint names it. */
-const CAUSES: Record<string, string | undefined> = {
+export const CAUSES: Record<string, string | undefined> = {
   trendChange: 'trend change',
   seasonalDeviation: 'seasonal pattern changed',
   event: 'event effect',

@@ -15,6 +15,8 @@ export interface EngineState {
   fatal?: string;
   /** Generates Prometheus alert rules in the worker. */
   alertRules: (options: AlertRuleOptions) => Promise<AlertRules>;
+  /** Root-cause hints for one incident, computed in the worker. */
+  rootCause: EngineClient['rootCause'];
 }
 
 /**
@@ -23,7 +25,10 @@ export interface EngineState {
  */
 export function useEngine(series: SeriesInput[], options: AnalyzeOptions): EngineState {
   const client = useRef<EngineClient>();
-  const [state, setState] = useState<Omit<EngineState, 'alertRules'>>({ outcomes: new Map(), done: false });
+  const [state, setState] = useState<Omit<EngineState, 'alertRules' | 'rootCause'>>({
+    outcomes: new Map(),
+    done: false,
+  });
 
   useEffect(() => {
     const engine = new EngineClient();
@@ -42,7 +47,7 @@ export function useEngine(series: SeriesInput[], options: AnalyzeOptions): Engin
     let pending: OutcomePart[] = [];
     let timer: ReturnType<typeof setTimeout> | undefined;
     let lastFlush = -Infinity;
-    const flush = (extra?: Partial<Omit<EngineState, 'alertRules'>>) => {
+    const flush = (extra?: Partial<Omit<EngineState, 'alertRules' | 'rootCause'>>) => {
       clearTimeout(timer);
       timer = undefined;
       lastFlush = performance.now();
@@ -67,7 +72,12 @@ export function useEngine(series: SeriesInput[], options: AnalyzeOptions): Engin
     (o: AlertRuleOptions) => client.current?.alertRules(o) ?? Promise.reject(new Error('the engine has not started')),
     []
   );
-  return { ...state, alertRules };
+  const rootCause = useCallback<EngineClient['rootCause']>(
+    (series, incident, labels) =>
+      client.current?.rootCause(series, incident, labels) ?? Promise.reject(new Error('the engine has not started')),
+    []
+  );
+  return { ...state, alertRules, rootCause };
 }
 
 /** Applies one part to a copy of the outcomes (copied once per batch by the caller's reduce). */

@@ -1,6 +1,6 @@
 import { AnalyzeOptions, EngineSeries, FromWorker, ToWorker } from './protocol';
 import { DetectionResult, ForecastResult, IncidentResult } from '../types';
-import type { AlertRuleOptions, AlertRules } from '../wasm/foresight_wasm';
+import type { AlertRuleOptions, AlertRules, RootCause, RootCauseSeries } from '../wasm/foresight_wasm';
 
 declare let __webpack_public_path__: string;
 
@@ -62,8 +62,9 @@ export class EngineClient {
   private requestId = 0;
   private request?: Request;
   private fatal?: string;
-  private ruleRequest = 0;
-  private pendingRules = new Map<number, { resolve: (r: AlertRules) => void; reject: (e: Error) => void }>();
+  /** One-off questions to worker 0 (alert rules, an incident's root cause), by id. */
+  private queryId = 0;
+  private pendingQueries = new Map<number, { resolve: (answer: never) => void; reject: (e: Error) => void }>();
 
   constructor(private readonly size = poolSize()) {}
 
@@ -122,13 +123,26 @@ export class EngineClient {
 
   /** Generates Prometheus rules in the engine; rejects with the engine's message. */
   alertRules(options: AlertRuleOptions): Promise<AlertRules> {
-    const requestId = ++this.ruleRequest;
-    return new Promise((resolve, reject) => {
-      this.pendingRules.set(requestId, { resolve, reject });
+    return this.ask((requestId) => ({ type: 'alertRules', requestId, options }));
+  }
+
+  /** Root-cause hints for one incident over the given series; rejects with the engine's message. */
+  rootCause(
+    series: RootCauseSeries[],
+    incident: { series: number; start: number; end: number },
+    labels: Array<Record<string, string>>
+  ): Promise<RootCause> {
+    return this.ask((requestId) => ({ type: 'rootCause', requestId, series, incident, labels }));
+  }
+
+  private ask<T>(message: (requestId: number) => ToWorker): Promise<T> {
+    const requestId = ++this.queryId;
+    return new Promise<T>((resolve, reject) => {
+      this.pendingQueries.set(requestId, { resolve: resolve as (answer: never) => void, reject });
       try {
-        this.start()[0].postMessage({ type: 'alertRules', requestId, options } satisfies ToWorker);
+        this.start()[0].postMessage(message(requestId));
       } catch (e) {
-        this.pendingRules.delete(requestId);
+        this.pendingQueries.delete(requestId);
         reject(e);
       }
     });
@@ -148,10 +162,11 @@ export class EngineClient {
       this.fail(msg.message);
       return;
     }
-    if (msg.type === 'alertRules') {
-      const pending = this.pendingRules.get(msg.requestId);
-      this.pendingRules.delete(msg.requestId);
-      msg.rules ? pending?.resolve(msg.rules) : pending?.reject(new Error(msg.error ?? 'no rules'));
+    if (msg.type === 'alertRules' || msg.type === 'rootCause') {
+      const pending = this.pendingQueries.get(msg.requestId);
+      this.pendingQueries.delete(msg.requestId);
+      const answer = msg.type === 'alertRules' ? msg.rules : msg.rootCause;
+      answer ? pending?.resolve(answer as never) : pending?.reject(new Error(msg.error ?? 'no answer'));
       return;
     }
     const request = this.request;

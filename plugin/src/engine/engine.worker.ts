@@ -316,6 +316,16 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
     forecast(msg).catch((e) => post({ type: 'fatal', message: errorMessage(e) }));
   } else if (msg.type === 'attribute') {
     attribute(msg).catch((e) => post({ type: 'fatal', message: errorMessage(e) }));
+  } else if (msg.type === 'rootCause') {
+    engine!
+      .then((wasm) =>
+        post({
+          type: 'rootCause',
+          requestId: msg.requestId,
+          rootCause: wasm.rootCause(msg.series, msg.incident, msg.labels, undefined),
+        })
+      )
+      .catch((e) => post({ type: 'rootCause', requestId: msg.requestId, error: errorMessage(e) }));
   } else if (msg.type === 'alertRules') {
     engine!
       .then((wasm) => post({ type: 'alertRules', requestId: msg.requestId, rules: wasm.alertRules(msg.options) }))

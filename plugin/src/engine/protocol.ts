@@ -1,6 +1,13 @@
 /** Messages between the panel (main thread) and the engine worker. */
 import type { DetectionResult, ForecastResult, IncidentResult, ModelChoice } from '../types';
-import type { AlertRuleOptions, AlertRules, AnomalyOptions, ForecastOptions } from '../wasm/foresight_wasm';
+import type {
+  AlertRuleOptions,
+  AlertRules,
+  AnomalyOptions,
+  ForecastOptions,
+  RootCause,
+  RootCauseSeries,
+} from '../wasm/foresight_wasm';
 
 export interface EngineSeries {
   key: string;
@@ -34,7 +41,15 @@ export type ToWorker =
   | { type: 'forecast'; requestId: number; series: EngineSeries[]; options: AnalyzeOptions }
   /** Which Prophet component moved in these incidents of a series this worker forecast. */
   | { type: 'attribute'; requestId: number; key: string; incidents: IncidentResult[] }
-  | { type: 'alertRules'; requestId: number; options: AlertRuleOptions };
+  | { type: 'alertRules'; requestId: number; options: AlertRuleOptions }
+  /** Root-cause hints for one incident, on demand (the detail view of an incident). */
+  | {
+      type: 'rootCause';
+      requestId: number;
+      series: RootCauseSeries[];
+      incident: { series: number; start: number; end: number };
+      labels: Array<Record<string, string>>;
+    };
 
 export type FromWorker =
   | { type: 'ready'; version: string }
@@ -52,4 +67,5 @@ export type FromWorker =
   | { type: 'error'; requestId: number; key: string; message: string }
   /** One job of the request has finished in this worker. */
   | { type: 'done'; requestId: number; job: Job; key?: string }
-  | { type: 'alertRules'; requestId: number; rules?: AlertRules; error?: string };
+  | { type: 'alertRules'; requestId: number; rules?: AlertRules; error?: string }
+  | { type: 'rootCause'; requestId: number; rootCause?: RootCause; error?: string };
