@@ -71,6 +71,8 @@ export interface SeriesInput {
   decimals?: number;
   /** The highest step of the field's thresholds (Grafana field config), if set. */
   fieldThreshold?: number;
+  /** The field's Max (Grafana standard option), if set: the cap of logistic growth by default. */
+  fieldMax?: number;
   timestamps: Float64Array;
   /** NaN for null, NaN or missing samples. */
   values: Float64Array;

@@ -1,7 +1,7 @@
 import { expect, Page } from '@playwright/test';
 
 export interface Drawn {
-  series: Array<{ label: string; show: boolean; points: number; firstTime: number | null }>;
+  series: Array<{ label: string; show: boolean; points: number; firstTime: number | null; max: number | null }>;
   bands: number;
   xMax: number;
   /** Anomaly markers drawn, per "<series> <kind> anomalies". */

@@ -334,6 +334,7 @@ function DrawnSeriesProbe({ config, frame }: { config: UPlotConfigBuilder; frame
           show: s.show !== false,
           points: countDrawable(u.data[i + 1]),
           firstTime: firstDrawableTime(u.data[0], u.data[i + 1]),
+          max: largest(u.data[i + 1]),
         }));
         const bands = config.getConfig().bands?.length ?? 0;
         ref.current?.setAttribute('data-drawn', JSON.stringify({ series: drawn, bands, xMax: u.scales.x.max }));
@@ -389,6 +390,17 @@ function countDrawable(values: ArrayLike<number | null | undefined> | undefined)
     }
   }
   return n;
+}
+
+function largest(values: ArrayLike<number | null | undefined> | undefined): number | null {
+  let max: number | null = null;
+  for (let i = 0; i < (values?.length ?? 0); i++) {
+    const v = values![i];
+    if (v != null && (max === null || v > max)) {
+      max = v;
+    }
+  }
+  return max;
 }
 
 function firstDrawableTime(

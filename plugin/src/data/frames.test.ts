@@ -155,6 +155,20 @@ describe('training range', () => {
   });
 });
 
+describe('field options', () => {
+  it("keeps the field's Max (the cap of logistic growth by default) when it is a number", () => {
+    const withMax = (max?: number) =>
+      toDataFrame({
+        fields: [
+          { name: 'Time', type: FieldType.time, values: [1, 2] },
+          { name: 'disk', type: FieldType.number, config: max === undefined ? {} : { max }, values: [50, 60] },
+        ],
+      });
+    expect(extractSeries([withMax(100)]).series[0].fieldMax).toBe(100);
+    expect(extractSeries([withMax()]).series[0].fieldMax).toBeUndefined();
+  });
+});
+
 describe('regularise (steps on the query interval)', () => {
   const T0 = 1_700_000_000_000;
   const STEP = 15_000;

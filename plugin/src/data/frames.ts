@@ -131,6 +131,7 @@ function toSeries(frame: DataFrame, time: Field, field: Field, frames: DataFrame
     unit: field.config.unit,
     decimals: field.config.decimals ?? undefined,
     fieldThreshold: highestThreshold(field),
+    fieldMax: Number.isFinite(field.config.max) ? (field.config.max as number) : undefined,
     timestamps,
     values,
   };

@@ -126,7 +126,6 @@ async function forecast(msg: Forecast) {
   const wasm = await engine!;
   const { series, options, requestId } = msg;
   forecastSeries = new Map(series.map((s) => [s.key, s]));
-  const fingerprint = JSON.stringify(options.prophet);
   for (const s of series) {
     await yieldToMessages();
     if (stale(requestId)) {
@@ -146,11 +145,18 @@ async function forecast(msg: Forecast) {
     if (ahead.length === 0) {
       continue;
     }
+    // Logistic growth saturates at the panel's cap, else at the field's Max.
+    const logistic = options.prophet.growth === 'logistic';
+    const prophet =
+      logistic && options.prophet.cap == null && s.fieldMax !== undefined
+        ? { ...options.prophet, cap: s.fieldMax }
+        : options.prophet;
+    const fingerprint = JSON.stringify(prophet);
     try {
       let model = models.get(s.key, fingerprint, range);
       const fromCache = model !== undefined;
       if (!model) {
-        model = wasm.ProphetModel.fit(s.timestamps, s.values, options.prophet);
+        model = wasm.ProphetModel.fit(s.timestamps, s.values, prophet);
         models.set(s.key, fingerprint, range, model);
       }
       const f = model.predict(ahead);
@@ -173,7 +179,9 @@ async function forecast(msg: Forecast) {
         buffers.filter((b): b is ArrayBuffer => b !== undefined)
       );
     } catch (e) {
-      post({ type: 'error', requestId, key: s.key, message: `forecast: ${errorMessage(e)}` });
+      const where =
+        logistic && prophet.cap == null ? ' (set Cap in the panel options, or Max in the field options)' : '';
+      post({ type: 'error', requestId, key: s.key, message: `forecast: ${errorMessage(e)}${where}` });
     }
   }
   post({ type: 'done', requestId, job: 'forecast' });

@@ -15,6 +15,8 @@ export interface EngineSeries {
   values: Float64Array;
   /** Labels, for the root-cause label breakdown. */
   labels: Record<string, string>;
+  /** The field's Max: the cap of logistic growth when the panel options set none (disks at 100 %). */
+  fieldMax?: number;
   /** A threshold the forecast is checked against. */
   threshold?: { value: number; direction: 'above' | 'below'; unit?: string };
 }
