@@ -52,3 +52,29 @@ for (const c of cases) {
     expect(errors).toEqual([]);
   });
 }
+
+test('an engine that fails to load: the data is still drawn, the status line gives the error', async ({ page }) => {
+  const frames = [frame([time(200), value(Array.from({ length: 200 }, (_, i) => 10 + Math.sin(i / 10)))])];
+  await page.route('**/frames.json', (route) => route.fulfill({ json: frames }));
+  await page.route('**/*.wasm', (route) => route.abort());
+  await page.goto(server.url);
+  await expect(page.getByTestId('foresight-failure')).toContainText('Could not load the Foresight engine');
+  await expect(page.getByTestId('foresight-panel')).toHaveAttribute('data-done', 'true');
+  const raw = await page.getByTestId('foresight-drawn').getAttribute('data-drawn');
+  expect(JSON.parse(raw ?? '{"series":[]}').series[0].points).toBe(200);
+});
+
+test('a browser without WebAssembly: the data is still drawn, the status line says so', async ({ page }) => {
+  const frames = [frame([time(200), value(Array.from({ length: 200 }, (_, i) => 10 + Math.sin(i / 10)))])];
+  await page.route('**/frames.json', (route) => route.fulfill({ json: frames }));
+  // The engine worker as it runs where WebAssembly is disabled (e.g. by policy).
+  await page.route(/foresight-worker\.js/, async (route) => {
+    const original = await route.fetch();
+    route.fulfill({ response: original, body: `self.WebAssembly = undefined;\n${await original.text()}` });
+  });
+  await page.goto(server.url);
+  await expect(page.getByTestId('foresight-failure')).toContainText('WebAssembly is not available in this browser');
+  const raw = await page.getByTestId('foresight-drawn').getAttribute('data-drawn');
+  expect(JSON.parse(raw ?? '{"series":[]}').series[0].points).toBe(200);
+});
+

@@ -1,5 +1,5 @@
 import React, { useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import { css } from '@emotion/css';
+import { css, cx } from '@emotion/css';
 import { DataFrame, dateTime, getFieldDisplayName, GrafanaTheme2, PanelProps, TimeRange } from '@grafana/data';
 import { TimeSeries, TooltipPlugin2, UPlotConfigBuilder, useStyles2, useTheme2 } from '@grafana/ui';
 import { LegendDisplayMode } from '@grafana/schema';
@@ -181,6 +181,14 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
     return <PanelMessage title={extracted.problem} details={extracted.notes} />;
   }
   const mostPoints = Math.max(...extracted.series.map((s) => countNumeric(s.values)));
+  if (mostPoints === 0) {
+    return (
+      <PanelMessage
+        title="No values to analyse"
+        details={['the series have no numeric values (every sample is null or NaN)', ...extracted.notes]}
+      />
+    );
+  }
   if (mostPoints > 0 && mostPoints < MIN_POINTS) {
     return (
       <PanelMessage
@@ -189,17 +197,18 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
       />
     );
   }
-  if (engine.fatal) {
-    return <PanelMessage severity="error" title="The Foresight engine is unavailable" details={[engine.fatal]} />;
-  }
   const analysedCount = [...engine.outcomes.values()].filter((o) => o.detection).length;
   const total = extracted.series.length;
-  if (engine.done && analysedCount === 0) {
-    return <PanelMessage severity="error" title="No series could be analysed" details={notes} />;
-  }
+  // The engine failing loses nothing: the data is still drawn, the status line says why it is
+  // not analysed.
+  const failure = engine.fatal
+    ? `The Foresight engine is unavailable: ${engine.fatal}`
+    : engine.done && analysedCount === 0
+      ? 'No series could be analysed'
+      : undefined;
 
-  const busy = training.loading || !engine.done;
-  const statusHeight = notes.length > 0 || busy ? 22 : 0;
+  const busy = !failure && (training.loading || !engine.done);
+  const statusHeight = failure || notes.length > 0 || busy ? 22 : 0;
   const actionsHeight = engine.done && analysedCount > 0 ? 28 : 0;
   const ruleOptions = () => {
     const target = data.request?.targets[0] as { expr?: string } | undefined;
@@ -299,8 +308,20 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
         <ActionsBar ruleOptions={ruleOptions} generateRules={engine.alertRules} incidents={incidents} panelId={id} />
       )}
       {statusHeight > 0 && (
-        <div className={styles.status} data-testid="foresight-status" title={notes.join('\n')}>
-          {training.loading ? 'Loading history… ' : !engine.done ? `Analysing ${analysedCount}/${total} series… ` : ''}
+        <div
+          className={cx(styles.status, failure && styles.failure)}
+          data-testid="foresight-status"
+          title={[failure, ...notes].filter(Boolean).join('\n')}
+        >
+          {failure ? (
+            <span data-testid="foresight-failure">{failure}. </span>
+          ) : training.loading ? (
+            'Loading history… '
+          ) : !engine.done ? (
+            `Analysing ${analysedCount}/${total} series… `
+          ) : (
+            ''
+          )}
           {notes.join(' · ')}
         </div>
       )}
@@ -426,4 +447,5 @@ const getStyles = (theme: GrafanaTheme2) => ({
     overflow: 'hidden',
     textOverflow: 'ellipsis',
   }),
+  failure: css({ color: theme.colors.error.text }),
 });

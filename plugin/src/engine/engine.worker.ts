@@ -32,10 +32,15 @@ async function loadEngine(): Promise<Engine> {
   if (typeof WebAssembly !== 'object') {
     throw new Error('WebAssembly is not available in this browser');
   }
-  const mod = await import(/* webpackChunkName: "foresight-engine" */ '../wasm/foresight_wasm');
-  await mod.default();
-  warmUp(mod);
-  return mod;
+  try {
+    const mod = await import(/* webpackChunkName: "foresight-engine" */ '../wasm/foresight_wasm');
+    await mod.default();
+    warmUp(mod);
+    return mod;
+  } catch (e) {
+    // Every job waiting on the engine reports this one message.
+    throw new Error(`Could not load the Foresight engine: ${errorMessage(e)}`);
+  }
 }
 
 /**
@@ -316,7 +321,7 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
     engine = loadEngine();
     engine.then(
       (wasm) => post({ type: 'ready', version: wasm.version() }),
-      (e) => post({ type: 'fatal', message: `Could not load the Foresight engine: ${errorMessage(e)}` })
+      (e) => post({ type: 'fatal', message: errorMessage(e) })
     );
   } else if (msg.type === 'detect') {
     detect(msg).catch((e) => post({ type: 'fatal', message: errorMessage(e) }));
