@@ -22,8 +22,11 @@ export function AnomalyMarkers({ config, frame, markers, theme }: Props) {
   useLayoutEffect(() => {
     latest.current = { frame, markers, theme };
   }, [frame, markers, theme]);
+  const draws = useRef(0);
   useLayoutEffect(() => {
     config.addHook('draw', (u) => {
+      // Chart redraws so far (diagnostics: the scale benchmark reports them).
+      ref.current?.setAttribute('data-draws', String(++draws.current));
       const { frame, markers, theme } = latest.current;
       if (frame.fields.length !== u.series.length) {
         return; // not this chart's frame (it is being replaced)

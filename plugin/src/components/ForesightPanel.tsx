@@ -2,7 +2,7 @@ import React, { useCallback, useLayoutEffect, useMemo, useRef, useState } from '
 import { css, cx } from '@emotion/css';
 import { DataFrame, dateTime, getFieldDisplayName, GrafanaTheme2, PanelProps, TimeRange } from '@grafana/data';
 import { TimeSeries, TooltipPlugin2, UPlotConfigBuilder, useStyles2, useTheme2 } from '@grafana/ui';
-import { LegendDisplayMode } from '@grafana/schema';
+import { LegendDisplayMode, VizLegendOptions } from '@grafana/schema';
 import { extractSeries, limitSeries } from '../data/frames';
 import {
   alertRuleOptions,
@@ -27,6 +27,12 @@ import { useEngine } from './useEngine';
 import { useTraining } from './useTraining';
 
 type Props = PanelProps<ForesightOptions>;
+
+/**
+ * One object for every render: TimeSeries rebuilds the whole chart when its `legend` prop is a
+ * new object (GraphNG's propsToDiff), so an inline literal would recreate uPlot on each render.
+ */
+const LEGEND: VizLegendOptions = { showLegend: true, displayMode: LegendDisplayMode.List, placement: 'bottom', calcs: [] };
 
 /** TooltipHoverMode.xAll (a const enum in @grafana/ui's types, not importable as a value). */
 const TOOLTIP_HOVER_ALL = 1;
@@ -246,7 +252,7 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
         timeZone={timeZone}
         width={width}
         height={height - statusHeight - incidentsHeight - crossingsHeight - actionsHeight}
-        legend={{ showLegend: true, displayMode: LegendDisplayMode.List, placement: 'bottom', calcs: [] }}
+        legend={LEGEND}
       >
         {(config, alignedFrame) => (
           <>
