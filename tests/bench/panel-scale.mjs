@@ -17,6 +17,18 @@ const COUNTS = [1, 10, 100];
 const REPEATS = 3;
 const CORES = (await import('node:os')).cpus().length;
 
+/** A new page that records every main-thread task over 50 ms (Long Tasks API) in window.__longTasks. */
+async function pageRecordingLongTasks() {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 700 } });
+  await page.addInitScript(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration });
+    }).observe({ type: 'longtask', buffered: true });
+  });
+  return page;
+}
+
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -37,13 +49,7 @@ try {
       // The reference: Grafana's TimeSeries drawing the same raw series, no analysis; the long
       // task that holds its first draw is what showing these series costs at all.
       for (let r = 0; r < REPEATS; r++) {
-        const page = await browser.newPage({ viewport: { width: 1200, height: 700 } });
-        await page.addInitScript(() => {
-          window.__longTasks = [];
-          new PerformanceObserver((list) => {
-            for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration });
-          }).observe({ type: 'longtask', buffered: true });
-        });
+        const page = await pageRecordingLongTasks();
         await page.goto(`${server.url}?reference=timeseries`);
         await page.waitForFunction(() => document.body.dataset.referenceDrawn, null, { timeout: 60_000 });
         await page.waitForTimeout(300);
@@ -58,13 +64,7 @@ try {
         await page.close();
       }
       for (let r = 0; r < REPEATS; r++) {
-        const page = await browser.newPage({ viewport: { width: 1200, height: 700 } });
-        await page.addInitScript(() => {
-          window.__longTasks = [];
-          new PerformanceObserver((list) => {
-            for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration });
-          }).observe({ type: 'longtask', buffered: true });
-        });
+        const page = await pageRecordingLongTasks();
         await page.goto(server.url);
         await page.waitForSelector('[data-testid="foresight-panel"]', { timeout: 60_000 });
         const t0 = await page.evaluate(() => performance.now());

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, Page, test } from '@playwright/test';
 import { startHarnessServer } from '../harness/server.mjs';
 import { matrixToFrames } from '../harness/promFrames.mjs';
 import { plantedMatrix, STEP_MS } from '../fixtures/planted.mjs';
@@ -12,16 +12,18 @@ test.beforeAll(async () => {
 });
 test.afterAll(async () => server?.close());
 
+/** The worst incident listed for the series of that name. */
+const firstIncidentOf = (page: Page, name: string) =>
+  page
+    .getByTestId('foresight-incident')
+    .filter({ has: page.getByTestId('foresight-incident-series').getByText(name, { exact: true }) })
+    .first();
+
 test('root-cause hints point at the instance that moved first', async ({ page }) => {
   const errors = collectErrors(page);
   await page.goto(server.url);
   await waitForDrawn(page, 6);
-  const follower = page
-    .getByTestId('foresight-incident')
-    .filter({
-      has: page.getByTestId('foresight-incident-series').getByText('http_requests_per_second{instance="db-1", status="5xx"}', { exact: true }),
-    })
-    .first();
+  const follower = firstIncidentOf(page, 'http_requests_per_second{instance="db-1", status="5xx"}');
   const hint = follower.getByTestId('foresight-hint');
   await expect(hint).toContainText('instance="db-2"');
   await expect(hint).toContainText(/http_requests_per_second\{instance="db-2", status="5xx"\} moved \d+m earlier/);
@@ -33,12 +35,7 @@ test('the incident detail lists the related series (who moved first) and the lab
   const errors = collectErrors(page);
   await page.goto(server.url);
   await waitForDrawn(page, 6);
-  const follower = page
-    .getByTestId('foresight-incident')
-    .filter({
-      has: page.getByTestId('foresight-incident-series').getByText('http_requests_per_second{instance="db-1", status="5xx"}', { exact: true }),
-    })
-    .first();
+  const follower = firstIncidentOf(page, 'http_requests_per_second{instance="db-1", status="5xx"}');
   await follower.getByTestId('foresight-incident-details').click();
   const detail = page.getByTestId('foresight-incident-detail');
   await expect(detail).toBeVisible();

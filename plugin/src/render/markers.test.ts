@@ -1,13 +1,8 @@
 import { anomalyMarkers, markerRadius } from './markers';
-import { DetectionResult, SeriesInput, SeriesOutcome } from '../types';
+import { DetectionResult, SeriesOutcome } from '../types';
+import { testSeries } from './testSeries';
 
-const series = (key: string, name: string, values: number[]): SeriesInput => ({
-  key,
-  name,
-  labels: {},
-  timestamps: Float64Array.from(values, (_, i) => i * 1000),
-  values: Float64Array.from(values),
-});
+const series = testSeries;
 
 const detection = (kinds: number[], scores: number[]): DetectionResult => ({
   timestamps: Float64Array.from(kinds, (_, i) => i * 1000),

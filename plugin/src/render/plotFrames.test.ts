@@ -1,14 +1,9 @@
 import { createTheme } from '@grafana/data';
 import { buildPlotFrames, lastForecastTime, PlotFrameCache } from './plotFrames';
-import { DetectionResult, SeriesInput, SeriesOutcome } from '../types';
+import { DetectionResult, SeriesOutcome } from '../types';
+import { testSeries } from './testSeries';
 
-const series = (key: string, name: string, values: number[]): SeriesInput => ({
-  key,
-  name,
-  labels: {},
-  timestamps: Float64Array.from(values, (_, i) => i * 1000),
-  values: Float64Array.from(values),
-});
+const series = testSeries;
 
 const detection = (n: number, kinds: number[] = []): DetectionResult => ({
   timestamps: Float64Array.from({ length: n }, (_, i) => i * 1000),
