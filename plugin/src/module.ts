@@ -206,4 +206,12 @@ export const plugin = new PanelPlugin<ForesightOptions>(ForesightPanel)
         defaultValue: d.shockWindows,
         settings: { useTextarea: true, rows: 3 },
       })
+      .addBooleanSwitch({
+        path: 'useAnnotations',
+        name: 'Dashboard annotations as events',
+        description:
+          "The dashboard's annotations (deploys, campaigns, outages) enter the forecast as one-off events, and an incident during one names it as the likely cause. They are still flagged.",
+        category: EVENTS,
+        defaultValue: d.useAnnotations,
+      })
   );

@@ -34,6 +34,8 @@ export interface ForesightOptions {
   horizon: string;
   /** One per line: `name, start, end` (dates or ms). Never flagged, never learnt from; Prophet models them as one-off events. */
   shockWindows: string;
+  /** The dashboard's annotations (deploys, campaigns) as events of the model and causes in hints. */
+  useAnnotations: boolean;
   showIncidents: boolean;
   /** Alert when the forecast crosses this value (empty: the field's highest threshold step, if any). */
   threshold?: number;
@@ -55,6 +57,7 @@ export const defaultOptions: ForesightOptions = {
   horizon: '',
   trainingMultiple: 3,
   shockWindows: '',
+  useAnnotations: true,
   showIncidents: true,
   thresholdDirection: 'above',
 };

@@ -198,5 +198,9 @@ test('a dashboard annotation during an incident is named as its likely cause', a
   ]);
   await expect(page.getByTestId('foresight-hint').first()).toContainText('during "deploy v2"');
   await expect(page.getByTestId('foresight-panel')).toHaveAttribute('data-done', 'true');
+  // Turned off in the options: annotations are neither events nor causes.
+  await page.evaluate(() => window.foresightHarness.setOptions({ useAnnotations: false }));
+  await expect(page.getByTestId('foresight-panel')).toHaveAttribute('data-done', 'true');
+  await expect(page.getByTestId('foresight-hint').first()).not.toContainText('deploy v2');
   expect(errors).toEqual([]);
 });

@@ -32,7 +32,12 @@ type Props = PanelProps<ForesightOptions>;
  * One object for every render: TimeSeries rebuilds the whole chart when its `legend` prop is a
  * new object (GraphNG's propsToDiff), so an inline literal would recreate uPlot on each render.
  */
-const LEGEND: VizLegendOptions = { showLegend: true, displayMode: LegendDisplayMode.List, placement: 'bottom', calcs: [] };
+const LEGEND: VizLegendOptions = {
+  showLegend: true,
+  displayMode: LegendDisplayMode.List,
+  placement: 'bottom',
+  calcs: [],
+};
 
 /** TooltipHoverMode.xAll (a const enum in @grafana/ui's types, not importable as a value). */
 const TOOLTIP_HOVER_ALL = 1;
@@ -47,8 +52,13 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
   const extracted = useMemo(() => limitSeries(extractSeries(data.series, intervalMs)), [data.series, intervalMs]);
   const stepMs = useMemo(() => (extracted.series.length ? medianStep(extracted.series[0].timestamps) : 0), [extracted]);
   const visibleMs = timeRange.to.valueOf() - timeRange.from.valueOf();
-  // Dashboard annotations are events: Prophet models them, the incidents list names them.
-  const annotations = useMemo(() => annotationEvents(data.annotations), [data.annotations]);
+  // Dashboard annotations are events (unless turned off): Prophet models them, the incidents
+  // list names them.
+  const useAnnotations = options.useAnnotations ?? true;
+  const annotations = useMemo(
+    () => (useAnnotations ? annotationEvents(data.annotations) : []),
+    [useAnnotations, data.annotations]
+  );
   const events = useMemo(
     () => [...parseShockWindows(options.shockWindows ?? '').windows, ...annotations],
     [options.shockWindows, annotations]
