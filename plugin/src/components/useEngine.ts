@@ -32,6 +32,7 @@ export function useEngine(series: SeriesInput[], options: AnalyzeOptions): Engin
 
   useEffect(() => {
     const engine = new EngineClient();
+    engine.warmUp();
     client.current = engine;
     return () => engine.dispose();
   }, []);

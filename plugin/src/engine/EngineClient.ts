@@ -84,6 +84,18 @@ export class EngineClient {
     return this.workers;
   }
 
+  /**
+   * Starts the workers ahead of the first request, so loading and warming up the engine overlaps
+   * the panel's history query. Failures surface with the first request.
+   */
+  warmUp() {
+    try {
+      this.start();
+    } catch {
+      // analyze() reports it.
+    }
+  }
+
   /** Starts an analysis; any earlier one still running is abandoned. */
   analyze(series: EngineSeries[], options: AnalyzeOptions, callbacks: AnalyzeCallbacks) {
     this.request = undefined;
