@@ -51,24 +51,51 @@ interface Request {
   forecasted: Set<string>;
 }
 
+export interface Member {
+  receive: (msg: FromWorker) => void;
+  fail: (message: string) => void;
+}
+
+/** What an engine client needs of the page's workers (WorkerPool; a fake in the tests). */
+export interface Pool {
+  readonly size: number;
+  join(member: Member): number;
+  leave(id: number): void;
+  start(): Array<Pick<Worker, 'postMessage'>>;
+}
+
 /**
- * Main-thread side of the engine: a pool of workers. It splits a request into jobs — detection
- * of all series on worker 0 (peer anomalies need them together), forecasts spread over the pool
- * by series, then attribution of each series' incidents on the worker holding its model —
- * routes replies of the current request and ignores those of superseded ones.
+ * The workers of the page, shared by every Foresight panel on it: a dashboard of ten panels
+ * runs four engines, not forty. Replies are routed to the panel that asked (its client id);
+ * the workers stop when the last panel is gone.
  */
-export class EngineClient {
+export class WorkerPool implements Pool {
   private workers: Worker[] = [];
-  private requestId = 0;
-  private request?: Request;
-  private fatal?: string;
-  /** One-off questions to worker 0 (alert rules, an incident's root cause), by id. */
-  private queryId = 0;
-  private pendingQueries = new Map<number, { resolve: (answer: never) => void; reject: (e: Error) => void }>();
+  private members = new Map<number, Member>();
+  private nextId = 0;
 
-  constructor(private readonly size = poolSize()) {}
+  constructor(readonly size = poolSize()) {}
 
-  private start(): Worker[] {
+  /** Joins the pool (starting the workers if needed); returns the client id to send with. */
+  join(member: Member): number {
+    const id = ++this.nextId;
+    this.members.set(id, member);
+    return id;
+  }
+
+  leave(id: number) {
+    if (!this.members.delete(id)) {
+      return;
+    }
+    this.workers.forEach((w) => w.postMessage({ type: 'release', clientId: id } satisfies ToWorker));
+    if (this.members.size === 0) {
+      this.workers.forEach((w) => w.terminate());
+      this.workers = [];
+    }
+  }
+
+  /** The running workers, started on first use. Throws when a worker cannot be created. */
+  start(): Worker[] {
     if (this.workers.length > 0) {
       return this.workers;
     }
@@ -76,12 +103,63 @@ export class EngineClient {
     const publicPath = new URL(__webpack_public_path__, document.baseURI).href;
     for (let i = 0; i < this.size; i++) {
       const worker = createWorker();
-      worker.onmessage = (event: MessageEvent<FromWorker>) => this.receive(event.data);
-      worker.onerror = (event) => this.fail(`Engine worker error: ${event.message || 'failed to start'}`);
+      worker.onmessage = (event: MessageEvent<FromWorker>) => this.route(event.data);
+      worker.onerror = (event) => this.failAll(`Engine worker error: ${event.message || 'failed to start'}`);
       worker.postMessage({ type: 'init', publicPath } satisfies ToWorker);
       this.workers.push(worker);
     }
     return this.workers;
+  }
+
+  private route(msg: FromWorker) {
+    if (msg.type === 'ready') {
+      return;
+    }
+    if (msg.type === 'fatal') {
+      this.failAll(msg.message);
+      return;
+    }
+    this.members.get(msg.clientId)?.receive(msg);
+  }
+
+  private failAll(message: string) {
+    this.members.forEach((m) => m.fail(message));
+  }
+}
+
+let sharedPool: WorkerPool | undefined;
+/** The page's pool (see WorkerPool). */
+export const pagePool = () => (sharedPool ??= new WorkerPool());
+
+type Routed = Extract<FromWorker, { clientId: number }>;
+
+/**
+ * One panel's side of the engine. It splits a request into jobs — detection of all series on
+ * one worker (peer anomalies need them together), forecasts spread over the pool by series,
+ * then attribution of each series' incidents on the worker holding its model — routes replies
+ * of the current request and ignores those of superseded ones.
+ */
+export class EngineClient {
+  private readonly id: number;
+  private requestId = 0;
+  private request?: Request;
+  private fatal?: string;
+  /** One-off questions (alert rules, an incident's root cause), by id. */
+  private queryId = 0;
+  private pendingQueries = new Map<number, { resolve: (answer: never) => void; reject: (e: Error) => void }>();
+
+  constructor(private readonly pool: Pool = pagePool()) {
+    this.id = pool.join({ receive: (msg) => this.receive(msg as Routed), fail: (message) => this.fail(message) });
+  }
+
+  /** This panel's detection runs on its own worker of the pool, so panels spread their detections. */
+  private get detector(): number {
+    return this.id % this.pool.size;
+  }
+
+  /** The worker holding this series' model: ownerOf, turned so the detector takes the half share. */
+  private ownerWorker(key: string): number {
+    return (ownerOf(key, this.pool.size) + this.detector) % this.pool.size;
   }
 
   /**
@@ -90,7 +168,7 @@ export class EngineClient {
    */
   warmUp() {
     try {
-      this.start();
+      this.pool.start();
     } catch {
       // analyze() reports it.
     }
@@ -103,9 +181,9 @@ export class EngineClient {
       callbacks.onFatal(this.fatal);
       return;
     }
-    let workers: Worker[];
+    let workers: ReturnType<Pool['start']>;
     try {
-      workers = this.start();
+      workers = this.pool.start();
     } catch (e) {
       this.request = { id: 0, callbacks, pending: 0, incidents: new Map(), forecasted: new Set() };
       this.fail(`Could not start the engine worker: ${e instanceof Error ? e.message : String(e)}`);
@@ -114,7 +192,7 @@ export class EngineClient {
     const id = ++this.requestId;
     const request: Request = { id, callbacks, pending: 0, incidents: new Map(), forecasted: new Set() };
     this.request = request;
-    const send = (worker: Worker, type: 'detect' | 'forecast', part: EngineSeries[]) => {
+    const send = (worker: Pick<Worker, 'postMessage'>, type: 'detect' | 'forecast', part: EngineSeries[]) => {
       // Copies: the panel's frames keep their arrays; the copies are moved, not cloned.
       const copies = part.map((s) => ({
         ...s,
@@ -123,19 +201,20 @@ export class EngineClient {
       }));
       const transfer = copies.flatMap((s) => [s.timestamps.buffer, s.values.buffer]);
       request.pending++;
-      worker.postMessage({ type, requestId: id, series: copies, options } satisfies ToWorker, transfer);
+      const message: ToWorker = { type, clientId: this.id, requestId: id, series: copies, options };
+      worker.postMessage(message, transfer);
     };
-    send(workers[0], 'detect', series);
+    send(workers[this.detector], 'detect', series);
     if (options.model !== 'fast' && options.horizonMs > 0) {
       const shares = workers.map((): EngineSeries[] => []);
-      series.forEach((s) => shares[ownerOf(s.key, workers.length)].push(s));
+      series.forEach((s) => shares[this.ownerWorker(s.key)].push(s));
       shares.forEach((share, i) => share.length > 0 && send(workers[i], 'forecast', share));
     }
   }
 
   /** Generates Prometheus rules in the engine; rejects with the engine's message. */
   alertRules(options: AlertRuleOptions): Promise<AlertRules> {
-    return this.ask((requestId) => ({ type: 'alertRules', requestId, options }));
+    return this.ask((requestId) => ({ type: 'alertRules', clientId: this.id, requestId, options }));
   }
 
   /** Root-cause hints for one incident over the given series; rejects with the engine's message. */
@@ -144,7 +223,7 @@ export class EngineClient {
     incident: { series: number; start: number; end: number },
     labels: Array<Record<string, string>>
   ): Promise<RootCause> {
-    return this.ask((requestId) => ({ type: 'rootCause', requestId, series, incident, labels }));
+    return this.ask((requestId) => ({ type: 'rootCause', clientId: this.id, requestId, series, incident, labels }));
   }
 
   private ask<T>(message: (requestId: number) => ToWorker): Promise<T> {
@@ -152,7 +231,7 @@ export class EngineClient {
     return new Promise<T>((resolve, reject) => {
       this.pendingQueries.set(requestId, { resolve: resolve as (answer: never) => void, reject });
       try {
-        this.start()[0].postMessage(message(requestId));
+        this.pool.start()[this.detector].postMessage(message(requestId));
       } catch (e) {
         this.pendingQueries.delete(requestId);
         reject(e);
@@ -161,19 +240,11 @@ export class EngineClient {
   }
 
   dispose() {
-    this.workers.forEach((w) => w.terminate());
-    this.workers = [];
     this.request = undefined;
+    this.pool.leave(this.id);
   }
 
-  private receive(msg: FromWorker) {
-    if (msg.type === 'ready') {
-      return;
-    }
-    if (msg.type === 'fatal') {
-      this.fail(msg.message);
-      return;
-    }
+  private receive(msg: Routed) {
     if (msg.type === 'alertRules' || msg.type === 'rootCause') {
       const pending = this.pendingQueries.get(msg.requestId);
       this.pendingQueries.delete(msg.requestId);
@@ -213,8 +284,14 @@ export class EngineClient {
       return;
     }
     request.pending++;
-    const worker = this.workers[ownerOf(key, this.workers.length)];
-    worker.postMessage({ type: 'attribute', requestId: request.id, key, incidents } satisfies ToWorker);
+    const worker = this.pool.start()[this.ownerWorker(key)];
+    worker.postMessage({
+      type: 'attribute',
+      clientId: this.id,
+      requestId: request.id,
+      key,
+      incidents,
+    } satisfies ToWorker);
   }
 
   private fail(message: string) {

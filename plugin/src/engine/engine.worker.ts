@@ -22,7 +22,8 @@ type Detection = ReturnType<Engine['detectAnomalies']>;
 const AUTO_MIN_POINTS = 30;
 
 let engine: Promise<Engine> | undefined;
-let latestRequest = 0;
+/** The latest request of each panel (engine client) this worker has seen. */
+const latestRequest = new Map<number, number>();
 
 function post(message: FromWorker, transfer: Transferable[] = []) {
   self.postMessage(message, transfer);
@@ -61,22 +62,23 @@ function warmUp(wasm: Engine) {
 
 /** Lets queued messages (a newer request) run between series. */
 const yieldToMessages = () => new Promise((resolve) => setTimeout(resolve, 0));
-const stale = (requestId: number) => requestId !== latestRequest;
-const begin = (requestId: number) => {
-  latestRequest = Math.max(latestRequest, requestId);
+const stale = (clientId: number, requestId: number) => requestId !== latestRequest.get(clientId);
+const begin = (clientId: number, requestId: number) => {
+  latestRequest.set(clientId, Math.max(latestRequest.get(clientId) ?? 0, requestId));
 };
 
 type ProphetFit = ReturnType<Engine['ProphetModel']['fit']>;
-/** Fitted Prophet models per series key, kept across requests (see modelCache.ts). */
+/** Fitted Prophet models per panel and series key, kept across requests (see modelCache.ts). */
 const models = new ModelCache<ProphetFit>();
-/** The series of the latest forecast job by key, for attributing their incidents. */
-let forecastSeries = new Map<string, EngineSeries>();
+const modelKey = (clientId: number, key: string) => `${clientId}/${key}`;
+/** Each panel's series of its latest forecast job, by key, for attributing their incidents. */
+const forecastSeries = new Map<number, Map<string, EngineSeries>>();
 
 async function detect(msg: Detect) {
-  begin(msg.requestId);
+  begin(msg.clientId, msg.requestId);
   const wasm = await engine!;
-  const { series, options, requestId } = msg;
-  if (stale(requestId)) {
+  const { series, options, requestId, clientId } = msg;
+  if (stale(clientId, requestId)) {
     return;
   }
 
@@ -95,7 +97,13 @@ async function detect(msg: Detect) {
         detections[i] = one.series[0];
         incidents[i] = one.incidents.map(incidentOf);
       } catch (e) {
-        post({ type: 'error', requestId, key: series[i].key, message: `anomaly detection: ${errorMessage(e)}` });
+        post({
+          type: 'error',
+          clientId,
+          requestId,
+          key: series[i].key,
+          message: `anomaly detection: ${errorMessage(e)}`,
+        });
       }
     }
   }
@@ -112,7 +120,7 @@ async function detect(msg: Detect) {
         kind: d.kind,
         period: d.period,
       };
-      post({ type: 'detection', requestId, key: s.key, detection, incidents: incidents[i] }, [
+      post({ type: 'detection', clientId, requestId, key: s.key, detection, incidents: incidents[i] }, [
         d.timestamps.buffer,
         d.expected.buffer,
         d.lower.buffer,
@@ -122,24 +130,25 @@ async function detect(msg: Detect) {
       ]);
     }
   });
-  post({ type: 'done', requestId, job: 'detect' });
+  post({ type: 'done', clientId, requestId, job: 'detect' });
 }
 
 /** One Prophet forecast per series, streamed as each finishes; models are cached per series. */
 async function forecast(msg: Forecast) {
-  begin(msg.requestId);
+  begin(msg.clientId, msg.requestId);
   const wasm = await engine!;
-  const { series, options, requestId } = msg;
-  forecastSeries = new Map(series.map((s) => [s.key, s]));
+  const { series, options, requestId, clientId } = msg;
+  forecastSeries.set(clientId, new Map(series.map((s) => [s.key, s])));
   for (const s of series) {
     await yieldToMessages();
-    if (stale(requestId)) {
+    if (stale(clientId, requestId)) {
       return;
     }
     const range = trainingRange(s.timestamps, s.values);
     if (options.model === 'auto' && range.points < AUTO_MIN_POINTS) {
       post({
         type: 'error',
+        clientId,
         requestId,
         key: s.key,
         message: `forecast skipped: ${range.points} points, Prophet needs at least ${AUTO_MIN_POINTS} under the auto model`,
@@ -158,11 +167,11 @@ async function forecast(msg: Forecast) {
         : options.prophet;
     const fingerprint = JSON.stringify(prophet);
     try {
-      let model = models.get(s.key, fingerprint, range);
+      let model = models.get(modelKey(clientId, s.key), fingerprint, range);
       const fromCache = model !== undefined;
       if (!model) {
         model = wasm.ProphetModel.fit(s.timestamps, s.values, prophet);
-        models.set(s.key, fingerprint, range, model);
+        models.set(modelKey(clientId, s.key), fingerprint, range, model);
       }
       const f = model.predict(ahead);
       const result: ForecastResult = {
@@ -180,28 +189,28 @@ async function forecast(msg: Forecast) {
       }
       const buffers = [f.ds.buffer, f.yhat.buffer, f.yhatLower?.buffer, f.yhatUpper?.buffer];
       post(
-        { type: 'forecast', requestId, key: s.key, forecast: result },
+        { type: 'forecast', clientId, requestId, key: s.key, forecast: result },
         buffers.filter((b): b is ArrayBuffer => b !== undefined)
       );
     } catch (e) {
       const where =
         logistic && prophet.cap == null ? ' (set Cap in the panel options, or Max in the field options)' : '';
-      post({ type: 'error', requestId, key: s.key, message: `forecast: ${errorMessage(e)}${where}` });
+      post({ type: 'error', clientId, requestId, key: s.key, message: `forecast: ${errorMessage(e)}${where}` });
     }
   }
-  post({ type: 'done', requestId, job: 'forecast' });
+  post({ type: 'done', clientId, requestId, job: 'forecast' });
 }
 
 /** Attribution of a series' incidents over the model its forecast used in this worker. */
 async function attribute(msg: Attribute) {
   const wasm = await engine!;
-  const { requestId, key, incidents } = msg;
-  const model = models.peek(key);
-  const s = forecastSeries.get(key);
-  if (!stale(requestId) && model && s) {
-    attributeIncidents(wasm, model, s, incidents, requestId);
+  const { requestId, clientId, key, incidents } = msg;
+  const model = models.peek(modelKey(clientId, key));
+  const s = forecastSeries.get(clientId)?.get(key);
+  if (!stale(clientId, requestId) && model && s) {
+    attributeIncidents(wasm, model, s, incidents, clientId, requestId);
   }
-  post({ type: 'done', requestId, job: 'attribute', key });
+  post({ type: 'done', clientId, requestId, job: 'attribute', key });
 }
 
 /** Incidents per series whose Prophet components are attributed (the most severe). */
@@ -217,6 +226,7 @@ function attributeIncidents(
   model: ProphetFit,
   s: EngineSeries,
   list: IncidentResult[],
+  clientId: number,
   requestId: number
 ) {
   // Multiplicative components are shares of the trend, not additive contributions.
@@ -248,6 +258,7 @@ function attributeIncidents(
       );
       post({
         type: 'attribution',
+        clientId,
         requestId,
         key: s.key,
         start: inc.start,
@@ -334,14 +345,30 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
       .then((wasm) =>
         post({
           type: 'rootCause',
+          clientId: msg.clientId,
           requestId: msg.requestId,
           rootCause: wasm.rootCause(msg.series, msg.incident, msg.labels, undefined),
         })
       )
-      .catch((e) => post({ type: 'rootCause', requestId: msg.requestId, error: errorMessage(e) }));
+      .catch((e) =>
+        post({ type: 'rootCause', clientId: msg.clientId, requestId: msg.requestId, error: errorMessage(e) })
+      );
+  } else if (msg.type === 'release') {
+    latestRequest.delete(msg.clientId);
+    forecastSeries.delete(msg.clientId);
+    models.drop((key) => key.startsWith(`${msg.clientId}/`));
   } else if (msg.type === 'alertRules') {
     engine!
-      .then((wasm) => post({ type: 'alertRules', requestId: msg.requestId, rules: wasm.alertRules(msg.options) }))
-      .catch((e) => post({ type: 'alertRules', requestId: msg.requestId, error: errorMessage(e) }));
+      .then((wasm) =>
+        post({
+          type: 'alertRules',
+          clientId: msg.clientId,
+          requestId: msg.requestId,
+          rules: wasm.alertRules(msg.options),
+        })
+      )
+      .catch((e) =>
+        post({ type: 'alertRules', clientId: msg.clientId, requestId: msg.requestId, error: errorMessage(e) })
+      );
   }
 };

@@ -90,6 +90,16 @@ export class ModelCache<M extends Freeable> {
     }
   }
 
+  /** Frees the models whose keys match (a panel that is gone). */
+  drop(matches: (key: string) => boolean) {
+    for (const [key, entry] of this.entries) {
+      if (matches(key)) {
+        this.entries.delete(key);
+        this.release(entry);
+      }
+    }
+  }
+
   get size() {
     return this.entries.size;
   }

@@ -35,39 +35,48 @@ export interface AnalyzeOptions {
 /** The jobs a request is split into across the worker pool (see EngineClient). */
 export type Job = 'detect' | 'forecast' | 'attribute';
 
+/** Panels share one pool: each message of a panel's engine client carries its id. */
+type Routed<T> = T & { clientId: number };
+
 export type ToWorker =
   | { type: 'init'; publicPath: string }
-  /** Anomaly detection over all the series at once (peer anomalies compare them), root causes. */
-  | { type: 'detect'; requestId: number; series: EngineSeries[]; options: AnalyzeOptions }
-  /** One Prophet forecast per series, from the worker's model cache when still valid. */
-  | { type: 'forecast'; requestId: number; series: EngineSeries[]; options: AnalyzeOptions }
-  /** Which Prophet component moved in these incidents of a series this worker forecast. */
-  | { type: 'attribute'; requestId: number; key: string; incidents: IncidentResult[] }
-  | { type: 'alertRules'; requestId: number; options: AlertRuleOptions }
-  /** Root-cause hints for one incident, on demand (the detail view of an incident). */
-  | {
-      type: 'rootCause';
-      requestId: number;
-      series: RootCauseSeries[];
-      incident: { series: number; start: number; end: number };
-      labels: Array<Record<string, string>>;
-    };
+  | Routed<
+      /** Anomaly detection over all the series at once (peer anomalies compare them), root causes. */
+      | { type: 'detect'; requestId: number; series: EngineSeries[]; options: AnalyzeOptions }
+      /** One Prophet forecast per series, from the worker's model cache when still valid. */
+      | { type: 'forecast'; requestId: number; series: EngineSeries[]; options: AnalyzeOptions }
+      /** Which Prophet component moved in these incidents of a series this worker forecast. */
+      | { type: 'attribute'; requestId: number; key: string; incidents: IncidentResult[] }
+      | { type: 'alertRules'; requestId: number; options: AlertRuleOptions }
+      /** Root-cause hints for one incident, on demand (the detail view of an incident). */
+      | {
+          type: 'rootCause';
+          requestId: number;
+          series: RootCauseSeries[];
+          incident: { series: number; start: number; end: number };
+          labels: Array<Record<string, string>>;
+        }
+      /** The panel is gone: forget its requests. */
+      | { type: 'release' }
+    >;
 
 export type FromWorker =
   | { type: 'ready'; version: string }
-  /** The engine could not load at all (e.g. WebAssembly unavailable). */
+  /** The engine could not load at all (e.g. WebAssembly unavailable): every panel is told. */
   | { type: 'fatal'; message: string }
-  | { type: 'detection'; requestId: number; key: string; detection: DetectionResult; incidents: IncidentResult[] }
-  | { type: 'forecast'; requestId: number; key: string; forecast: ForecastResult }
-  | {
-      type: 'attribution';
-      requestId: number;
-      key: string;
-      start: number;
-      attribution: NonNullable<IncidentResult['attribution']>;
-    }
-  | { type: 'error'; requestId: number; key: string; message: string }
-  /** One job of the request has finished in this worker. */
-  | { type: 'done'; requestId: number; job: Job; key?: string }
-  | { type: 'alertRules'; requestId: number; rules?: AlertRules; error?: string }
-  | { type: 'rootCause'; requestId: number; rootCause?: RootCause; error?: string };
+  | Routed<
+      | { type: 'detection'; requestId: number; key: string; detection: DetectionResult; incidents: IncidentResult[] }
+      | { type: 'forecast'; requestId: number; key: string; forecast: ForecastResult }
+      | {
+          type: 'attribution';
+          requestId: number;
+          key: string;
+          start: number;
+          attribution: NonNullable<IncidentResult['attribution']>;
+        }
+      | { type: 'error'; requestId: number; key: string; message: string }
+      /** One job of the request has finished in this worker. */
+      | { type: 'done'; requestId: number; job: Job; key?: string }
+      | { type: 'alertRules'; requestId: number; rules?: AlertRules; error?: string }
+      | { type: 'rootCause'; requestId: number; rootCause?: RootCause; error?: string }
+    >;

@@ -1,0 +1,122 @@
+import { EngineClient, Member, Pool } from './EngineClient';
+import { AnalyzeOptions, EngineSeries, FromWorker, ToWorker } from './protocol';
+import { ForecastResult } from '../types';
+
+/** A pool of fake workers that record what they are sent; replies are delivered by hand. */
+class FakePool implements Pool {
+  sent: Array<{ worker: number; msg: ToWorker }> = [];
+  members = new Map<number, Member>();
+  private next = 0;
+  constructor(readonly size: number) {}
+  join(member: Member) {
+    this.members.set(++this.next, member);
+    return this.next;
+  }
+  leave(id: number) {
+    this.members.delete(id);
+  }
+  start() {
+    return Array.from({ length: this.size }, (_, worker) => ({
+      postMessage: (msg: ToWorker) => this.sent.push({ worker, msg }),
+    })) as unknown as Worker[];
+  }
+  reply(clientId: number, msg: FromWorker) {
+    this.members.get(clientId)?.receive(msg);
+  }
+}
+
+const series = (key: string): EngineSeries => ({
+  key,
+  labels: {},
+  timestamps: Float64Array.from([0, 1, 2]),
+  values: Float64Array.from([1, 2, 3]),
+});
+const options = { model: 'auto', horizonMs: 1000 } as AnalyzeOptions;
+const forecast = {} as ForecastResult;
+
+describe('EngineClient over a shared pool', () => {
+  it('sends detection of all series to one worker and spreads forecasts over the pool', () => {
+    const pool = new FakePool(3);
+    const client = new EngineClient(pool);
+    client.analyze(['a', 'b', 'c', 'd', 'e', 'f'].map(series), options, {
+      onPart: () => {},
+      onDone: () => {},
+      onFatal: () => {},
+    });
+    const detect = pool.sent.filter((s) => s.msg.type === 'detect');
+    expect(detect).toHaveLength(1);
+    expect((detect[0].msg as { series: EngineSeries[] }).series).toHaveLength(6);
+    const forecasts = pool.sent.filter((s) => s.msg.type === 'forecast');
+    const keys = forecasts.flatMap((s) => (s.msg as { series: EngineSeries[] }).series.map((x) => x.key)).sort();
+    expect(keys).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+    // The same series goes to the same worker next time (its cached model is there).
+    const owner = (key: string) =>
+      forecasts.find((s) => (s.msg as { series: EngineSeries[] }).series.some((x) => x.key === key))!.worker;
+    pool.sent = [];
+    client.analyze(['a', 'b', 'c', 'd', 'e', 'f'].map(series), options, {
+      onPart: () => {},
+      onDone: () => {},
+      onFatal: () => {},
+    });
+    for (const s of pool.sent.filter((x) => x.msg.type === 'forecast')) {
+      for (const x of (s.msg as { series: EngineSeries[] }).series) {
+        expect(s.worker).toBe(owner(x.key));
+      }
+    }
+  });
+
+  it('routes replies to the panel that asked, ignores superseded requests, and is done when every job is', () => {
+    const pool = new FakePool(2);
+    const first = new EngineClient(pool);
+    const second = new EngineClient(pool);
+    const parts: string[] = [];
+    let done = 0;
+    const callbacks = (name: string) => ({
+      onPart: (p: { key: string }) => parts.push(`${name}:${p.key}`),
+      onDone: () => done++,
+      onFatal: () => {},
+    });
+    first.analyze([series('a')], options, callbacks('first'));
+    second.analyze([series('a')], options, callbacks('second'));
+    // Both panels' detections go to different workers (ids 1 and 2 on a pool of 2).
+    const detects = pool.sent.filter((s) => s.msg.type === 'detect');
+    expect(new Set(detects.map((d) => d.worker)).size).toBe(2);
+    const [firstId, secondId] = [...pool.members.keys()];
+    pool.reply(secondId, { type: 'forecast', clientId: secondId, requestId: 1, key: 'a', forecast });
+    expect(parts).toEqual(['second:a']);
+    // A newer request of the first panel: replies to the old one are dropped.
+    first.analyze([series('a')], options, callbacks('first'));
+    pool.reply(firstId, { type: 'forecast', clientId: firstId, requestId: 1, key: 'a', forecast });
+    expect(parts).toEqual(['second:a']);
+    // Second panel: detection with an incident, then its forecast: attribution is asked of the
+    // worker holding the model, and done waits for it.
+    const incidents = [
+      { start: 1, end: 2, peakTime: 1, peakScore: 3, kind: 'global' as const, direction: 'up' as const },
+    ];
+    pool.reply(secondId, {
+      type: 'detection',
+      clientId: secondId,
+      requestId: 1,
+      key: 'a',
+      detection: {} as never,
+      incidents,
+    });
+    const attribute = pool.sent.find((s) => s.msg.type === 'attribute' && s.msg.clientId === secondId);
+    expect(attribute).toBeDefined();
+    const forecastWorker = pool.sent.find((s) => s.msg.type === 'forecast' && s.msg.clientId === secondId)!.worker;
+    expect(attribute!.worker).toBe(forecastWorker);
+    pool.reply(secondId, { type: 'done', clientId: secondId, requestId: 1, job: 'detect' });
+    pool.reply(secondId, { type: 'done', clientId: secondId, requestId: 1, job: 'forecast' });
+    expect(done).toBe(0);
+    pool.reply(secondId, { type: 'done', clientId: secondId, requestId: 1, job: 'attribute', key: 'a' });
+    expect(done).toBe(1);
+  });
+
+  it('leaves the pool when disposed', () => {
+    const pool = new FakePool(1);
+    const client = new EngineClient(pool);
+    expect(pool.members.size).toBe(1);
+    client.dispose();
+    expect(pool.members.size).toBe(0);
+  });
+});
