@@ -96,6 +96,8 @@ export interface DetectionResult {
   /** 0 not anomalous, 1 global, 2 contextual, 3 collective, 4 peer. */
   kind: Uint8Array;
   period?: number;
+  /** Robust spread (one sigma) of the residuals the band was fitted on: alert rules use it. */
+  residualSpread?: number;
 }
 
 export interface IncidentResult {

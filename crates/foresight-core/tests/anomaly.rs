@@ -365,3 +365,34 @@ fn streaming_and_alerts_survive_bad_points() {
     assert!(a.iter().all(|x| (0.0..=1.0).contains(x)), "{a:?}");
     assert!(foresight_core::alert_scores(&[], &[], &Default::default()).is_empty());
 }
+
+#[test]
+fn batch_reports_the_residual_spread_its_band_is_built_from() {
+    // Uniform noise of amplitude 3: standard deviation 3/sqrt(3) ≈ 1.73.
+    let v = seasonal(DAY * 6, 3.0, 11);
+    let r = detect_series(&series(&v), &opts(Mode::Batch)).unwrap();
+    let spread = r
+        .residual_spread
+        .expect("batch mode reports the residual spread");
+    assert!((1.2..2.6).contains(&spread), "spread {spread}");
+    // Without minimum-deviation floors, the band's typical half-width is band_sigmas spreads.
+    let mut half: Vec<f64> = r
+        .upper
+        .iter()
+        .zip(&r.lower)
+        .map(|(u, l)| (u - l) / 2.0)
+        .collect();
+    half.sort_by(f64::total_cmp);
+    let k = opts(Mode::Batch).band_sigmas();
+    assert!(
+        half[half.len() / 2] >= k * spread * 0.99,
+        "median half-width {} vs {}",
+        half[half.len() / 2],
+        k * spread
+    );
+    // Causal mode has no single fitted spread.
+    assert!(detect_series(&series(&v), &opts(Mode::Causal))
+        .unwrap()
+        .residual_spread
+        .is_none());
+}

@@ -38,6 +38,8 @@ export interface SeriesAnomalies {
   /** 0 not anomalous, 1 global, 2 contextual, 3 collective, 4 peer. */
   kind: Uint8Array;
   period?: number;
+  /** Robust spread (one sigma, series' units) of the residuals the band was fitted on (batch mode). */
+  residualSpread?: number;
 }
 export interface Incident {
   series: number;
@@ -87,6 +89,9 @@ pub fn detect_anomalies(
         set(&o, "kind", &Uint8Array::from(kinds.as_slice()))?;
         if let Some(p) = r.period {
             set(&o, "period", &JsValue::from(p as f64))?;
+        }
+        if let Some(spread) = r.residual_spread {
+            set(&o, "residualSpread", &JsValue::from(spread))?;
         }
         list.push(&o);
     }

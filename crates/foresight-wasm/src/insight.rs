@@ -222,6 +222,7 @@ pub fn root_cause(
             direction: vec![0; n],
             kind: vec![None; n],
             period,
+            residual_spread: None,
         });
     }
     let index = number(&incident, "series", "incident ")?;

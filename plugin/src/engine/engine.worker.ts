@@ -119,6 +119,7 @@ async function detect(msg: Detect) {
         score: d.score,
         kind: d.kind,
         period: d.period,
+        residualSpread: d.residualSpread,
       };
       post({ type: 'detection', clientId, requestId, key: s.key, detection, incidents: incidents[i] }, [
         d.timestamps.buffer,

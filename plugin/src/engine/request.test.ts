@@ -1,5 +1,6 @@
 import { defaultOptions, ForesightOptions } from '../types';
 import {
+  alertRuleOptions,
   annotationEvents,
   buildAnalyzeOptions,
   durationMs,
@@ -136,5 +137,29 @@ describe('events from dashboard annotations', () => {
     expect(options.detector.shockWindows).toEqual([]);
     expect(eventsDuring(events, 1500, 1600)).toEqual(['deploy v2']);
     expect(eventsDuring(events, 2500, 4000)).toEqual([]);
+  });
+});
+
+describe('alertRuleOptions', () => {
+  it("uses the engine's residual spread and the panel's detection options", () => {
+    const o = alertRuleOptions(
+      { ...defaultOptions, sensitivity: 0.7, direction: 'up', minDuration: '10m', minRelDeviationPercent: 5 },
+      'rate(x[5m])',
+      { residualSpread: 2.5, period: 288 },
+      300_000
+    );
+    expect(o).toMatchObject({
+      query: 'rate(x[5m])',
+      residualSpread: 2.5,
+      periodMs: 86_400_000,
+      sensitivity: 0.7,
+      direction: 'up',
+      minDurationMs: 600_000,
+      minRelDeviation: 0.05,
+    });
+  });
+
+  it('says why when the detection has no fitted spread', () => {
+    expect(typeof alertRuleOptions(defaultOptions, 'x', {}, 300_000)).toBe('string');
   });
 });

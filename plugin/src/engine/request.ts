@@ -184,21 +184,19 @@ function startOfDayUtc(ms: number): number {
 }
 
 /**
- * Rule options for the panel's Prometheus query from its options and one series' detection:
- * the band half-width over the band's sigmas is the residual spread the rules use.
+ * Rule options for the panel's Prometheus query from its options and one series' detection: the
+ * engine's fitted residual spread sets the rules' band, as it set the panel's.
  */
 export function alertRuleOptions(
   options: ForesightOptions,
   query: string,
-  detection: { lower: Float64Array; upper: Float64Array; period?: number },
+  detection: { residualSpread?: number; period?: number },
   stepMs: number
-): AlertRuleOptions {
-  const halfWidths = Array.from(detection.upper, (u, i) => (u - detection.lower[i]) / 2).filter(
-    (w) => Number.isFinite(w) && w > 0
-  );
-  halfWidths.sort((a, b) => a - b);
-  const halfWidth = halfWidths.length ? halfWidths[Math.floor(halfWidths.length / 2)] : 0;
-  const bandSigmas = 1.5 + 3 * (1 - options.sensitivity);
+): AlertRuleOptions | string {
+  const spread = detection.residualSpread;
+  if (spread === undefined || !Number.isFinite(spread)) {
+    return 'Alert rules need the band the detector fitted, which this series does not have';
+  }
   let minDurationMs = 0;
   try {
     minDurationMs = durationMs(options.minDuration ?? '', 0);
@@ -210,7 +208,7 @@ export function alertRuleOptions(
     name: 'panel',
     periodMs: detection.period && stepMs > 0 ? detection.period * stepMs : null,
     stepMs: stepMs > 0 ? stepMs : undefined,
-    residualSpread: halfWidth / bandSigmas,
+    residualSpread: spread,
     sensitivity: options.sensitivity,
     direction: options.direction,
     minAbsDeviation: options.minAbsDeviation || 0,

@@ -196,6 +196,9 @@ pub struct SeriesAnomalies {
     pub kind: Vec<Option<AnomalyKind>>,
     /// The seasonal period used, in points (None: no seasonality found).
     pub period: Option<usize>,
+    /// The robust spread (one sigma, series' units) of the residuals the band was fitted on,
+    /// before the minimum-deviation floors: the band is ± `band_sigmas()` of it. Batch mode.
+    pub residual_spread: Option<f64>,
 }
 
 /// Consecutive flagged points of one series.

@@ -604,6 +604,7 @@ fn empty_result(ts: &[f64]) -> SeriesAnomalies {
         direction: vec![0; n],
         kind: vec![None; n],
         period: None,
+        residual_spread: None,
     }
 }
 
@@ -717,6 +718,7 @@ fn batch(ts: &[f64], vs: &[f64], opts: &AnomalyOptions, tun: Tuning) -> SeriesAn
             }
             sigma = sigma.max(tail_sigma);
         }
+        out.residual_spread = Some(sigma).filter(|s| s.is_finite());
         let (gmed, gsigma) = median_sigma(&train);
         let d_all: Vec<f64> = vs.iter().zip(&seasonal).map(|(v, s)| v - s).collect();
         let reference = rolling_median_trailing(&d_train, tun.level_window);
