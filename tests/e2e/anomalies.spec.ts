@@ -47,6 +47,10 @@ test('flags the labelled anomalies, lists the incidents and forecasts past the e
   expectBaselineAndBand(drawn, [NAME]);
   expectForecast(drawn, [NAME], nab.end);
   expect(Object.keys(drawnMarkers(drawn)).length).toBeGreaterThan(0);
+  // Each incident's time range is shaded under the series.
+  const regions = Number(await page.getByTestId('foresight-regions').getAttribute('data-regions'));
+  expect(regions).toBeGreaterThan(0);
+  expect(regions).toBeLessThanOrEqual(Number(await page.getByTestId('foresight-panel').getAttribute('data-incidents')));
 
   const incidents = await rows(page);
   expect(incidents.length).toBeGreaterThan(0);

@@ -21,6 +21,7 @@ import { AnomalyMarkers } from './AnomalyMarkers';
 import { CrossingRow, CrossingsView } from './CrossingsView';
 import { ForesightTooltip } from './ForesightTooltip';
 import { IncidentDetail } from './IncidentDetail';
+import { IncidentRegions } from './IncidentRegions';
 import { IncidentRow, IncidentsView } from './IncidentsView';
 import { PanelMessage } from './PanelMessage';
 import { useEngine } from './useEngine';
@@ -267,6 +268,7 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
         {(config, alignedFrame) => (
           <>
             <DrawnSeriesProbe config={config} frame={alignedFrame} />
+            <IncidentRegions config={config} incidents={incidents} theme={theme} />
             <AnomalyMarkers config={config} frame={alignedFrame} markers={markers} theme={theme} />
             <NowLine config={config} color={theme.colors.text.secondary} />
             <TooltipPlugin2
