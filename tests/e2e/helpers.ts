@@ -83,6 +83,7 @@ declare global {
       timeRangeChanges: Array<{ from: number; to: number }>;
       setTimeRange: (r: { from: number; to: number }) => void;
       setOptions: (changes: Record<string, unknown>) => void;
+      setTheme: (name: 'dark' | 'light') => void;
       backendPosts: Array<{ url: string; data: { tags: string[]; time: number; timeEnd: number; text: string } }>;
       setAnnotations: (list: Array<{ time: number; timeEnd?: number; text: string }>) => void;
     };

@@ -31,6 +31,22 @@ test('draws every Prometheus series with its baseline and band, computed in the 
   expect(errors).toEqual([]);
 });
 
+test('switching the theme redraws the panel in the new theme', async ({ page }) => {
+  const errors = collectErrors(page);
+  await page.goto(server.url);
+  await waitForDrawn(page, 2);
+  const legendColor = () =>
+    page.evaluate(() => getComputedStyle(document.querySelector('[data-testid^="data-testid VizLegend series"]')!).color);
+  const draws = async () => Number(await page.getByTestId('foresight-markers').getAttribute('data-draws'));
+  const [darkLegend, drawsBefore] = [await legendColor(), await draws()];
+  await page.evaluate(() => window.foresightHarness.setTheme('light'));
+  await expect.poll(legendColor).not.toBe(darkLegend);
+  // The chart itself is drawn again, with its bands.
+  await expect.poll(draws).toBeGreaterThan(drawsBefore);
+  expectBaselineAndBand(await waitForDrawn(page, 2), NAMES);
+  expect(errors).toEqual([]);
+});
+
 test('the light theme draws too', async ({ page }) => {
   const errors = collectErrors(page);
   await page.goto(`${server.url}?theme=light`);

@@ -50,6 +50,7 @@ declare global {
       timeRangeChanges: AbsoluteTimeRange[];
       /** Changes panel options as the options pane would. */
       setOptions: (changes: Record<string, unknown>) => void;
+      setTheme: (name: 'dark' | 'light') => void;
       backendPosts: Array<{ url: string; data: unknown }>;
       setAnnotations: (list: Array<{ time: number; timeEnd?: number; text: string }>) => void;
     };
@@ -168,7 +169,9 @@ interface AppProps {
   themeName: string;
 }
 
-function App({ reference, plugin, frames: initialFrames, queryError, themeName }: AppProps) {
+function App({ reference, plugin, frames: initialFrames, queryError, themeName: initialTheme }: AppProps) {
+  // The user's theme preference, switchable at run time as Grafana's is.
+  const [themeName, setThemeName] = useState(initialTheme);
   const theme = useMemo(() => createTheme({ colors: { mode: themeName === 'light' ? 'light' : 'dark' } }), [themeName]);
   const [frames, setFrames] = useState(initialFrames);
   const [timeRange, setTimeRangeState] = useState<TimeRange>(() => frameTimeRange(initialFrames));
@@ -194,6 +197,7 @@ function App({ reference, plugin, frames: initialFrames, queryError, themeName }
       timeRangeChanges: [],
       setTimeRange: (r) => setTimeRange({ from: dateTime(r.from), to: dateTime(r.to), raw: { from: dateTime(r.from), to: dateTime(r.to) } }),
       setOptions: (changes) => setOptions((prev) => ({ ...prev, ...changes })),
+      setTheme: (name) => setThemeName(name),
       backendPosts,
       setAnnotations: (list) =>
         setAnnotations([
