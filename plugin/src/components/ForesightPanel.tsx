@@ -215,6 +215,7 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
     );
   }
   const analysedCount = [...engine.outcomes.values()].filter((o) => o.detection).length;
+  const forecastCount = [...engine.outcomes.values()].filter((o) => o.forecast).length;
   const total = extracted.series.length;
   // The engine failing loses nothing: the data is still drawn, the status line says why it is
   // not analysed.
@@ -248,7 +249,7 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
       className={styles.wrap}
       data-testid="foresight-panel"
       data-analysed={analysedCount}
-      data-forecasts={[...engine.outcomes.values()].filter((o) => o.forecast).length}
+      data-forecasts={forecastCount}
       data-forecasts-from-cache={[...engine.outcomes.values()].filter((o) => o.forecast?.fromCache).length}
       data-total={total}
       data-done={!busy}
@@ -336,7 +337,11 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
           ) : training.loading ? (
             'Loading history… '
           ) : !engine.done ? (
-            `Analysing ${analysedCount}/${total} series… `
+            analysedCount < total ? (
+              `Analysing ${analysedCount}/${total} series… `
+            ) : (
+              `Forecasting ${forecastCount}/${total} series… `
+            )
           ) : (
             ''
           )}
