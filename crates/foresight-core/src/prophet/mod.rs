@@ -9,6 +9,7 @@ mod newton;
 mod objective;
 mod optimizer;
 mod options;
+#[cfg(feature = "comparison-engines")]
 mod stan_lbfgs;
 mod uncertainty;
 mod vector;

@@ -55,12 +55,14 @@ pub(crate) struct Objective {
     scratch: RefCell<Scratch>,
     /// Sufficient statistics, when the model allows them and they were asked for: then
     /// `value_grad` costs O(S·K + K²) instead of O(T·K).
+    #[cfg(feature = "comparison-engines")]
     gram: Option<Gram>,
 }
 
 /// Sufficient statistics of a linear (or flat) trend with additive features. The trend is
 /// `rate_c t + offset_c` on segment c (rate 0 and offset m when flat), so every sum over rows the likelihood and its gradient
 /// need is a combination of these per-segment sums, computed once per fit.
+#[cfg(feature = "comparison-engines")]
 #[derive(Debug, Clone)]
 struct Gram {
     /// X'X (K x K, beta order) and X'y.
@@ -121,6 +123,7 @@ impl Objective {
     /// Like [`Objective::with_column_hint`], evaluating from sufficient statistics when the
     /// trend is linear and every feature additive (otherwise the same as without them). The
     /// value is the same up to rounding, not bit for bit, so the optimiser's path differs.
+    #[cfg(feature = "comparison-engines")]
     pub(crate) fn with_sufficient_statistics(
         data: &Data,
         hint: Option<&[f64]>,
@@ -259,12 +262,14 @@ impl Objective {
             tau: *data.tau,
             trend: data.trend_indicator,
             scratch: RefCell::new(Scratch::default()),
+            #[cfg(feature = "comparison-engines")]
             gram: None,
         })
     }
 
     /// The sufficient statistics of a linear or flat, all-additive model (`None` for other
     /// models).
+    #[cfg(feature = "comparison-engines")]
     fn sufficient_statistics(&self, data: &Data) -> Option<Gram> {
         if self.trend == TrendIndicator::Logistic || self.x_mul.is_some() {
             return None;
@@ -336,6 +341,7 @@ impl Objective {
     /// `None` when r'r is so small against the terms it is the difference of that rounding
     /// would dominate it (a nearly exact fit, where sigma_obs heads for its floor): the caller
     /// evaluates row by row then.
+    #[cfg(feature = "comparison-engines")]
     fn value_grad_gram(&self, gm: &Gram, theta: &[f64], grad: &mut [f64]) -> Option<f64> {
         let (k, m) = (theta[0], theta[1]);
         let ln_sigma = theta[2].max(LN_SIGMA_MIN);
@@ -505,6 +511,7 @@ impl Objective {
     /// bit for bit that of [`Objective::value_grad_ndarray`]: on Prophet's flat posteriors the
     /// optimiser's path, hence the fit, depends on the last bits.
     pub(crate) fn value_grad(&self, theta: &[f64], grad: &mut [f64]) -> f64 {
+        #[cfg(feature = "comparison-engines")]
         if let Some(f) = self
             .gram
             .as_ref()
@@ -1132,6 +1139,7 @@ mod tests {
     /// The sufficient-statistics evaluation agrees with the row-wise one (to rounding), with
     /// dense and sparse columns, and is used only for a linear, all-additive model.
     #[test]
+    #[cfg(feature = "comparison-engines")]
     fn sufficient_statistics_match_the_rows() {
         for (trend, sparse_cols) in [
             (TrendIndicator::Linear, false),

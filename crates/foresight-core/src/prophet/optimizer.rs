@@ -14,6 +14,7 @@ use augurs_prophet::{
 
 use super::newton;
 use super::objective::{Objective, DELTA0, LN_SIGMA_MIN};
+#[cfg(feature = "comparison-engines")]
 use super::stan_lbfgs;
 use super::vector::Theta;
 
@@ -52,7 +53,9 @@ pub(crate) struct FitState {
     pub y_max: f64,
 }
 
-/// Which L-BFGS implementation runs.
+/// Which L-BFGS implementation runs. Only [`Engine::Argmin`] is built without the
+/// `comparison-engines` cargo feature (the wasm build leaves it off: the other engines are
+/// for comparison, and they cost module size); there the others fail with an error.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
     /// argmin's L-BFGS (More-Thuente line search), restarted once when a line search gives
@@ -272,6 +275,7 @@ fn lbfgs(
 }
 
 /// Stan's defaults, overridden by whatever `OptimizeOpts` sets.
+#[cfg(feature = "comparison-engines")]
 fn stan_settings(opts: &OptimizeOpts) -> stan_lbfgs::Settings {
     let d = stan_lbfgs::Settings::default();
     stan_lbfgs::Settings {
@@ -317,12 +321,21 @@ impl Optimizer for LbfgsOptimizer {
         opts: &OptimizeOpts,
     ) -> Result<OptimizedParams, optimizer::Error> {
         let hint = self.column_hint.lock().ok().and_then(|h| h.clone());
+        #[cfg(not(feature = "comparison-engines"))]
+        if self.engine != Engine::Argmin {
+            return Err(optimizer::Error::static_str(
+                "this engine is not built in (cargo feature `comparison-engines`)",
+            ));
+        }
+        #[cfg(feature = "comparison-engines")]
         let objective = if self.engine == Engine::ArgminSufficientStats {
             Objective::with_sufficient_statistics(data, hint.as_deref())
         } else {
             Objective::with_column_hint(data, hint.as_deref())
-        }
-        .map_err(optimizer::Error::string)?;
+        };
+        #[cfg(not(feature = "comparison-engines"))]
+        let objective = Objective::with_column_hint(data, hint.as_deref());
+        let objective = objective.map_err(optimizer::Error::string)?;
         if init.delta.len() != objective.s || init.beta.len() != objective.k {
             return Err(optimizer::Error::static_str(
                 "initial values do not match the data's S and K",
@@ -355,6 +368,7 @@ impl Optimizer for LbfgsOptimizer {
                 .map_err(optimizer::Error::string)?;
                 (out.x, out.f, out.iterations as u64, out.converged)
             }
+            #[cfg(feature = "comparison-engines")]
             Engine::Stan => {
                 let settings = stan_settings(opts);
                 let out = stan_lbfgs::minimize(
@@ -366,7 +380,7 @@ impl Optimizer for LbfgsOptimizer {
                 let converged = out.termination.converged();
                 (out.x, out.f, out.iterations as u64, converged)
             }
-            Engine::Argmin | Engine::ArgminSufficientStats => argmin_fit(&objective, start, opts)?,
+            _ => argmin_fit(&objective, start, opts)?,
         };
         if theta.iter().any(|v| !v.is_finite()) || !cost.is_finite() {
             return Err(optimizer::Error::static_str(
