@@ -11,8 +11,6 @@ mod optimizer;
 mod options;
 #[cfg(feature = "comparison-engines")]
 mod stan_lbfgs;
-mod uncertainty;
-mod vector;
 
 pub use model::{
     Component, Forecast, ProphetModel, SeasonalityInfo, MAX_DESIGN_CELLS, MAX_FOURIER_ORDER,

@@ -9,12 +9,12 @@ use augurs_prophet::{
     TrainingData,
 };
 
-use super::objective::fingerprint;
 use super::optimizer::{Engine, FitReport, LbfgsOptimizer};
 use super::options::{invalid, ForecastOptions, Growth, Mode, Scaling, SeasonalitySetting};
-use super::uncertainty::{IntervalModel, LogisticEnd};
 use crate::error::{Error, Result};
 use crate::series::Series;
+use foresight_kernel::uncertainty::{IntervalModel, LogisticEnd};
+use foresight_kernel::{fingerprint, fourier_fingerprints};
 
 const DAY_MS: f64 = 86_400_000.0;
 /// Largest Fourier order accepted: beyond it the features alias each other on any sampling
@@ -671,28 +671,16 @@ fn prophet_column_order(
     let t: Vec<f64> = ds.iter().map(|&s| s as f64 / 86_400.0).collect();
     let mut prints = Vec::new();
     for s in seasonalities {
-        // Harmonic i from the first by the angle-addition recurrence (one sin/cos per row
-        // and seasonality instead of one per row and column; the fingerprints' tolerance is
-        // 1e-7, the recurrence's error about 1e-15 per harmonic).
-        let w = 2.0 * std::f64::consts::PI / s.period;
-        let first: Vec<(f64, f64)> = t.iter().map(|t| (w * t).sin_cos()).collect();
-        let mut cur = first.clone();
-        for i in 1..=s.fourier_order {
-            if i > 1 {
-                for (c, &(s1, c1)) in cur.iter_mut().zip(&first) {
-                    *c = (c.0 * c1 + c.1 * s1, c.1 * c1 - c.0 * s1);
-                }
-            }
-            prints.push(fingerprint(cur.iter().map(|c| c.0)));
-            prints.push(fingerprint(cur.iter().map(|c| c.1)));
-        }
+        fourier_fingerprints(&t, s.period, s.fourier_order, &mut prints);
     }
     // BTreeMap iteration is sorted by name, as Prophet sorts its holiday columns.
     for covered in holiday_days.values() {
         let covered: std::collections::HashSet<i64> = covered.iter().copied().collect();
-        prints.push(fingerprint(ds.iter().map(|&s| {
-            f64::from(u8::from(covered.contains(&s.div_euclid(86_400))))
-        })));
+        let column: Vec<f64> = ds
+            .iter()
+            .map(|&s| f64::from(u8::from(covered.contains(&s.div_euclid(86_400)))))
+            .collect();
+        prints.push(fingerprint(&column));
     }
     if prints.is_empty() {
         prints.push(0.0); // Prophet's (and augurs') all-zero placeholder column.

@@ -6,57 +6,38 @@
 //! `[k, m, ln sigma_obs, delta[0..S], beta[0..K]]`.
 
 use augurs_prophet::{optimizer::Data, TrendIndicator};
-use std::cell::RefCell;
+use foresight_kernel::{Design, Kernel, Trend};
+use std::ops::Deref;
 
-use ndarray::{Array1, Array2, ArrayView1};
+#[cfg(test)]
+use ndarray::{Array1, ArrayView1};
 
-/// Smallest `sigma_obs` the objective lets the optimiser reach. A series the model fits
-/// exactly (a constant, a straight line) has its posterior mode at sigma_obs = 0 with an
-/// unbounded density; flooring sigma keeps the optimum finite without touching real fits
-/// (whose sigma is many orders of magnitude larger on Prophet's scaled data).
-pub(crate) const LN_SIGMA_MIN: f64 = -23.0; // sigma >= 1e-10
+#[cfg(any(test, feature = "comparison-engines"))]
+use foresight_kernel::sign;
+pub(crate) use foresight_kernel::{DELTA0, LN_SIGMA_MIN};
 
-/// Position of the first `delta` and `beta` in the packed parameter vector.
-pub(crate) const DELTA0: usize = 3;
-
-/// The data of one Stan fit, prepared for fast repeated evaluation.
+/// The data of one Stan fit, prepared for fast repeated evaluation: the evaluation itself
+/// ([`Kernel::value_grad`]) lives in the `foresight-kernel` crate, which the wasm build
+/// optimises for speed while this crate is optimised for size.
 #[derive(Debug, Clone)]
 pub(crate) struct Objective {
-    pub(crate) n: usize,
-    pub(crate) s: usize,
-    pub(crate) k: usize,
-    y: Array1<f64>,
-    t: Array1<f64>,
-    cap: Array1<f64>,
-    t_change: Vec<f64>,
-    /// For each row, how many changepoints are at or before its time (its trend segment).
-    segment: Vec<usize>,
-    /// X restricted to additive and to multiplicative features (`X .* s_a`, `X .* s_m`),
-    /// dense columns only when `dense` lists them (positions in `beta`), all columns when
-    /// it is `None`.
-    /// Column-major, `n` rows each (the dense columns).
-    x_add: Vec<f64>,
-    x_mul: Option<Vec<f64>>,
-    kd: usize,
-    dense: Option<Vec<usize>>,
-    /// Mostly-zero columns (holiday days: one to a few rows each), kept as row lists so that
-    /// a fit with hundreds of holiday features does not pay for their zeros.
-    sparse: Vec<SparseColumn>,
-    inv_sigma2_beta: Vec<f64>,
-    tau: f64,
-    trend: TrendIndicator,
+    kernel: Kernel,
     /// Canonical column order: position `p` of `beta` here is column `col_order[p]` of the
     /// caller's X. augurs-prophet orders features by hash-map iteration, which changes from
     /// run to run; sorting columns by content makes the optimiser's path, hence the fit,
     /// reproducible.
     pub(crate) col_order: Vec<usize>,
-    /// Work buffers of `value_grad`, kept between calls so that an evaluation allocates
-    /// nothing.
-    scratch: RefCell<Scratch>,
     /// Sufficient statistics, when the model allows them and they were asked for: then
     /// `value_grad` costs O(S·K + K²) instead of O(T·K).
     #[cfg(feature = "comparison-engines")]
     gram: Option<Gram>,
+}
+
+impl Deref for Objective {
+    type Target = Kernel;
+    fn deref(&self) -> &Kernel {
+        &self.kernel
+    }
 }
 
 /// Sufficient statistics of a linear (or flat) trend with additive features. The trend is
@@ -80,34 +61,6 @@ struct Gram {
     yy: f64,
 }
 
-/// Per-row buffers of one objective evaluation.
-#[derive(Debug, Clone, Default)]
-struct Scratch {
-    trend: Vec<f64>,
-    beta_dense: Vec<f64>,
-    add: Vec<f64>,
-    mul: Vec<f64>,
-    resid: Vec<f64>,
-    e: Vec<f64>,
-    g_trend: Vec<f64>,
-    e_trend: Vec<f64>,
-    g_add: Vec<f64>,
-    g_mul: Vec<f64>,
-}
-
-/// One mostly-zero feature column: its position in `beta`, its non-zero rows and its values
-/// masked by `s_a` and by `s_m`.
-#[derive(Debug, Clone)]
-struct SparseColumn {
-    pos: usize,
-    rows: Vec<usize>,
-    add: Vec<f64>,
-    mul: Vec<f64>,
-}
-
-/// A column with at most one non-zero row in this many is stored sparse.
-const SPARSE_RATIO: usize = 8;
-
 impl Objective {
     #[cfg(test)]
     pub(crate) fn new(data: &Data) -> Result<Self, String> {
@@ -115,7 +68,8 @@ impl Objective {
     }
 
     /// Like [`Objective::new`], ordering X's columns as `hint` lists them (fingerprints, see
-    /// [`fingerprint`]) when every column can be matched; otherwise by content.
+    /// [`foresight_kernel::fingerprint`]) when every column can be matched; otherwise by
+    /// content.
     pub(crate) fn with_column_hint(data: &Data, hint: Option<&[f64]>) -> Result<Self, String> {
         Self::build(data, hint, true)
     }
@@ -137,131 +91,30 @@ impl Objective {
         let n = usize::try_from(data.T).map_err(|_| "negative T")?;
         let k = usize::try_from(data.K).map_err(|_| "negative K")?;
         let s = usize::try_from(data.S).map_err(|_| "negative S")?;
-        if data.y.len() != n || data.t.len() != n || data.cap.len() != n {
-            return Err(format!(
-                "y, t and cap must have T = {n} entries (got {}, {}, {})",
-                data.y.len(),
-                data.t.len(),
-                data.cap.len()
-            ));
-        }
-        if data.X.len() != n * k || data.sigmas.len() != k {
-            return Err("X must be T x K and sigmas must have K entries".to_string());
-        }
-        if data.s_a.len() != k || data.s_m.len() != k || data.t_change.len() != s {
-            return Err("s_a, s_m need K entries and t_change S entries".to_string());
-        }
-        if data
-            .y
-            .iter()
-            .chain(&data.t)
-            .chain(&data.X)
-            .any(|v| !v.is_finite())
-        {
-            return Err("y, t and X must be finite".to_string());
-        }
-        if data.trend_indicator == TrendIndicator::Logistic
-            && data.cap.iter().any(|c| !(c.is_finite() && *c > 0.0))
-        {
-            return Err("logistic growth needs a finite cap above the floor on every row".into());
-        }
-        if data.t_change.windows(2).any(|w| w[0] > w[1]) {
-            return Err("changepoints must be sorted".to_string());
-        }
-        let x = Array2::from_shape_vec((n, k), data.X.clone()).map_err(|e| e.to_string())?;
-        let mut col_order: Vec<usize> = (0..k).collect();
-        col_order.sort_by(|&a, &b| {
-            let key = |j: usize| (data.s_m[j], *data.sigmas[j]);
-            let (ka, kb) = (key(a), key(b));
-            ka.0.cmp(&kb.0)
-                .then(ka.1.total_cmp(&kb.1))
-                .then_with(|| {
-                    x.column(a)
-                        .iter()
-                        .zip(x.column(b))
-                        .map(|(u, v)| u.total_cmp(v))
-                        .find(|o| o.is_ne())
-                        .unwrap_or(std::cmp::Ordering::Equal)
-                })
-                .then(a.cmp(&b))
-        });
-        if let Some(order) = hint.and_then(|h| match_columns(&x, h)) {
-            col_order = order;
-        }
-        let x = x.select(ndarray::Axis(1), &col_order);
-        let s_a: Vec<i32> = col_order.iter().map(|&j| data.s_a[j]).collect();
-        let s_m: Vec<i32> = col_order.iter().map(|&j| data.s_m[j]).collect();
-        let mask = |flags: &[i32]| Array1::from_iter(flags.iter().map(|&f| f64::from(f != 0)));
-        let has_mul = s_m.iter().any(|&f| f != 0);
-        let is_sparse: Vec<bool> = x
-            .columns()
-            .into_iter()
-            .map(|c| {
-                allow_sparse
-                    && n >= 4 * SPARSE_RATIO
-                    && c.iter().filter(|v| **v != 0.0).count() * SPARSE_RATIO <= n
-            })
-            .collect();
-        let (x_add, x_mul, dense, sparse) = if is_sparse.iter().any(|&b| b) {
-            let dense: Vec<usize> = (0..k).filter(|&p| !is_sparse[p]).collect();
-            let xd = x.select(ndarray::Axis(1), &dense);
-            let flags = |f: &[i32]| dense.iter().map(|&p| f[p]).collect::<Vec<_>>();
-            let x_add = &xd * &mask(&flags(&s_a));
-            let x_mul = has_mul.then(|| &xd * &mask(&flags(&s_m)));
-            let sparse = (0..k)
-                .filter(|&p| is_sparse[p])
-                .map(|p| {
-                    let col = x.column(p);
-                    let rows: Vec<usize> = (0..n).filter(|&i| col[i] != 0.0).collect();
-                    let masked = |f: i32| {
-                        let w = f64::from(f != 0);
-                        rows.iter().map(|&i| col[i] * w).collect()
-                    };
-                    SparseColumn {
-                        pos: p,
-                        add: masked(s_a[p]),
-                        mul: masked(s_m[p]),
-                        rows,
-                    }
-                })
-                .collect();
-            (x_add, x_mul, Some(dense), sparse)
-        } else {
-            let x_add = &x * &mask(&s_a);
-            let x_mul = has_mul.then(|| &x * &mask(&s_m));
-            (x_add, x_mul, None, Vec::new())
-        };
-        // Column-major storage (the layout `select` leaves, which `value_grad` walks).
-        let kd = x_add.ncols();
-        let x_add = x_add.t().as_standard_layout().iter().copied().collect();
-        let x_mul = x_mul.map(|x| x.t().as_standard_layout().iter().copied().collect());
-        let segment = data
-            .t
-            .iter()
-            .map(|&ti| data.t_change.partition_point(|&c| c <= ti))
-            .collect();
-        Ok(Self {
+        let sigmas: Vec<f64> = data.sigmas.iter().map(|s| **s).collect();
+        let design = Design {
             n,
-            s,
             k,
-            y: Array1::from(data.y.clone()),
-            t: Array1::from(data.t.clone()),
-            cap: Array1::from(data.cap.clone()),
-            t_change: data.t_change.clone(),
-            segment,
-            x_add,
-            x_mul,
-            kd,
-            dense,
-            sparse,
-            inv_sigma2_beta: col_order
-                .iter()
-                .map(|&j| 1.0 / (*data.sigmas[j] * *data.sigmas[j]))
-                .collect(),
-            col_order,
+            s,
+            x: &data.X,
+            y: &data.y,
+            t: &data.t,
+            cap: &data.cap,
+            s_a: &data.s_a,
+            s_m: &data.s_m,
+            sigmas: &sigmas,
+            t_change: &data.t_change,
             tau: *data.tau,
-            trend: data.trend_indicator,
-            scratch: RefCell::new(Scratch::default()),
+            trend: match data.trend_indicator {
+                TrendIndicator::Linear => Trend::Linear,
+                TrendIndicator::Logistic => Trend::Logistic,
+                TrendIndicator::Flat => Trend::Flat,
+            },
+        };
+        let (kernel, col_order) = Kernel::new(&design, hint, allow_sparse)?;
+        Ok(Self {
+            kernel,
+            col_order,
             #[cfg(feature = "comparison-engines")]
             gram: None,
         })
@@ -271,7 +124,7 @@ impl Objective {
     /// models).
     #[cfg(feature = "comparison-engines")]
     fn sufficient_statistics(&self, data: &Data) -> Option<Gram> {
-        if self.trend == TrendIndicator::Logistic || self.x_mul.is_some() {
+        if self.trend == Trend::Logistic || self.x_mul.is_some() {
             return None;
         }
         let (n, k, s) = (self.n, self.k, self.s);
@@ -349,7 +202,7 @@ impl Objective {
         let delta = &theta[DELTA0..DELTA0 + self.s];
         let beta = &theta[DELTA0 + self.s..];
         let kk = self.k;
-        let flat = self.trend == TrendIndicator::Flat;
+        let flat = self.trend == Trend::Flat;
         let (rate, off) = if flat {
             (vec![0.0; self.s + 1], vec![m; self.s + 1])
         } else {
@@ -441,75 +294,8 @@ impl Objective {
         Some(f)
     }
 
-    pub(crate) fn dim(&self) -> usize {
-        DELTA0 + self.s + self.k
-    }
-
-    /// The trend at every row for the packed parameters.
-    pub(crate) fn trend(&self, theta: &[f64]) -> Vec<f64> {
-        let mut out = Vec::with_capacity(self.n);
-        self.trend_into(theta, &mut out);
-        out
-    }
-
-    /// [`Objective::trend`] into a reused buffer.
-    fn trend_into(&self, theta: &[f64], out: &mut Vec<f64>) {
-        let (k, m) = (theta[0], theta[1]);
-        let delta = &theta[DELTA0..DELTA0 + self.s];
-        out.clear();
-        match self.trend {
-            TrendIndicator::Flat => out.resize(self.n, m),
-            TrendIndicator::Linear => {
-                let (rate, offset) = self.linear_segments(k, m, delta);
-                out.extend(
-                    (0..self.n)
-                        .map(|i| rate[self.segment[i]] * self.t[i] + offset[self.segment[i]]),
-                );
-            }
-            TrendIndicator::Logistic => {
-                let (rate, m_pr) = self.logistic_segments(k, m, delta);
-                out.extend((0..self.n).map(|i| {
-                    let c = self.segment[i];
-                    self.cap[i] * sigmoid(rate[c] * (self.t[i] - m_pr[c]))
-                }));
-            }
-        }
-    }
-
-    /// Rate and offset of each linear segment: `k + A·delta` and `m - A·(t_change .* delta)`.
-    fn linear_segments(&self, k: f64, m: f64, delta: &[f64]) -> (Vec<f64>, Vec<f64>) {
-        let mut rate = Vec::with_capacity(self.s + 1);
-        let mut offset = Vec::with_capacity(self.s + 1);
-        rate.push(k);
-        offset.push(m);
-        for j in 0..self.s {
-            rate.push(rate[j] + delta[j]);
-            offset.push(offset[j] - self.t_change[j] * delta[j]);
-        }
-        (rate, offset)
-    }
-
-    /// Rate `k_s` and offset `m_pr` of each logistic segment, as `logistic_gamma` builds them.
-    fn logistic_segments(&self, k: f64, m: f64, delta: &[f64]) -> (Vec<f64>, Vec<f64>) {
-        let mut rate = Vec::with_capacity(self.s + 1);
-        let mut m_pr = Vec::with_capacity(self.s + 1);
-        rate.push(k);
-        m_pr.push(m);
-        for j in 0..self.s {
-            rate.push(rate[j] + delta[j]);
-            let gamma = (self.t_change[j] - m_pr[j]) * (1.0 - rate[j] / rate[j + 1]);
-            m_pr.push(m_pr[j] + gamma);
-        }
-        (rate, m_pr)
-    }
-
-    /// Negative log posterior and its gradient with respect to the packed parameters.
-    ///
-    /// One pass over the rows for the forward products and one for the gradient's, no
-    /// allocation. Every sum is taken in the same order as ndarray's products took it before
-    /// (eight-way unrolled row dot products, column sums in row order), so the result is
-    /// bit for bit that of [`Objective::value_grad_ndarray`]: on Prophet's flat posteriors the
-    /// optimiser's path, hence the fit, depends on the last bits.
+    /// Negative log posterior and its gradient with respect to the packed parameters
+    /// ([`Kernel::value_grad`], or from the sufficient statistics when they were asked for).
     pub(crate) fn value_grad(&self, theta: &[f64], grad: &mut [f64]) -> f64 {
         #[cfg(feature = "comparison-engines")]
         if let Some(f) = self
@@ -519,155 +305,7 @@ impl Objective {
         {
             return f;
         }
-        debug_assert_eq!(theta.len(), self.dim());
-        debug_assert_eq!(grad.len(), self.dim());
-        let (k, m) = (theta[0], theta[1]);
-        let ln_sigma = theta[2].max(LN_SIGMA_MIN);
-        let sigma = ln_sigma.exp();
-        let delta = &theta[DELTA0..DELTA0 + self.s];
-        let beta = &theta[DELTA0 + self.s..];
-        let n = self.n;
-        debug_assert_eq!(self.x_add.len(), n * self.kd);
-
-        let mut scratch = self.scratch.borrow_mut();
-        let Scratch {
-            trend,
-            beta_dense,
-            add,
-            mul,
-            resid,
-            e,
-            g_trend,
-            e_trend,
-            g_add,
-            g_mul,
-        } = &mut *scratch;
-        self.trend_into(theta, trend);
-        beta_dense.clear();
-        match &self.dense {
-            Some(idx) => beta_dense.extend(idx.iter().map(|&p| beta[p])),
-            None => beta_dense.extend_from_slice(beta),
-        }
-        let bd = &beta_dense[..];
-        // X·beta summed over the columns in order for each row (ndarray's strided row dot).
-        let row_products = |x: &[f64], out: &mut Vec<f64>| {
-            out.clear();
-            out.resize(n, 0.0);
-            if n == 0 {
-                return;
-            }
-            for (col, &b) in x.chunks_exact(n).zip(bd) {
-                for (o, &v) in out.iter_mut().zip(col) {
-                    *o += v * b;
-                }
-            }
-        };
-        row_products(&self.x_add, add);
-        let has_mul = self.x_mul.is_some();
-        if let Some(x_mul) = &self.x_mul {
-            row_products(x_mul, mul);
-        }
-        for c in &self.sparse {
-            let b = beta[c.pos];
-            for (j, &r) in c.rows.iter().enumerate() {
-                add[r] += c.add[j] * b;
-            }
-            if has_mul {
-                for (j, &r) in c.rows.iter().enumerate() {
-                    mul[r] += c.mul[j] * b;
-                }
-            }
-        }
-        resid.clear();
-        if has_mul {
-            resid.extend((0..n).map(|i| self.y[i] - ((trend[i] + add[i]) + trend[i] * mul[i])));
-        } else {
-            resid.extend((0..n).map(|i| self.y[i] - (trend[i] + add[i])));
-        }
-        let sse = unrolled_dot(resid, resid);
-        let inv_var = 1.0 / (sigma * sigma);
-        let nf = n as f64;
-
-        // Priors: k, m ~ N(0, 5); delta ~ Laplace(0, tau); sigma ~ N(0, 0.5); beta ~ N(0, sigmas).
-        let mut f = 0.5 * (k * k + m * m) / 25.0
-            + delta.iter().map(|d| d.abs()).sum::<f64>() / self.tau
-            + 0.5 * sigma * sigma / 0.25
-            + 0.5
-                * beta
-                    .iter()
-                    .zip(&self.inv_sigma2_beta)
-                    .map(|(b, w)| b * b * w)
-                    .sum::<f64>();
-        // Likelihood: y ~ N(mu, sigma).
-        f += nf * ln_sigma + 0.5 * sse * inv_var;
-
-        grad.fill(0.0);
-        // d f / d mu_i = -e_i.
-        e.clear();
-        e.extend(resid.iter().map(|r| r * inv_var));
-        // d f / d trend_i = -e_i (1 + Xm_i·beta).
-        g_trend.clear();
-        if has_mul {
-            g_trend.extend(e.iter().zip(mul.iter()).map(|(e, v)| e * (1.0 + v)));
-            e_trend.clear();
-            e_trend.extend(e.iter().zip(trend.iter()).map(|(e, t)| e * t));
-        } else {
-            g_trend.extend_from_slice(e);
-        }
-        // d f / d beta = beta / sigmas^2 - Xa' e - Xm' (e .* trend).
-        column_sums(&self.x_add, n, e, g_add);
-        if let Some(x_mul) = &self.x_mul {
-            column_sums(x_mul, n, e_trend, g_mul);
-            for (a, b) in g_add.iter_mut().zip(g_mul.iter()) {
-                *a += b;
-            }
-        }
-        let g_beta = &g_add[..];
-        let g_all = &mut grad[DELTA0 + self.s..];
-        match &self.dense {
-            None => {
-                for (j, g) in g_all.iter_mut().enumerate() {
-                    *g = beta[j] * self.inv_sigma2_beta[j] - g_beta[j];
-                }
-            }
-            Some(idx) => {
-                for (q, &p) in idx.iter().enumerate() {
-                    g_all[p] = beta[p] * self.inv_sigma2_beta[p] - g_beta[q];
-                }
-                for c in &self.sparse {
-                    let mut dot: f64 = c.rows.iter().zip(&c.add).map(|(&r, a)| a * e[r]).sum();
-                    if has_mul {
-                        dot += c
-                            .rows
-                            .iter()
-                            .zip(&c.mul)
-                            .map(|(&r, m)| m * e_trend[r])
-                            .sum::<f64>();
-                    }
-                    g_all[c.pos] = beta[c.pos] * self.inv_sigma2_beta[c.pos] - dot;
-                }
-            }
-        }
-        // d f / d ln sigma (zero below the floor, where sigma no longer moves).
-        grad[2] = if theta[2] > LN_SIGMA_MIN {
-            sigma * sigma / 0.25 + nf - sse * inv_var
-        } else {
-            0.0
-        };
-        grad[0] = k / 25.0;
-        grad[1] = m / 25.0;
-        for j in 0..self.s {
-            grad[DELTA0 + j] = sign(delta[j]) / self.tau;
-        }
-        // The trend's chain rule, accumulated per segment (rows share a segment's rate and
-        // offset), so the cost is O(T + S) whatever the number of changepoints.
-        let g_trend = ArrayView1::from(&g_trend[..]);
-        match self.trend {
-            TrendIndicator::Flat => grad[1] -= g_trend.sum(),
-            TrendIndicator::Linear => self.linear_grad(g_trend, grad),
-            TrendIndicator::Logistic => self.logistic_grad(theta, g_trend, grad),
-        }
-        f
+        self.kernel.value_grad(theta, grad)
     }
 
     /// The straightforward ndarray formulation of [`Objective::value_grad`] (its previous
@@ -783,162 +421,11 @@ impl Objective {
         // The trend's chain rule, accumulated per segment (rows share a segment's rate and
         // offset), so the cost is O(T + S) whatever the number of changepoints.
         match self.trend {
-            TrendIndicator::Flat => grad[1] -= g_trend.sum(),
-            TrendIndicator::Linear => self.linear_grad(g_trend.view(), grad),
-            TrendIndicator::Logistic => self.logistic_grad(theta, g_trend.view(), grad),
+            Trend::Flat => grad[1] -= g_trend.sum(),
+            Trend::Linear => self.linear_grad(g_trend.view(), grad),
+            Trend::Logistic => self.logistic_grad(theta, g_trend.view(), grad),
         }
         f
-    }
-
-    /// `g_trend` is -(d f / d trend). Adds d f / d (k, m, delta) for the linear trend.
-    fn linear_grad(&self, g_trend: ArrayView1<f64>, grad: &mut [f64]) {
-        // Per segment: sums of g and g*t; d trend/d rate_c = t, d trend/d offset_c = 1.
-        let mut sum_g = vec![0.0; self.s + 1];
-        let mut sum_gt = vec![0.0; self.s + 1];
-        for i in 0..self.n {
-            let c = self.segment[i];
-            sum_g[c] += g_trend[i];
-            sum_gt[c] += g_trend[i] * self.t[i];
-        }
-        // rate_c = k + sum_{j<c} delta_j; offset_c = m - sum_{j<c} t_change_j delta_j.
-        let (mut tail_g, mut tail_gt) = (0.0, 0.0);
-        for c in (1..=self.s).rev() {
-            tail_g += sum_g[c];
-            tail_gt += sum_gt[c];
-            grad[DELTA0 + c - 1] -= tail_gt - self.t_change[c - 1] * tail_g;
-        }
-        tail_g += sum_g[0];
-        tail_gt += sum_gt[0];
-        grad[0] -= tail_gt;
-        grad[1] -= tail_g;
-    }
-
-    /// Adds d f / d (k, m, delta) for the logistic trend, back-propagating through the
-    /// `logistic_gamma` recursion that keeps the trend continuous at changepoints.
-    fn logistic_grad(&self, theta: &[f64], g_trend: ArrayView1<f64>, grad: &mut [f64]) {
-        let (k, m) = (theta[0], theta[1]);
-        let delta = &theta[DELTA0..DELTA0 + self.s];
-        let (rate, m_pr) = self.logistic_segments(k, m, delta);
-        // h_i = d f / d z_i with trend_i = cap_i * sigmoid(z_i), z_i = rate_c (t_i - m_pr_c).
-        let mut sum_h = vec![0.0; self.s + 1];
-        let mut sum_ht = vec![0.0; self.s + 1];
-        for i in 0..self.n {
-            let c = self.segment[i];
-            let p = sigmoid(rate[c] * (self.t[i] - m_pr[c]));
-            let h = -g_trend[i] * self.cap[i] * p * (1.0 - p);
-            sum_h[c] += h;
-            sum_ht[c] += h * self.t[i];
-        }
-        // Adjoints of rate_c and m_pr_c.
-        let mut adj_rate: Vec<f64> = (0..=self.s)
-            .map(|c| sum_ht[c] - m_pr[c] * sum_h[c])
-            .collect();
-        let mut adj_m: Vec<f64> = (0..=self.s).map(|c| -rate[c] * sum_h[c]).collect();
-        // m_pr_{c+1} = t_c + rho_c (m_pr_c - t_c), rho_c = rate_c / rate_{c+1}.
-        for c in (0..self.s).rev() {
-            let rho = rate[c] / rate[c + 1];
-            let d_rho = adj_m[c + 1] * (m_pr[c] - self.t_change[c]);
-            adj_m[c] += rho * adj_m[c + 1];
-            adj_rate[c] += d_rho / rate[c + 1];
-            adj_rate[c + 1] -= d_rho * rate[c] / (rate[c + 1] * rate[c + 1]);
-        }
-        // rate_c = k + sum_{j<c} delta_j.
-        let mut tail = 0.0;
-        for c in (1..=self.s).rev() {
-            tail += adj_rate[c];
-            grad[DELTA0 + c - 1] += tail;
-        }
-        grad[0] += tail + adj_rate[0];
-        grad[1] += adj_m[0];
-    }
-}
-
-/// A one-number summary of a feature column (a fixed pseudo-random weighting of its rows),
-/// to recognise columns without comparing them element by element.
-pub(crate) fn fingerprint(column: impl Iterator<Item = f64>) -> f64 {
-    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-    column
-        .map(|v| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            let w = 0.5 + (state >> 11) as f64 / (1u64 << 53) as f64;
-            w * v
-        })
-        .sum()
-}
-
-/// For each hinted fingerprint in turn, an unused column of `x` with that fingerprint.
-fn match_columns(x: &Array2<f64>, hint: &[f64]) -> Option<Vec<usize>> {
-    if hint.len() != x.ncols() {
-        return None;
-    }
-    let prints: Vec<f64> = x
-        .columns()
-        .into_iter()
-        .map(|c| fingerprint(c.iter().copied()))
-        .collect();
-    let mut used = vec![false; prints.len()];
-    let mut order = Vec::with_capacity(hint.len());
-    for &h in hint {
-        let tol = 1e-7 * h.abs().max(1.0);
-        let j = (0..prints.len()).find(|&j| !used[j] && (prints[j] - h).abs() <= tol)?;
-        used[j] = true;
-        order.push(j);
-    }
-    Some(order)
-}
-
-fn sigmoid(z: f64) -> f64 {
-    if z >= 0.0 {
-        1.0 / (1.0 + (-z).exp())
-    } else {
-        let e = z.exp();
-        e / (1.0 + e)
-    }
-}
-
-/// `sum(xs[i] * ys[i])` with ndarray's eight-way unrolled summation order (the order its
-/// `dot` uses on contiguous data, which `value_grad`'s results must keep).
-fn unrolled_dot(xs: &[f64], ys: &[f64]) -> f64 {
-    let len = xs.len().min(ys.len());
-    let (mut xs, mut ys) = (&xs[..len], &ys[..len]);
-    let mut sum = 0.0;
-    let mut p = [0.0f64; 8];
-    while xs.len() >= 8 {
-        for l in 0..8 {
-            p[l] += xs[l] * ys[l];
-        }
-        xs = &xs[8..];
-        ys = &ys[8..];
-    }
-    sum += p[0] + p[4];
-    sum += p[1] + p[5];
-    sum += p[2] + p[6];
-    sum += p[3] + p[7];
-    for (x, y) in xs.iter().zip(ys) {
-        sum += x * y;
-    }
-    sum
-}
-
-/// `out[j] = sum_i x[i, j] * w[i]` for a column-major `x` of `rows` rows: one contiguous
-/// unrolled dot product per column, as ndarray computes `x.t().dot(w)`.
-fn column_sums(x: &[f64], rows: usize, w: &[f64], out: &mut Vec<f64>) {
-    out.clear();
-    if rows > 0 {
-        out.extend(x.chunks_exact(rows).map(|col| unrolled_dot(col, w)));
-    }
-}
-
-/// Subgradient of |x| that is zero at zero, as Stan's autodiff of `fabs` gives.
-fn sign(x: f64) -> f64 {
-    if x > 0.0 {
-        1.0
-    } else if x < 0.0 {
-        -1.0
-    } else {
-        0.0
     }
 }
 

@@ -12,13 +12,13 @@
 //! `d · (t - c)` for t > c, so each sample is a sweep over the sorted rows.
 
 /// Generator: xoshiro256** seeded through SplitMix64.
-pub(crate) struct Rng {
+pub struct Rng {
     s: [u64; 4],
     spare: Option<f64>,
 }
 
 impl Rng {
-    pub(crate) fn new(seed: u64) -> Self {
+    pub fn new(seed: u64) -> Self {
         let mut z = seed;
         let mut next = || {
             z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -46,12 +46,12 @@ impl Rng {
     }
 
     /// Uniform in [0, 1).
-    pub(crate) fn uniform(&mut self) -> f64 {
+    pub fn uniform(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
     }
 
     /// Standard normal (Marsaglia's polar method).
-    pub(crate) fn normal(&mut self) -> f64 {
+    pub fn normal(&mut self) -> f64 {
         if let Some(v) = self.spare.take() {
             return v;
         }
@@ -69,7 +69,7 @@ impl Rng {
 
     /// Poisson(lambda): Knuth's product method for small rates, the normal approximation
     /// above 30.
-    pub(crate) fn poisson(&mut self, lambda: f64) -> usize {
+    pub fn poisson(&mut self, lambda: f64) -> usize {
         if lambda.is_nan() || lambda <= 0.0 {
             return 0;
         }
@@ -87,7 +87,7 @@ impl Rng {
     }
 
     /// Laplace(0, scale).
-    pub(crate) fn laplace(&mut self, scale: f64) -> f64 {
+    pub fn laplace(&mut self, scale: f64) -> f64 {
         let u = self.uniform() - 0.5;
         -scale * u.signum() * (1.0 - 2.0 * u.abs()).max(f64::MIN_POSITIVE).ln()
     }
@@ -95,7 +95,7 @@ impl Rng {
 
 /// Inverse of the standard normal CDF (Acklam's rational approximation, relative error
 /// below 1.2e-9).
-pub(crate) fn normal_quantile(p: f64) -> f64 {
+pub fn normal_quantile(p: f64) -> f64 {
     const A: [f64; 6] = [
         -3.969_683_028_665_376e1,
         2.209_460_984_245_205e2,
@@ -162,7 +162,7 @@ fn percentile(samples: &mut [f64], fraction: f64) -> f64 {
 /// A logistic trend after its last fitted changepoint: `cap · sigmoid(rate · (t - offset))`
 /// on the scaled axes, continued through new changepoints as Stan's `logistic_gamma` does.
 #[derive(Debug, Clone)]
-pub(crate) struct LogisticEnd {
+pub struct LogisticEnd {
     pub rate: f64,
     pub offset: f64,
     /// (cap - floor) / y_scale, and the floor in y's units.
@@ -172,7 +172,7 @@ pub(crate) struct LogisticEnd {
 
 impl LogisticEnd {
     /// From the fitted k, m, deltas and changepoints.
-    pub(crate) fn new(
+    pub fn new(
         k: f64,
         m: f64,
         delta: &[f64],
@@ -205,7 +205,7 @@ impl LogisticEnd {
 
 /// Everything the interval needs from the fitted model.
 #[derive(Debug, Clone)]
-pub(crate) struct IntervalModel {
+pub struct IntervalModel {
     /// Number of changepoints (augurs' and Prophet's placeholder counts as one).
     pub n_changepoints: usize,
     /// Scale of new deltas: mean |delta| + 1e-8 (Prophet's).
@@ -227,7 +227,8 @@ pub(crate) struct IntervalModel {
 impl IntervalModel {
     /// Lower and upper interval edges at `ds_s` (seconds, sorted ascending) given the point
     /// forecast and the multiplicative terms there.
-    pub(crate) fn intervals(
+    #[inline(never)]
+    pub fn intervals(
         &self,
         ds_s: &[i64],
         yhat: &[f64],
