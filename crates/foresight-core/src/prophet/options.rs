@@ -207,13 +207,30 @@ pub fn parse_datetime_ms(s: &str) -> Option<f64> {
     let mut ms = days_from_civil(y, m, d) as f64 * 86_400_000.0;
     if let Some(time) = time.filter(|t| !t.is_empty()) {
         let mut hms = time.split(':');
-        let h: f64 = hms.next()?.parse().ok()?;
-        let mi: f64 = hms.next().map_or(Some(0.0), |v| v.parse().ok())?;
-        let sec: f64 = hms.next().map_or(Some(0.0), |v| v.parse().ok())?;
-        if hms.next().is_some() || !(0.0..24.0).contains(&h) || !(0.0..60.0).contains(&mi) {
+        let h: i64 = hms.next()?.parse().ok()?;
+        let mi: i64 = hms.next().map_or(Some(0), |v| v.parse().ok())?;
+        let sec_ms = hms.next().map_or(Some(0.0), seconds_ms)?;
+        if hms.next().is_some() || !(0..24).contains(&h) || !(0..60).contains(&mi) {
             return None;
         }
-        ms += ((h * 60.0 + mi) * 60.0 + sec) * 1000.0;
+        ms += ((h * 60 + mi) * 60_000) as f64 + sec_ms;
+    }
+    Some(ms)
+}
+
+/// `SS` or `SS.fff…` as milliseconds. Read digit by digit rather than with `f64::from_str`,
+/// whose tables would be the only reason the wasm module carries them (about 14 KB).
+fn seconds_ms(text: &str) -> Option<f64> {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || !(fraction.is_empty() || digits(fraction)) {
+        return None;
+    }
+    let mut ms = whole.parse::<u32>().ok()? as f64 * 1000.0;
+    let mut scale = 100.0;
+    for b in fraction.bytes() {
+        ms += f64::from(b - b'0') * scale;
+        scale /= 10.0;
     }
     Some(ms)
 }
@@ -234,6 +251,11 @@ mod tests {
             parse_datetime_ms("2017-05-01T00:05:00Z"),
             Some(1_493_597_100_000.0)
         );
+        assert_eq!(
+            parse_datetime_ms("2017-05-01 00:05:07.25"),
+            Some(1_493_597_107_250.0)
+        );
+        assert_eq!(parse_datetime_ms("2017-05-01 00:05:x"), None);
         assert_eq!(parse_datetime_ms("2017-13-01"), None);
         assert_eq!(parse_datetime_ms("yesterday"), None);
     }
