@@ -20,9 +20,13 @@ export interface AnalyzeCallbacks {
 /** Workers at most: each holds its own engine instance and model cache. */
 const MAX_WORKERS = 4;
 
-/** One worker per core up to MAX_WORKERS (the main thread mostly waits while they work). */
+/**
+ * One worker per core but one, up to MAX_WORKERS: the core left over is the page's, so drawing
+ * and input are not starved while the workers run flat out (on 2 cores, measured: with two busy
+ * workers the main thread's tasks stretched to several times their CPU time).
+ */
 export function poolSize(cores = typeof navigator === 'undefined' ? 1 : navigator.hardwareConcurrency || 1): number {
-  return Math.max(1, Math.min(MAX_WORKERS, cores));
+  return Math.max(1, Math.min(MAX_WORKERS, cores - 1));
 }
 
 /**

@@ -82,9 +82,10 @@ describe('trainingRange', () => {
 });
 
 describe('worker pool', () => {
-  it('uses one worker per core, at most four', () => {
+  it('uses one worker per core but one (the page keeps a core), at least one, at most four', () => {
     expect(poolSize(1)).toBe(1);
-    expect(poolSize(2)).toBe(2);
+    expect(poolSize(2)).toBe(1);
+    expect(poolSize(4)).toBe(3);
     expect(poolSize(16)).toBe(4);
     expect(poolSize(0)).toBe(1);
   });
