@@ -47,6 +47,11 @@ test('flags the labelled anomalies, lists the incidents and forecasts past the e
   expectBaselineAndBand(drawn, [NAME]);
   expectForecast(drawn, [NAME], nab.end);
   expect(Object.keys(drawnMarkers(drawn)).length).toBeGreaterThan(0);
+  // Markers are drawn at the labelled anomaly times: some in every labelled window.
+  const markerTimes: number[] = JSON.parse((await page.getByTestId('foresight-markers').getAttribute('data-marker-times')) ?? '[]');
+  for (const [from, to] of nab.windows) {
+    expect(markerTimes.some((t) => t >= from && t <= to), `a marker in ${new Date(from).toISOString()}`).toBe(true);
+  }
   // Each incident's time range is shaded under the series.
   const regions = Number(await page.getByTestId('foresight-regions').getAttribute('data-regions'));
   expect(regions).toBeGreaterThan(0);

@@ -3,6 +3,9 @@ import { DataFrame, getFieldDisplayName, GrafanaTheme2 } from '@grafana/data';
 import { UPlotConfigBuilder } from '@grafana/ui';
 import { KIND_COLORS, markerRadius, SeriesMarkers } from '../render/markers';
 
+/** Marker times recorded for diagnostics at most. */
+const MAX_RECORDED_TIMES = 2000;
+
 interface Props {
   config: UPlotConfigBuilder;
   frame: DataFrame;
@@ -44,6 +47,7 @@ export function AnomalyMarkers({ config, frame, markers, theme }: Props) {
       ctx.lineWidth = devicePixelRatio;
       ctx.strokeStyle = theme.colors.background.primary;
       const drawn: Record<string, number> = {};
+      const times: number[] = [];
       for (const { name, markers: list } of markers) {
         const index = indexOf.get(name);
         const series = index === undefined ? undefined : u.series[index];
@@ -63,10 +67,14 @@ export function AnomalyMarkers({ config, frame, markers, theme }: Props) {
           ctx.stroke();
           const label = `${name} ${m.kind} anomalies`;
           drawn[label] = (drawn[label] ?? 0) + 1;
+          if (times.length < MAX_RECORDED_TIMES) {
+            times.push(m.time);
+          }
         }
       }
       ctx.restore();
       ref.current?.setAttribute('data-markers', JSON.stringify(drawn));
+      ref.current?.setAttribute('data-marker-times', JSON.stringify(times));
     });
   }, [config]);
   return <span ref={ref} data-testid="foresight-markers" hidden />;
