@@ -155,7 +155,7 @@ impl Kernel {
         }
         let x = Array2::from_shape_vec((n, k), d.x.to_vec()).map_err(|e| e.to_string())?;
         let mut col_order: Vec<usize> = (0..k).collect();
-        col_order.sort_by(|&a, &b| {
+        merge_sort_by(&mut col_order, |&a, &b| {
             let key = |j: usize| (d.s_m[j], d.sigmas[j]);
             let (ka, kb) = (key(a), key(b));
             ka.0.cmp(&kb.0)
@@ -169,6 +169,7 @@ impl Kernel {
                         .unwrap_or(std::cmp::Ordering::Equal)
                 })
                 .then(a.cmp(&b))
+                .is_le()
         });
         if let Some(order) = hint.and_then(|h| match_columns(&x, h)) {
             col_order = order;
@@ -578,6 +579,45 @@ pub fn fourier_fingerprints(t_days: &[f64], period: f64, order: u32, out: &mut V
     }
 }
 
+/// Sorts `v` stably by `le` ("a goes before or ties with b"): a bottom-up merge sort. A few
+/// hundred bytes of code where each `slice::sort_by` instantiation costs kilobytes in the
+/// wasm module; input already in order costs one pass.
+pub fn merge_sort_by<T: Copy>(v: &mut [T], mut le: impl FnMut(&T, &T) -> bool) {
+    let n = v.len();
+    if v.windows(2).all(|w| le(&w[0], &w[1])) {
+        return;
+    }
+    let mut buf = v.to_vec();
+    let mut in_v = true;
+    let mut width = 1;
+    while width < n {
+        let (src, dst) = if in_v {
+            (&v[..], &mut buf[..])
+        } else {
+            (&buf[..], &mut v[..])
+        };
+        for lo in (0..n).step_by(2 * width) {
+            let mid = (lo + width).min(n);
+            let hi = (lo + 2 * width).min(n);
+            let (mut i, mut j) = (lo, mid);
+            for slot in &mut dst[lo..hi] {
+                if i < mid && (j >= hi || le(&src[i], &src[j])) {
+                    *slot = src[i];
+                    i += 1;
+                } else {
+                    *slot = src[j];
+                    j += 1;
+                }
+            }
+        }
+        in_v = !in_v;
+        width *= 2;
+    }
+    if !in_v {
+        v.copy_from_slice(&buf);
+    }
+}
+
 /// For each hinted fingerprint in turn, an unused column of `x` with that fingerprint.
 fn match_columns(x: &Array2<f64>, hint: &[f64]) -> Option<Vec<usize>> {
     if hint.len() != x.ncols() {
@@ -649,5 +689,28 @@ pub fn sign(x: f64) -> f64 {
         -1.0
     } else {
         0.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::merge_sort_by;
+
+    #[test]
+    fn merge_sort_is_a_stable_sort() {
+        let mut seed = 7u64;
+        for n in [0, 1, 2, 3, 7, 8, 9, 100, 1000] {
+            let v: Vec<(u8, usize)> = (0..n)
+                .map(|i| {
+                    seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+                    ((seed >> 60) as u8, i)
+                })
+                .collect();
+            let mut ours = v.clone();
+            merge_sort_by(&mut ours, |a, b| a.0 <= b.0);
+            let mut std = v;
+            std.sort_by_key(|e| e.0);
+            assert_eq!(ours, std, "n = {n}");
+        }
     }
 }

@@ -263,7 +263,7 @@ impl IntervalModel {
                 let c = 1.0 + rng.uniform() * (t_max - 1.0);
                 (c, rng.laplace(self.delta_scale))
             }));
-            cps.sort_by(|a, b| a.0.total_cmp(&b.0));
+            crate::merge_sort_by(&mut cps, |a, b| a.0.total_cmp(&b.0).is_le());
             // Linear: dev(t) = sum over c_j < t of d_j (t - c_j) = t * D - C.
             // Logistic: the trend continued through the new changepoints, minus the point trend.
             let (mut j, mut d_sum, mut dc_sum) = (0, 0.0, 0.0);

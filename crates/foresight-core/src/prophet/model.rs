@@ -14,7 +14,7 @@ use super::options::{invalid, ForecastOptions, Growth, Mode, Scaling, Seasonalit
 use crate::error::{Error, Result};
 use crate::series::Series;
 use foresight_kernel::uncertainty::{IntervalModel, LogisticEnd};
-use foresight_kernel::{fingerprint, fourier_fingerprints};
+use foresight_kernel::{fingerprint, fourier_fingerprints, merge_sort_by};
 
 const DAY_MS: f64 = 86_400_000.0;
 /// Largest Fourier order accepted: beyond it the features alias each other on any sampling
@@ -402,7 +402,9 @@ impl ProphetModel {
         // augurs-prophet returns rows sorted by time: predict in sorted order and put the
         // results back in the caller's order.
         let mut order: Vec<usize> = (0..n).collect();
-        order.sort_by(|&a, &b| timestamps[a].total_cmp(&timestamps[b]));
+        merge_sort_by(&mut order, |&a, &b| {
+            timestamps[a].total_cmp(&timestamps[b]).is_le()
+        });
         let ds: Vec<i64> = order.iter().map(|&i| to_seconds(timestamps[i])).collect();
         let mut data = PredictionData::new(ds.clone());
         if self.options.growth == Growth::Logistic {
