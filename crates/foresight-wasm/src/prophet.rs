@@ -1,6 +1,6 @@
 //! Prophet: fit once, predict at any timestamps.
 
-use foresight_core::prophet::{ForecastOptions, ProphetModel};
+use foresight_core::prophet::{Forecast, ForecastOptions, ProphetModel};
 use foresight_core::Series;
 use js_sys::{Array, Float64Array, Object};
 use wasm_bindgen::prelude::*;
@@ -66,25 +66,14 @@ impl JsProphetModel {
     /// these timestamps only.
     #[wasm_bindgen(unchecked_return_type = "ForecastResult")]
     pub fn predict(&self, timestamps: &[f64]) -> Result<Object, JsError> {
-        let f = self.0.predict(timestamps)?;
-        let out = Object::new();
-        set(&out, "ds", &Float64Array::from(f.ds.as_slice()))?;
-        set(&out, "yhat", &Float64Array::from(f.yhat.as_slice()))?;
-        if let (Some(lower), Some(upper)) = (&f.yhat_lower, &f.yhat_upper) {
-            set(&out, "yhatLower", &Float64Array::from(lower.as_slice()))?;
-            set(&out, "yhatUpper", &Float64Array::from(upper.as_slice()))?;
-        }
-        set(&out, "trend", &Float64Array::from(f.trend.as_slice()))?;
-        let components = Object::new();
-        for c in &f.components {
-            set(
-                &components,
-                &c.name,
-                &Float64Array::from(c.values.as_slice()),
-            )?;
-        }
-        set(&out, "components", &components)?;
-        Ok(out)
+        forecast_object(&self.0.predict(timestamps)?)
+    }
+
+    /// As `predict`, without the uncertainty intervals (no `yhatLower` / `yhatUpper`): the
+    /// expected value and components only, far cheaper (no sampling).
+    #[wasm_bindgen(js_name = predictPoint, unchecked_return_type = "ForecastResult")]
+    pub fn predict_point(&self, timestamps: &[f64]) -> Result<Object, JsError> {
+        forecast_object(&self.0.predict_point(timestamps)?)
     }
 
     /// The seasonalities the fit used (auto-detected ones included).
@@ -109,4 +98,26 @@ impl JsProphetModel {
     pub fn changepoints(&self) -> Float64Array {
         Float64Array::from(self.0.changepoints())
     }
+}
+
+/// A forecast as the JS object `ForecastResult`.
+fn forecast_object(f: &Forecast) -> Result<Object, JsError> {
+    let out = Object::new();
+    set(&out, "ds", &Float64Array::from(f.ds.as_slice()))?;
+    set(&out, "yhat", &Float64Array::from(f.yhat.as_slice()))?;
+    if let (Some(lower), Some(upper)) = (&f.yhat_lower, &f.yhat_upper) {
+        set(&out, "yhatLower", &Float64Array::from(lower.as_slice()))?;
+        set(&out, "yhatUpper", &Float64Array::from(upper.as_slice()))?;
+    }
+    set(&out, "trend", &Float64Array::from(f.trend.as_slice()))?;
+    let components = Object::new();
+    for c in &f.components {
+        set(
+            &components,
+            &c.name,
+            &Float64Array::from(c.values.as_slice()),
+        )?;
+    }
+    set(&out, "components", &components)?;
+    Ok(out)
 }
