@@ -306,11 +306,9 @@ mod tests {
         assert!(alert_scores(&s, &s, &held)[650] < 0.5);
     }
 
-    #[test]
-    fn a_run_of_small_residuals_on_one_side_fires_as_drift() {
-        // Residuals within ±0.6 band half-widths, then 80 points at +0.45: no point is
-        // outside the band or unusual in size, but the run adds up.
-        let mut signed: Vec<f64> = (0..1000)
+    /// Signed residuals within ±0.6 band half-widths, alternating sides: no drift.
+    fn alternating_small_residuals(n: usize) -> Vec<f64> {
+        (0..n)
             .map(|i| {
                 let size = ((i * 37) % 17) as f64 / 17.0 * 0.6;
                 if i % 2 == 0 {
@@ -319,7 +317,14 @@ mod tests {
                     -size
                 }
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn a_run_of_small_residuals_on_one_side_fires_as_drift() {
+        // Residuals within ±0.6 band half-widths, then 80 points at +0.45: no point is
+        // outside the band or unusual in size, but the run adds up.
+        let mut signed = alternating_small_residuals(1000);
         for z in &mut signed[700..780] {
             *z = 0.45;
         }
@@ -340,16 +345,7 @@ mod tests {
     fn a_drift_the_series_makes_as_a_habit_does_not_alarm() {
         // The same one-sided run (+0.45 half-widths) every 500 points, the first one (in
         // the warm-up) a little longer: later runs never beat the record of the history.
-        let mut signed: Vec<f64> = (0..2000)
-            .map(|i| {
-                let size = ((i * 37) % 17) as f64 / 17.0 * 0.6;
-                if i % 2 == 0 {
-                    size
-                } else {
-                    -size
-                }
-            })
-            .collect();
+        let mut signed = alternating_small_residuals(2000);
         for start in [100, 500, 1000, 1500] {
             let len = if start == 100 { 100 } else { 80 };
             for z in &mut signed[start..start + len] {
