@@ -97,6 +97,13 @@ function merge(outcomes: Map<string, SeriesOutcome>, part: OutcomePart, index: n
                 inc.start === part.start ? { ...inc, attribution: part.attribution } : inc
               ),
             }
-          : { ...prev, errors: [...prev.errors, part.error] };
+          : 'rootCause' in part
+            ? {
+                ...prev,
+                incidents: prev.incidents?.map((inc) =>
+                  inc.start === part.start ? { ...inc, rootCause: part.rootCause } : inc
+                ),
+              }
+            : { ...prev, errors: [...prev.errors, part.error] };
   return target.set(part.key, next);
 }

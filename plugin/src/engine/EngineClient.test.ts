@@ -105,6 +105,15 @@ describe('EngineClient over a shared pool', () => {
     expect(attribute).toBeDefined();
     const forecastWorker = pool.sent.find((s) => s.msg.type === 'forecast' && s.msg.clientId === secondId)!.worker;
     expect(attribute!.worker).toBe(forecastWorker);
+    // Root causes arrive after the detections, one part per incident.
+    const rootCause = { status: 'noPeers' as const, series: 0, message: 'only one series' };
+    pool.reply(secondId, {
+      type: 'rootCauses',
+      clientId: secondId,
+      requestId: 1,
+      causes: [{ key: 'a', start: 1, rootCause }],
+    });
+    expect(parts.filter((p) => p === 'second:a')).toHaveLength(3);
     pool.reply(secondId, { type: 'done', clientId: secondId, requestId: 1, job: 'detect' });
     pool.reply(secondId, { type: 'done', clientId: secondId, requestId: 1, job: 'forecast' });
     expect(done).toBe(0);

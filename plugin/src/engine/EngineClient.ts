@@ -9,6 +9,7 @@ export type OutcomePart =
   | { key: string; detection: DetectionResult; incidents: IncidentResult[] }
   | { key: string; forecast: ForecastResult }
   | { key: string; start: number; attribution: NonNullable<IncidentResult['attribution']> }
+  | { key: string; start: number; rootCause: RootCause }
   | { key: string; error: string };
 
 export interface AnalyzeCallbacks {
@@ -271,6 +272,8 @@ export class EngineClient {
       this.attributeWhenReady(request, msg.key);
     } else if (msg.type === 'attribution') {
       callbacks.onPart({ key: msg.key, start: msg.start, attribution: msg.attribution });
+    } else if (msg.type === 'rootCauses') {
+      msg.causes.forEach((c) => callbacks.onPart(c));
     } else if (msg.type === 'error') {
       callbacks.onPart({ key: msg.key, error: msg.message });
     } else if (msg.type === 'done') {

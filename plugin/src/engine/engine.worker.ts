@@ -5,6 +5,7 @@
  * request supersedes an older one. It only schedules; all analysis is in the engine.
  */
 import type { DetectionResult, ForecastResult, IncidentResult } from '../types';
+import type { RootCause, RootCauseSeries } from '../wasm/foresight_wasm';
 import type { EngineSeries, FromWorker, ToWorker } from './protocol';
 import { ModelCache, trainingRange } from './modelCache';
 import { futureTimestamps, medianStep } from './timestamps';
@@ -118,7 +119,18 @@ async function detect(msg: Detect) {
       }
     }
   }
-  attachRootCauses(wasm, series, detections, incidents);
+  // Root-cause hints compare every series over an incident: computed after the detections
+  // are on their way (their buffers move to the page), from copies of what they read.
+  const compared = detections.map(
+    (d) =>
+      d && {
+        timestamps: d.timestamps.slice(),
+        values: d.values.slice(),
+        expected: d.expected.slice(),
+        score: d.score.slice(),
+        period: d.period,
+      }
+  );
   series.forEach((s, i) => {
     const d = detections[i];
     if (d) {
@@ -142,6 +154,10 @@ async function detect(msg: Detect) {
       ]);
     }
   });
+  const causes = rootCauses(wasm, series, compared, incidents);
+  if (causes.length > 0 && !stale(clientId, requestId)) {
+    post({ type: 'rootCauses', clientId, requestId, causes });
+  }
   post({ type: 'done', clientId, requestId, job: 'detect' });
 }
 
@@ -286,31 +302,34 @@ function attributeIncidents(
 /** Root-cause hints for the most severe incidents: enough for the list, bounded in cost. */
 const ROOT_CAUSE_INCIDENTS = 20;
 
-function attachRootCauses(
+function rootCauses(
   wasm: Engine,
   series: EngineSeries[],
-  detections: Array<Detection['series'][number] | undefined>,
+  compared: Array<RootCauseSeries | undefined>,
   incidents: IncidentResult[][]
-) {
+): Array<{ key: string; start: number; rootCause: RootCause }> {
   // One series too: the engine then says there is nothing to compare with.
-  if (detections.some((d) => !d)) {
-    return;
+  if (compared.some((d) => !d)) {
+    return [];
   }
   const all = incidents.flatMap((list, i) => list.map((inc) => ({ inc, i })));
   all.sort((a, b) => b.inc.peakScore - a.inc.peakScore);
   const labels = series.map((s) => s.labels);
+  const out: Array<{ key: string; start: number; rootCause: RootCause }> = [];
   for (const { inc, i } of all.slice(0, ROOT_CAUSE_INCIDENTS)) {
     try {
-      inc.rootCause = wasm.rootCause(
-        detections as Detection['series'],
+      const rootCause = wasm.rootCause(
+        compared as RootCauseSeries[],
         { series: i, start: inc.start, end: inc.end },
         labels,
         undefined
       );
+      out.push({ key: series[i].key, start: inc.start, rootCause });
     } catch {
       // Hints are optional: an incident without them is still listed.
     }
   }
+  return out;
 }
 
 function lastObserved(s: EngineSeries): { time: number; value: number | null } {

@@ -74,6 +74,8 @@ export type FromWorker =
           start: number;
           attribution: NonNullable<IncidentResult['attribution']>;
         }
+      /** Root-cause hints of the most severe incidents, after their detections. */
+      | { type: 'rootCauses'; requestId: number; causes: Array<{ key: string; start: number; rootCause: RootCause }> }
       | { type: 'error'; requestId: number; key: string; message: string }
       /** One job of the request has finished in this worker. */
       | { type: 'done'; requestId: number; job: Job; key?: string }
