@@ -1,7 +1,8 @@
-import React, { useLayoutEffect, useRef } from 'react';
+import React, { useRef } from 'react';
 import { DataFrame, getFieldDisplayName, GrafanaTheme2 } from '@grafana/data';
 import { UPlotConfigBuilder } from '@grafana/ui';
 import { KIND_COLORS, markerRadius, SeriesMarkers } from '../render/markers';
+import { useChartHook } from './useChartHook';
 
 /** Marker times recorded for diagnostics at most. */
 const MAX_RECORDED_TIMES = 2000;
@@ -20,62 +21,54 @@ interface Props {
  */
 export function AnomalyMarkers({ config, frame, markers, theme }: Props) {
   const ref = useRef<HTMLSpanElement>(null);
-  // The hook is added once per chart config; it reads the latest markers and frame from here.
-  const latest = useRef({ frame, markers, theme });
-  useLayoutEffect(() => {
-    latest.current = { frame, markers, theme };
-  }, [frame, markers, theme]);
   const draws = useRef(0);
-  useLayoutEffect(() => {
-    config.addHook('draw', (u) => {
-      // Chart redraws so far (diagnostics: the scale benchmark reports them).
-      ref.current?.setAttribute('data-draws', String(++draws.current));
-      const { frame, markers, theme } = latest.current;
-      if (frame.fields.length !== u.series.length) {
-        return; // not this chart's frame (it is being replaced)
+  useChartHook(config, 'draw', { frame, markers, theme }, (u, { frame, markers, theme }) => {
+    // Chart redraws so far (diagnostics: the scale benchmark reports them).
+    ref.current?.setAttribute('data-draws', String(++draws.current));
+    if (frame.fields.length !== u.series.length) {
+      return; // not this chart's frame (it is being replaced)
+    }
+    const indexOf = new Map(frame.fields.map((f, i) => [getFieldDisplayName(f, frame), i]));
+    const colors = Object.fromEntries(
+      Object.entries(KIND_COLORS).map(([kind, name]) => [kind, theme.visualization.getColorByName(name)])
+    );
+    const { left, top, width, height } = u.bbox;
+    const ctx = u.ctx;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(left, top, width, height);
+    ctx.clip();
+    ctx.lineWidth = devicePixelRatio;
+    ctx.strokeStyle = theme.colors.background.primary;
+    const drawn: Record<string, number> = {};
+    const times: number[] = [];
+    for (const { name, markers: list } of markers) {
+      const index = indexOf.get(name);
+      const series = index === undefined ? undefined : u.series[index];
+      if (!series || series.show === false || !series.scale) {
+        continue;
       }
-      const indexOf = new Map(frame.fields.map((f, i) => [getFieldDisplayName(f, frame), i]));
-      const colors = Object.fromEntries(
-        Object.entries(KIND_COLORS).map(([kind, name]) => [kind, theme.visualization.getColorByName(name)])
-      );
-      const { left, top, width, height } = u.bbox;
-      const ctx = u.ctx;
-      ctx.save();
-      ctx.beginPath();
-      ctx.rect(left, top, width, height);
-      ctx.clip();
-      ctx.lineWidth = devicePixelRatio;
-      ctx.strokeStyle = theme.colors.background.primary;
-      const drawn: Record<string, number> = {};
-      const times: number[] = [];
-      for (const { name, markers: list } of markers) {
-        const index = indexOf.get(name);
-        const series = index === undefined ? undefined : u.series[index];
-        if (!series || series.show === false || !series.scale) {
+      for (const m of list) {
+        const x = u.valToPos(m.time, 'x', true);
+        const y = u.valToPos(m.value, series.scale, true);
+        if (x < left || x > left + width || y < top || y > top + height) {
           continue;
         }
-        for (const m of list) {
-          const x = u.valToPos(m.time, 'x', true);
-          const y = u.valToPos(m.value, series.scale, true);
-          if (x < left || x > left + width || y < top || y > top + height) {
-            continue;
-          }
-          ctx.fillStyle = colors[m.kind];
-          ctx.beginPath();
-          ctx.arc(x, y, markerRadius(m.score) * devicePixelRatio, 0, 2 * Math.PI);
-          ctx.fill();
-          ctx.stroke();
-          const label = `${name} ${m.kind} anomalies`;
-          drawn[label] = (drawn[label] ?? 0) + 1;
-          if (times.length < MAX_RECORDED_TIMES) {
-            times.push(m.time);
-          }
+        ctx.fillStyle = colors[m.kind];
+        ctx.beginPath();
+        ctx.arc(x, y, markerRadius(m.score) * devicePixelRatio, 0, 2 * Math.PI);
+        ctx.fill();
+        ctx.stroke();
+        const label = `${name} ${m.kind} anomalies`;
+        drawn[label] = (drawn[label] ?? 0) + 1;
+        if (times.length < MAX_RECORDED_TIMES) {
+          times.push(m.time);
         }
       }
-      ctx.restore();
-      ref.current?.setAttribute('data-markers', JSON.stringify(drawn));
-      ref.current?.setAttribute('data-marker-times', JSON.stringify(times));
-    });
-  }, [config]);
+    }
+    ctx.restore();
+    ref.current?.setAttribute('data-markers', JSON.stringify(drawn));
+    ref.current?.setAttribute('data-marker-times', JSON.stringify(times));
+  });
   return <span ref={ref} data-testid="foresight-markers" hidden />;
 }

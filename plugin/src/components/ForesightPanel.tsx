@@ -1,4 +1,4 @@
-import React, { useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import React, { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { css, cx } from '@emotion/css';
 import { DataFrame, dateTime, getFieldDisplayName, GrafanaTheme2, PanelProps, TimeRange } from '@grafana/data';
 import { TimeSeries, TooltipPlugin2, UPlotConfigBuilder, useStyles2, useTheme2 } from '@grafana/ui';
@@ -22,8 +22,9 @@ import { CrossingRow, CrossingsView } from './CrossingsView';
 import { ForesightTooltip } from './ForesightTooltip';
 import { IncidentDetail } from './IncidentDetail';
 import { IncidentRegions } from './IncidentRegions';
-import { IncidentRow, IncidentsView } from './IncidentsView';
+import { incidentKey, IncidentRow, IncidentsView } from './IncidentsView';
 import { PanelMessage } from './PanelMessage';
+import { useChartHook } from './useChartHook';
 import { useEngine } from './useEngine';
 import { useTraining } from './useTraining';
 
@@ -358,34 +359,26 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
  */
 function DrawnSeriesProbe({ config, frame }: { config: UPlotConfigBuilder; frame: DataFrame }) {
   const ref = useRef<HTMLSpanElement>(null);
-  // One hook per chart config, reading the latest aligned frame.
-  const latest = useRef(frame);
-  useLayoutEffect(() => {
-    latest.current = frame;
-  }, [frame]);
-  useLayoutEffect(() => {
-    let pending: ReturnType<typeof setTimeout> | undefined;
-    config.addHook('draw', (u) => {
-      // Counting every point of every series is not the draw's business: done after it, once.
-      clearTimeout(pending);
-      pending = setTimeout(() => {
-        const frame = latest.current;
-        if (frame.fields.length !== u.series.length) {
-          return; // a newer chart is on its way: its own draw records it
-        }
-        const drawn = u.series.slice(1).map((s, i) => ({
-          label: getFieldDisplayName(frame.fields[i + 1], frame),
-          show: s.show !== false,
-          points: countDrawable(u.data[i + 1]),
-          firstTime: firstDrawableTime(u.data[0], u.data[i + 1]),
-          max: largest(u.data[i + 1]),
-        }));
-        const bands = config.getConfig().bands?.length ?? 0;
-        ref.current?.setAttribute('data-drawn', JSON.stringify({ series: drawn, bands, xMax: u.scales.x.max }));
-      }, 0);
-    });
-    return () => clearTimeout(pending);
-  }, [config]);
+  const pending = useRef<ReturnType<typeof setTimeout>>();
+  useEffect(() => () => clearTimeout(pending.current), []);
+  useChartHook(config, 'draw', frame, (u, frame) => {
+    // Counting every point of every series is not the draw's business: done after it, once.
+    clearTimeout(pending.current);
+    pending.current = setTimeout(() => {
+      if (frame.fields.length !== u.series.length) {
+        return; // the chart changed since this draw: its own draw records it
+      }
+      const drawn = u.series.slice(1).map((s, i) => ({
+        label: getFieldDisplayName(frame.fields[i + 1], frame),
+        show: s.show !== false,
+        points: countDrawable(u.data[i + 1]),
+        firstTime: firstDrawableTime(u.data[0], u.data[i + 1]),
+        max: largest(u.data[i + 1]),
+      }));
+      const bands = config.getConfig().bands?.length ?? 0;
+      ref.current?.setAttribute('data-drawn', JSON.stringify({ series: drawn, bands, xMax: u.scales.x.max }));
+    }, 0);
+  });
   return <span ref={ref} data-testid="foresight-drawn" hidden />;
 }
 
@@ -394,30 +387,24 @@ function DrawnSeriesProbe({ config, frame }: { config: UPlotConfigBuilder; frame
  * forecast on a live dashboard (drawn only when now is inside the axis).
  */
 function NowLine({ config, color }: { config: UPlotConfigBuilder; color: string }) {
-  useLayoutEffect(() => {
-    config.addHook('draw', (u) => {
-      const now = Date.now();
-      if (now < (u.scales.x.min ?? Infinity) || now > (u.scales.x.max ?? -Infinity)) {
-        return;
-      }
-      const x = Math.round(u.valToPos(now, 'x', true));
-      const ctx = u.ctx;
-      ctx.save();
-      ctx.strokeStyle = color;
-      ctx.setLineDash([4, 4]);
-      ctx.lineWidth = 1;
-      ctx.beginPath();
-      ctx.moveTo(x, u.bbox.top);
-      ctx.lineTo(x, u.bbox.top + u.bbox.height);
-      ctx.stroke();
-      ctx.restore();
-    });
-  }, [config, color]);
+  useChartHook(config, 'draw', color, (u, color) => {
+    const now = Date.now();
+    if (now < (u.scales.x.min ?? Infinity) || now > (u.scales.x.max ?? -Infinity)) {
+      return;
+    }
+    const x = Math.round(u.valToPos(now, 'x', true));
+    const ctx = u.ctx;
+    ctx.save();
+    ctx.strokeStyle = color;
+    ctx.setLineDash([4, 4]);
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    ctx.moveTo(x, u.bbox.top);
+    ctx.lineTo(x, u.bbox.top + u.bbox.height);
+    ctx.stroke();
+    ctx.restore();
+  });
   return null;
-}
-
-function incidentKey(inc: IncidentRow): string {
-  return `${inc.seriesIndex}:${inc.start}`;
 }
 
 function countNumeric(values: Float64Array): number {

@@ -5,7 +5,7 @@ import { TimeZone } from '@grafana/schema';
 import { Button, useStyles2, useTheme2 } from '@grafana/ui';
 import type { RootCause } from '../wasm/foresight_wasm';
 import { KIND_COLORS } from '../render/markers';
-import { CAUSES, formatDuration, IncidentRow, zoomRange } from './IncidentsView';
+import { CAUSES, formatDuration, incidentKey, IncidentRow, zoomRange } from './IncidentsView';
 
 /** Related series listed at most. */
 const RELATED_ROWS = 10;
@@ -32,7 +32,7 @@ export function IncidentDetail({ incident, seriesNames, height, timeZone, loadRo
   const styles = useStyles2(getStyles);
   const theme = useTheme2();
   // The engine's answer for an incident listed without one, by incident.
-  const key = `${incident.seriesIndex}:${incident.start}`;
+  const key = incidentKey(incident);
   const [answer, setAnswer] = useState<{ key: string; rootCause?: RootCause; error?: string }>();
   useEffect(() => {
     if (incident.rootCause) {

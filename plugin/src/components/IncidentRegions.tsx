@@ -1,8 +1,9 @@
-import React, { useLayoutEffect, useRef } from 'react';
+import React, { useRef } from 'react';
 import { GrafanaTheme2 } from '@grafana/data';
 import { UPlotConfigBuilder } from '@grafana/ui';
 import { KIND_COLORS } from '../render/markers';
 import { IncidentRow } from './IncidentsView';
+import { useChartHook } from './useChartHook';
 
 /** Regions drawn at most (the most severe): beyond, they would only tint the whole chart. */
 const MAX_REGIONS = 200;
@@ -20,32 +21,25 @@ interface Props {
  */
 export function IncidentRegions({ config, incidents, theme }: Props) {
   const ref = useRef<HTMLSpanElement>(null);
-  const latest = useRef({ incidents, theme });
-  useLayoutEffect(() => {
-    latest.current = { incidents, theme };
-  }, [incidents, theme]);
-  useLayoutEffect(() => {
-    config.addHook('drawAxes', (u) => {
-      const { incidents, theme } = latest.current;
-      const worst = [...incidents].sort((a, b) => b.peakScore - a.peakScore).slice(0, MAX_REGIONS);
-      const { left, top, width, height } = u.bbox;
-      const ctx = u.ctx;
-      ctx.save();
-      ctx.globalAlpha = theme.isDark ? 0.14 : 0.1;
-      let drawn = 0;
-      for (const inc of worst) {
-        const x0 = Math.max(left, u.valToPos(inc.start, 'x', true));
-        const x1 = Math.min(left + width, u.valToPos(inc.end + inc.stepMs, 'x', true));
-        if (!(x1 > left && x0 < left + width)) {
-          continue;
-        }
-        ctx.fillStyle = theme.visualization.getColorByName(KIND_COLORS[inc.kind]);
-        ctx.fillRect(x0, top, Math.max(devicePixelRatio, x1 - x0), height);
-        drawn++;
+  useChartHook(config, 'drawAxes', { incidents, theme }, (u, { incidents, theme }) => {
+    const worst = [...incidents].sort((a, b) => b.peakScore - a.peakScore).slice(0, MAX_REGIONS);
+    const { left, top, width, height } = u.bbox;
+    const ctx = u.ctx;
+    ctx.save();
+    ctx.globalAlpha = theme.isDark ? 0.14 : 0.1;
+    let drawn = 0;
+    for (const inc of worst) {
+      const x0 = Math.max(left, u.valToPos(inc.start, 'x', true));
+      const x1 = Math.min(left + width, u.valToPos(inc.end + inc.stepMs, 'x', true));
+      if (!(x1 > left && x0 < left + width)) {
+        continue;
       }
-      ctx.restore();
-      ref.current?.setAttribute('data-regions', String(drawn));
-    });
-  }, [config]);
+      ctx.fillStyle = theme.visualization.getColorByName(KIND_COLORS[inc.kind]);
+      ctx.fillRect(x0, top, Math.max(devicePixelRatio, x1 - x0), height);
+      drawn++;
+    }
+    ctx.restore();
+    ref.current?.setAttribute('data-regions', String(drawn));
+  });
   return <span ref={ref} data-testid="foresight-regions" hidden />;
 }

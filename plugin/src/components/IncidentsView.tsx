@@ -27,6 +27,11 @@ interface Props {
   onDetails: (incident: IncidentRow) => void;
 }
 
+/** An incident's identity across result batches: its series and its start. */
+export function incidentKey(inc: Pick<IncidentRow, 'seriesIndex' | 'start'>): string {
+  return `${inc.seriesIndex}:${inc.start}`;
+}
+
 /** Incidents sorted by peak score; clicking one zooms the dashboard to it, its button opens its details. */
 export function IncidentsView({ incidents, seriesNames, height, timeZone, onZoom, onDetails }: Props) {
   const styles = useStyles2(getStyles);

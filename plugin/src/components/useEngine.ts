@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { AlertRuleOptions, AlertRules } from '../wasm/foresight_wasm';
 import { EngineClient, OutcomePart } from '../engine/EngineClient';
 import { AnalyzeOptions } from '../engine/protocol';
-import { SeriesInput, SeriesOutcome } from '../types';
+import { IncidentResult, SeriesInput, SeriesOutcome } from '../types';
 
 /** Least time between redraws: longer for big panels, whose redraws cost more. */
 const flushMs = (seriesCount: number) => Math.min(1000, 100 + 5 * seriesCount);
@@ -90,20 +90,18 @@ function merge(outcomes: Map<string, SeriesOutcome>, part: OutcomePart, index: n
       ? { ...prev, detection: part.detection, incidents: part.incidents }
       : 'forecast' in part
         ? { ...prev, forecast: part.forecast }
-        : 'attribution' in part
+        : 'start' in part
           ? {
               ...prev,
+              // An attribution or root cause of one incident, matched by its start.
               incidents: prev.incidents?.map((inc) =>
-                inc.start === part.start ? { ...inc, attribution: part.attribution } : inc
+                inc.start === part.start ? { ...inc, ...incidentPatch(part) } : inc
               ),
             }
-          : 'rootCause' in part
-            ? {
-                ...prev,
-                incidents: prev.incidents?.map((inc) =>
-                  inc.start === part.start ? { ...inc, rootCause: part.rootCause } : inc
-                ),
-              }
-            : { ...prev, errors: [...prev.errors, part.error] };
+          : { ...prev, errors: [...prev.errors, part.error] };
   return target.set(part.key, next);
+}
+
+function incidentPatch(part: Extract<OutcomePart, { start: number }>): Partial<IncidentResult> {
+  return 'attribution' in part ? { attribution: part.attribution } : { rootCause: part.rootCause };
 }

@@ -167,6 +167,8 @@ async function forecast(msg: Forecast) {
   const wasm = await engine!;
   const { series, options, requestId, clientId } = msg;
   forecastSeries.set(clientId, new Map(series.map((s) => [s.key, s])));
+  const logistic = options.prophet.growth === 'logistic';
+  const baseFingerprint = JSON.stringify(options.prophet);
   for (const s of series) {
     await yieldToMessages();
     if (stale(clientId, requestId)) {
@@ -188,12 +190,9 @@ async function forecast(msg: Forecast) {
       continue;
     }
     // Logistic growth saturates at the panel's cap, else at the field's Max.
-    const logistic = options.prophet.growth === 'logistic';
-    const prophet =
-      logistic && options.prophet.cap == null && s.fieldMax !== undefined
-        ? { ...options.prophet, cap: s.fieldMax }
-        : options.prophet;
-    const fingerprint = JSON.stringify(prophet);
+    const capFromField = logistic && options.prophet.cap == null && s.fieldMax !== undefined;
+    const prophet = capFromField ? { ...options.prophet, cap: s.fieldMax } : options.prophet;
+    const fingerprint = capFromField ? `${baseFingerprint}|cap=${s.fieldMax}` : baseFingerprint;
     try {
       let model = models.get(modelKey(clientId, s.key), fingerprint, range);
       const fromCache = model !== undefined;

@@ -1,5 +1,4 @@
 import { ModelCache, reusable, trainingRange } from './modelCache';
-import { ownerOf, poolSize } from './EngineClient';
 
 class FakeModel {
   freed = false;
@@ -78,28 +77,5 @@ describe('ModelCache', () => {
 describe('trainingRange', () => {
   it('counts numeric points only', () => {
     expect(trainingRange([1, 2, 3, 4], [1, NaN, 3, Infinity])).toEqual({ first: 1, last: 4, points: 2 });
-  });
-});
-
-describe('worker pool', () => {
-  it('uses one worker per core but one (the page keeps a core), at least one, at most four', () => {
-    expect(poolSize(1)).toBe(1);
-    expect(poolSize(2)).toBe(1);
-    expect(poolSize(4)).toBe(3);
-    expect(poolSize(16)).toBe(4);
-    expect(poolSize(0)).toBe(1);
-  });
-
-  it('sends a series to the same worker every time, spreading series over all workers', () => {
-    const keys = Array.from({ length: 400 }, (_, i) => `{instance="pod-${i}"}`);
-    const owners = keys.map((k) => ownerOf(k, 3));
-    expect(keys.map((k) => ownerOf(k, 3))).toEqual(owners);
-    const counts = [0, 1, 2].map((w) => owners.filter((o) => o === w).length);
-    // Worker 0 also detects: about half a share (400 / 2.5 * 0.5 = 80), the others about 160.
-    expect(counts[0]).toBeGreaterThan(40);
-    expect(counts[0]).toBeLessThan(counts[1]);
-    expect(counts[1]).toBeGreaterThan(110);
-    expect(counts[2]).toBeGreaterThan(110);
-    expect(keys.every((k) => ownerOf(k, 1) === 0)).toBe(true);
   });
 });
