@@ -2,6 +2,7 @@
 //! from the spacing of the first timestamps.
 
 use super::stats::{median, median_sigma};
+use foresight_kernel::unrolled_dot;
 
 /// Longest regular grid analysed at full resolution; longer series are block-averaged.
 const MAX_ACF_POINTS: usize = 4096;
@@ -69,27 +70,9 @@ fn acf_at(x: &[f64], var: f64, lag: usize) -> f64 {
     if lag >= x.len() || var <= 0.0 {
         return 0.0;
     }
-    dot(&x[..x.len() - lag], &x[lag..]) / var
-}
-
-/// Dot product with eight independent partial sums: the autocorrelation over every lag is the
-/// detector's costliest step, and one running sum leaves it bound by the latency of each add
-/// (measured about 4x slower natively and in wasm).
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    let mut acc = [0.0_f64; 8];
-    let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f64 = a8
-        .remainder()
-        .iter()
-        .zip(b8.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    for (x, y) in a8.zip(b8) {
-        for k in 0..8 {
-            acc[k] += x[k] * y[k];
-        }
-    }
-    acc.iter().sum::<f64>() + tail
+    // Eight partial sums (the kernel's dot): the autocorrelation over every lag is the
+    // detector's costliest step, and one running sum is bound by the latency of each add.
+    unrolled_dot(&x[..x.len() - lag], &x[lag..]) / var
 }
 
 /// Detected seasonal period in points of the typical step, or None when the data show none.
