@@ -62,27 +62,52 @@ impl SortedWindow {
     /// Adds a value (a non-finite one is a gap: it takes a slot but no statistic sees it),
     /// evicting the oldest when full.
     pub(crate) fn push(&mut self, v: f64) {
-        if self.order.len() == self.cap {
-            self.pop_oldest();
-        }
+        let old = if self.order.len() == self.cap {
+            self.order.pop_front().filter(|o| o.is_finite())
+        } else {
+            None
+        };
         self.order.push_back(v);
-        if v.is_finite() {
-            let at = self.sorted.partition_point(|&x| x < v);
-            self.sorted.insert(at, v);
-            self.sum += v;
+        // A full window replaces its oldest value: one binary search each and one move of
+        // the values between the two positions, instead of a removal and an insertion that
+        // each move everything after them. The sorted values end up exactly where removing
+        // then inserting puts them (equal values included), and the sum sees the same
+        // subtraction then addition.
+        match old {
+            Some(old) => {
+                let a = self.sorted.partition_point(|&x| x < old);
+                if a == self.sorted.len() {
+                    // Not held (cannot happen for a finite value pushed earlier).
+                    if v.is_finite() {
+                        self.insert(v);
+                    }
+                    return;
+                }
+                self.sum -= old;
+                if !v.is_finite() {
+                    self.sorted.remove(a);
+                    return;
+                }
+                let b = self.sorted.partition_point(|&x| x < v);
+                // Where `v` goes once `old` is out.
+                let b = if a < b { b - 1 } else { b };
+                if b >= a {
+                    self.sorted.copy_within(a + 1..b + 1, a);
+                } else {
+                    self.sorted.copy_within(b..a, b + 1);
+                }
+                self.sorted[b] = v;
+                self.sum += v;
+            }
+            None if v.is_finite() => self.insert(v),
+            None => {}
         }
     }
 
-    pub(crate) fn pop_oldest(&mut self) {
-        if let Some(old) = self.order.pop_front() {
-            if old.is_finite() {
-                let at = self.sorted.partition_point(|&x| x < old);
-                if at < self.sorted.len() {
-                    self.sorted.remove(at);
-                    self.sum -= old;
-                }
-            }
-        }
+    fn insert(&mut self, v: f64) {
+        let at = self.sorted.partition_point(|&x| x < v);
+        self.sorted.insert(at, v);
+        self.sum += v;
     }
 
     /// Number of slots in use (gaps included).
@@ -152,6 +177,47 @@ mod tests {
         // Holds 3, 10, 2.
         assert_eq!(w.median(), 3.0);
         assert_eq!(w.quantile(1.0), 10.0);
+    }
+
+    /// The window as it was: remove the oldest, then insert the new value.
+    fn naive_push(order: &mut VecDeque<f64>, sorted: &mut Vec<f64>, cap: usize, v: f64) {
+        if order.len() == cap {
+            let old = order.pop_front().unwrap();
+            if old.is_finite() {
+                let at = sorted.partition_point(|&x| x < old);
+                sorted.remove(at);
+            }
+        }
+        order.push_back(v);
+        if v.is_finite() {
+            let at = sorted.partition_point(|&x| x < v);
+            sorted.insert(at, v);
+        }
+    }
+
+    #[test]
+    fn replacing_the_oldest_keeps_the_exact_layout() {
+        // Ties, signed zeros and gaps: the sorted values must match bit for bit.
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        for cap in [1, 2, 3, 8, 17, 64] {
+            let mut w = SortedWindow::new(cap);
+            let (mut order, mut sorted) = (VecDeque::new(), Vec::new());
+            for _ in 0..5000 {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let v = match state % 11 {
+                    0 => f64::NAN,
+                    1 => 0.0,
+                    2 => -0.0,
+                    _ => (state >> 20) as f64 % 7.0 - 3.0,
+                };
+                w.push(v);
+                naive_push(&mut order, &mut sorted, cap, v);
+                let bits = |xs: &[f64]| xs.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&w.sorted), bits(&sorted));
+            }
+        }
     }
 
     #[test]
