@@ -482,7 +482,6 @@ impl CausalDetector {
 /// to median zero; also returns how many cycles it saw.
 fn seasonal_profile(ts: &[f64], vs: &[f64], p: usize, step: f64, t0: f64) -> (Vec<f64>, f64) {
     let trend = rolling_median_centred(vs, p | 1);
-    let mut bins: Vec<Vec<f64>> = vec![Vec::new(); p];
     // Near the ends the window holds part of a cycle and its median is biased by the
     // seasonal shape itself: use full windows only when there are enough of them.
     let half = p / 2;
@@ -491,17 +490,19 @@ fn seasonal_profile(ts: &[f64], vs: &[f64], p: usize, step: f64, t0: f64) -> (Ve
     } else {
         0..vs.len()
     };
-    for i in range {
-        let x = vs[i] - trend[i];
-        if x.is_finite() {
-            let b = (((ts[i] - t0) / step).round() as i64).rem_euclid(p as i64) as usize;
-            bins[b].push(x);
-        }
-    }
-    let mut profile: Vec<f64> = bins
-        .iter_mut()
+    let mut bins = Bins::new(
+        p,
+        range.filter_map(|i| {
+            let x = vs[i] - trend[i];
+            x.is_finite().then(|| {
+                let b = (((ts[i] - t0) / step).round() as i64).rem_euclid(p as i64) as usize;
+                (b, x)
+            })
+        }),
+    );
+    let mut profile: Vec<f64> = (0..p)
         .map(|b| {
-            let m = median_in_place(b);
+            let m = median_in_place(bins.bin_mut(b));
             if m.is_finite() {
                 m
             } else {
@@ -651,14 +652,21 @@ fn batch(ts: &[f64], vs: &[f64], opts: &AnomalyOptions, tun: Tuning) -> SeriesAn
             f64::MIN_POSITIVE
         }
     };
-    let phase_of = |t: f64, p: usize| -> usize {
-        let i = ((t - t0) / step).round();
-        if i.is_finite() {
-            (i as i64).rem_euclid(p as i64) as usize
-        } else {
-            0
-        }
+    // Each point's phase in a period of `p` points (computed once per period).
+    let cycle_index: Vec<f64> = ts.iter().map(|&t| ((t - t0) / step).round()).collect();
+    let phases_of = |p: usize| -> Vec<usize> {
+        cycle_index
+            .iter()
+            .map(|&i| {
+                if i.is_finite() {
+                    (i as i64).rem_euclid(p as i64) as usize
+                } else {
+                    0
+                }
+            })
+            .collect()
     };
+    let phase: Vec<usize> = period.map(phases_of).unwrap_or_default();
     // Cycles in which recurring excursions are looked for: the detected period, and a day
     // and a week of the sampling step when the range holds enough of them (operations
     // data recur daily and weekly even when another period dominates the autocorrelation).
@@ -676,6 +684,16 @@ fn batch(ts: &[f64], vs: &[f64], opts: &AnomalyOptions, tun: Tuning) -> SeriesAn
         ps.dedup();
         ps
     };
+    let recurring_phases: Vec<Vec<usize>> = recurring_periods
+        .iter()
+        .map(|&p| {
+            if Some(p) == period {
+                phase.clone()
+            } else {
+                phases_of(p)
+            }
+        })
+        .collect();
     let mut train: Vec<f64> = ts
         .iter()
         .zip(vs)
@@ -697,7 +715,7 @@ fn batch(ts: &[f64], vs: &[f64], opts: &AnomalyOptions, tun: Tuning) -> SeriesAn
             (Some(yhat), _) => yhat.clone(),
             (None, Some(p)) => {
                 let (profile, _) = seasonal_profile(ts, &train, p, step, t0);
-                ts.iter().map(|&t| profile[phase_of(t, p)]).collect()
+                phase.iter().map(|&b| profile[b]).collect()
             }
             (None, None) => vec![0.0; n],
         };
@@ -734,10 +752,8 @@ fn batch(ts: &[f64], vs: &[f64], opts: &AnomalyOptions, tun: Tuning) -> SeriesAn
         // Band scale per point: the overall scale, or the spread at this phase when wider.
         let point_sigma: Vec<f64> = match period {
             Some(p) if tun.phase_scale => {
-                let local = phase_scales(ts, &resid, p, &phase_of);
-                ts.iter()
-                    .map(|&t| sigma.max(local[phase_of(t, p)]))
-                    .collect()
+                let local = phase_scales(&resid, &phase, p);
+                phase.iter().map(|&b| sigma.max(local[b])).collect()
             }
             _ => vec![sigma; n],
         };
@@ -752,24 +768,22 @@ fn batch(ts: &[f64], vs: &[f64], opts: &AnomalyOptions, tun: Tuning) -> SeriesAn
         let r_all: Vec<f64> = (0..n).map(|i| vs[i] - (lvl[i] + seasonal[i])).collect();
         let (mut up_hw, mut down_hw) = (hw.clone(), hw.clone());
         if tun.recurring_quantile > 0.0 {
-            for &p in &recurring_periods {
+            for (&p, ph) in recurring_periods.iter().zip(&recurring_phases) {
                 widen_recurring(
-                    ts,
                     &r_all,
                     &hw,
                     p,
                     (tun.recurring_quantile, tun.recurring_gate),
-                    &phase_of,
+                    ph,
                     1.0,
                     &mut up_hw,
                 );
                 widen_recurring(
-                    ts,
                     &r_all,
                     &hw,
                     p,
                     (tun.recurring_quantile, tun.recurring_gate),
-                    &phase_of,
+                    ph,
                     -1.0,
                     &mut down_hw,
                 );
@@ -793,10 +807,11 @@ fn batch(ts: &[f64], vs: &[f64], opts: &AnomalyOptions, tun: Tuning) -> SeriesAn
         // seasonal shape, not an event: remove the typical shift at each phase.
         let shifts: Vec<f64> = match period {
             Some(p) if tun.collective_self_scale && n >= 3 * p => {
-                let typical = phase_medians(ts, &shifts, p, &phase_of);
-                ts.iter()
+                let typical = phase_medians(&shifts, &phase, p);
+                phase
+                    .iter()
                     .zip(&shifts)
-                    .map(|(&t, &x)| x - typical[phase_of(t, p)])
+                    .map(|(&b, &x)| x - typical[b])
                     .collect()
             }
             _ => shifts,
@@ -892,11 +907,16 @@ fn prophet_expected(ts: &[f64], train: &[f64]) -> Option<Vec<f64>> {
 /// (quantised data whose median residual is zero).
 fn robust_scale(resid: impl Iterator<Item = f64>) -> f64 {
     let mut abs: Vec<f64> = resid.filter(|r| r.is_finite()).map(f64::abs).collect();
+    robust_scale_of_abs(&mut abs)
+}
+
+/// [`robust_scale`] of values already finite and absolute (reorders them).
+fn robust_scale_of_abs(abs: &mut [f64]) -> f64 {
     if abs.is_empty() {
         return 0.0;
     }
     let mean = abs.iter().sum::<f64>() / abs.len() as f64;
-    let mad = MAD_TO_SIGMA * median_in_place(&mut abs);
+    let mad = MAD_TO_SIGMA * median_in_place(abs);
     mad.max(0.5 * 1.2533 * mean)
 }
 
@@ -933,41 +953,70 @@ fn stat_radius(p: usize) -> usize {
     phase_radius(p).min(16)
 }
 
-/// The finite values of `x` grouped by their phase in a period of `p` points.
-fn phase_bins(
-    ts: &[f64],
-    x: &[f64],
-    p: usize,
-    phase_of: &dyn Fn(f64, usize) -> usize,
-) -> Vec<Vec<f64>> {
-    let mut bins: Vec<Vec<f64>> = vec![Vec::new(); p];
-    for (&t, &v) in ts.iter().zip(x) {
-        if v.is_finite() {
-            bins[phase_of(t, p)].push(v);
+/// Values grouped into bins, in the order given, in one flat array: bin `b` is
+/// `items[start[b]..start[b + 1]]` (one allocation instead of one per bin).
+struct Bins {
+    start: Vec<usize>,
+    items: Vec<f64>,
+}
+
+impl Bins {
+    fn new(bins: usize, values: impl Iterator<Item = (usize, f64)> + Clone) -> Self {
+        let mut start = vec![0usize; bins + 1];
+        for (b, _) in values.clone() {
+            start[b + 1] += 1;
         }
+        for b in 0..bins {
+            start[b + 1] += start[b];
+        }
+        let mut next = start.clone();
+        let mut items = vec![0.0; start[bins]];
+        for (b, v) in values {
+            items[next[b]] = v;
+            next[b] += 1;
+        }
+        Self { start, items }
     }
-    bins
+
+    fn bin(&self, b: usize) -> &[f64] {
+        &self.items[self.start[b]..self.start[b + 1]]
+    }
+
+    fn bin_mut(&mut self, b: usize) -> &mut [f64] {
+        &mut self.items[self.start[b]..self.start[b + 1]]
+    }
+}
+
+/// The finite values of `x` grouped by their phase (`phase[i]`, in a period of `p` points).
+fn phase_bins(x: &[f64], phase: &[usize], p: usize) -> Bins {
+    Bins::new(
+        p,
+        phase
+            .iter()
+            .zip(x)
+            .filter(|(_, v)| v.is_finite())
+            .map(|(&b, &v)| (b, v)),
+    )
 }
 
 /// The residual scale at each phase of a period of `p` points, from the residuals of all
 /// cycles within a few bins of that phase.
-fn phase_scales(
-    ts: &[f64],
-    resid: &[f64],
-    p: usize,
-    phase_of: &dyn Fn(f64, usize) -> usize,
-) -> Vec<f64> {
-    let bins = phase_bins(ts, resid, p, phase_of);
+fn phase_scales(resid: &[f64], phase: &[usize], p: usize) -> Vec<f64> {
+    let bins = phase_bins(resid, phase, p);
     let w = stat_radius(p) as i64;
+    let mut vals: Vec<f64> = Vec::new();
     (0..p as i64)
         .map(|b| {
-            let near = (-w..=w).flat_map(|o| bins[(b + o).rem_euclid(p as i64) as usize].iter());
+            vals.clear();
+            for o in -w..=w {
+                vals.extend_from_slice(bins.bin((b + o).rem_euclid(p as i64) as usize));
+            }
             // Too few cycles to tell a phase's spread from chance: no opinion.
-            let vals: Vec<f64> = near.copied().collect();
             if vals.len() < 3 * (2 * w as usize + 1) {
                 0.0
             } else {
-                robust_scale(vals.into_iter())
+                vals.iter_mut().for_each(|v| *v = v.abs());
+                robust_scale_of_abs(&mut vals)
             }
         })
         .collect()
@@ -975,19 +1024,16 @@ fn phase_scales(
 
 /// The median of `x` at each phase of a period of `p` points, over all cycles and a few
 /// bins either side.
-fn phase_medians(
-    ts: &[f64],
-    x: &[f64],
-    p: usize,
-    phase_of: &dyn Fn(f64, usize) -> usize,
-) -> Vec<f64> {
-    let bins = phase_bins(ts, x, p, phase_of);
+fn phase_medians(x: &[f64], phase: &[usize], p: usize) -> Vec<f64> {
+    let bins = phase_bins(x, phase, p);
     let w = stat_radius(p) as i64;
+    let mut vals: Vec<f64> = Vec::new();
     (0..p as i64)
         .map(|b| {
-            let mut vals: Vec<f64> = (-w..=w)
-                .flat_map(|o| bins[(b + o).rem_euclid(p as i64) as usize].iter().copied())
-                .collect();
+            vals.clear();
+            for o in -w..=w {
+                vals.extend_from_slice(bins.bin((b + o).rem_euclid(p as i64) as usize));
+            }
             let m = median_in_place(&mut vals);
             if m.is_finite() {
                 m
@@ -1005,12 +1051,11 @@ fn phase_medians(
 /// on that side is widened to hold that quantile plus the normal band.
 #[allow(clippy::too_many_arguments)]
 fn widen_recurring(
-    ts: &[f64],
     r: &[f64],
     hw: &[f64],
     p: usize,
     (q, gate): (f64, f64),
-    phase_of: &dyn Fn(f64, usize) -> usize,
+    phase: &[usize],
     sign: f64,
     side_hw: &mut [f64],
 ) {
@@ -1046,15 +1091,10 @@ fn widen_recurring(
             }
         }
     }
-    let mut bins: Vec<Vec<f64>> = vec![Vec::new(); p];
-    for (i, &t) in ts.iter().enumerate() {
-        if m[i].is_finite() {
-            bins[phase_of(t, p)].push(m[i]);
-        }
-    }
-    let width: Vec<f64> = bins
-        .iter_mut()
+    let mut bins = phase_bins(&m, phase, p);
+    let width: Vec<f64> = (0..p)
         .map(|b| {
+            let b = bins.bin_mut(b);
             if b.len() < 3 {
                 return 0.0;
             }
@@ -1067,8 +1107,8 @@ fn widen_recurring(
             b[qi.min(b.len() - 1)]
         })
         .collect();
-    for (i, &t) in ts.iter().enumerate() {
-        let f = width[phase_of(t, p)];
+    for (i, &b) in phase.iter().enumerate() {
+        let f = width[b];
         // The recurring excursion is part of the expected shape, and the normal band
         // goes around it: f + 1 half-widths (blended in from f = 1, so the band does not
         // jump at the threshold).
