@@ -150,8 +150,12 @@ fn directed(dev: f64, direction: Direction) -> f64 {
 /// Robust residual scale: 1.4826 × median |r|, floored by a fraction of the mean |r| (for
 /// quantised data whose median residual is zero) and by a tiny fraction of the level.
 fn residual_sigma(abs_resid: &SortedWindow, level: f64) -> f64 {
-    let mad = MAD_TO_SIGMA * abs_resid.median();
-    let mean = abs_resid.mean();
+    residual_sigma_from(abs_resid.median(), abs_resid.mean(), level)
+}
+
+/// [`residual_sigma`] from the median and the mean of the absolute residuals.
+pub(crate) fn residual_sigma_from(median: f64, mean: f64, level: f64) -> f64 {
+    let mad = MAD_TO_SIGMA * median;
     let floor = 1e-9 * level.abs() + f64::MIN_POSITIVE;
     let s = mad.max(0.5 * 1.2533 * mean);
     if s.is_finite() {

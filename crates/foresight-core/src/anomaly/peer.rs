@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::model::residual_sigma_of;
+use super::model::{residual_sigma_from, residual_sigma_of};
 use super::stats::{median_in_place, SortedWindow};
 use super::{AnomalyKind, AnomalyOptions, Mode, SeriesAnomalies};
 use crate::series::Series;
@@ -18,34 +18,49 @@ const MIN_HISTORY: usize = 30;
 
 pub(crate) fn apply(series: &[Series], opts: &AnomalyOptions, results: &mut [SeriesAnomalies]) {
     let m = series.len();
-    // Timestamp -> (series, index) of its finite values.
-    let mut at: BTreeMap<u64, Vec<(usize, usize)>> = BTreeMap::new();
-    for (si, s) in series.iter().enumerate() {
-        for (i, (&t, &v)) in s.timestamps().iter().zip(s.values()).enumerate() {
-            if v.is_finite() {
-                // total-order key for finite f64 (timestamps may be negative).
-                let bits = t.to_bits();
-                let key = if t.is_sign_negative() {
-                    !bits
-                } else {
-                    bits ^ (1 << 63)
-                };
-                at.entry(key).or_default().push((si, i));
-            }
-        }
-    }
     // Gap to the cross-series median, per series, in time order.
     let mut gaps: Vec<Vec<(usize, f64)>> = vec![Vec::new(); m];
     let mut buf = Vec::with_capacity(m);
-    for members in at.values() {
-        if members.len() < 3 {
-            continue;
+    let first = series[0].timestamps();
+    let same_grid = series.iter().all(|s| {
+        s.timestamps().len() == first.len()
+            && s.timestamps()
+                .iter()
+                .zip(first)
+                .all(|(a, b)| a.to_bits() == b.to_bits())
+    });
+    if same_grid {
+        // The usual case (series put on the query's step): the series sharing a timestamp
+        // are those with a value at the same index, in series order, as below.
+        let mut members: Vec<(usize, usize)> = Vec::with_capacity(m);
+        for i in 0..first.len() {
+            members.clear();
+            members.extend(
+                (0..m)
+                    .filter(|&si| series[si].values()[i].is_finite())
+                    .map(|si| (si, i)),
+            );
+            gaps_to_median(series, &members, &mut buf, &mut gaps);
         }
-        buf.clear();
-        buf.extend(members.iter().map(|&(si, i)| series[si].values()[i]));
-        let med = median_in_place(&mut buf);
-        for &(si, i) in members {
-            gaps[si].push((i, series[si].values()[i] - med));
+    } else {
+        // Timestamp -> (series, index) of its finite values.
+        let mut at: BTreeMap<u64, Vec<(usize, usize)>> = BTreeMap::new();
+        for (si, s) in series.iter().enumerate() {
+            for (i, (&t, &v)) in s.timestamps().iter().zip(s.values()).enumerate() {
+                if v.is_finite() {
+                    // total-order key for finite f64 (timestamps may be negative).
+                    let bits = t.to_bits();
+                    let key = if t.is_sign_negative() {
+                        !bits
+                    } else {
+                        bits ^ (1 << 63)
+                    };
+                    at.entry(key).or_default().push((si, i));
+                }
+            }
+        }
+        for members in at.values() {
+            gaps_to_median(series, members, &mut buf, &mut gaps);
         }
     }
     // Gaps to a cross-series median are heavier-tailed than one series' residuals (the
@@ -59,9 +74,20 @@ pub(crate) fn apply(series: &[Series], opts: &AnomalyOptions, results: &mut [Ser
             Mode::Batch => {
                 let mut vals: Vec<f64> = g.iter().map(|x| x.1).collect();
                 let offset = median_in_place(&mut vals);
-                let mut abs = SortedWindow::new(g.len());
-                g.iter().for_each(|x| abs.push((x.1 - offset).abs()));
-                let sigma = residual_sigma_of(&abs, offset);
+                // The median and mean of the finite |gap − offset| (what a sorted window
+                // over all of them gives, without keeping one sorted point by point).
+                vals.clear();
+                vals.extend(
+                    g.iter()
+                        .map(|x| (x.1 - offset).abs())
+                        .filter(|v| v.is_finite()),
+                );
+                let mean = match vals.len() {
+                    0 => f64::NAN,
+                    1 => vals[0],
+                    len => vals.iter().fold(0.0, |s, v| s + v) / len as f64,
+                };
+                let sigma = residual_sigma_from(median_in_place(&mut vals), mean, offset);
                 let devs: Vec<f64> = g.iter().map(|x| x.1 - offset).collect();
                 g.iter()
                     .enumerate()
@@ -104,16 +130,33 @@ pub(crate) fn apply(series: &[Series], opts: &AnomalyOptions, results: &mut [Ser
     }
 }
 
+/// Appends to `gaps` each member's gap to the members' median at one timestamp (members are
+/// `(series, index)`, in series order; fewer than three: nothing to compare).
+fn gaps_to_median(
+    series: &[Series],
+    members: &[(usize, usize)],
+    buf: &mut Vec<f64>,
+    gaps: &mut [Vec<(usize, f64)>],
+) {
+    if members.len() < 3 {
+        return;
+    }
+    buf.clear();
+    buf.extend(members.iter().map(|&(si, i)| series[si].values()[i]));
+    let med = median_in_place(buf);
+    for &(si, i) in members {
+        gaps[si].push((i, series[si].values()[i] - med));
+    }
+}
+
 /// A peer anomaly is a sustained difference, not one odd sample (that is the series' own
 /// global or contextual anomaly): the median of the deviation over the last three points.
 fn sustained(devs: &[f64], j: usize) -> f64 {
-    let lo = j.saturating_sub(2);
-    let mut w: Vec<f64> = devs[lo..=j]
-        .iter()
-        .copied()
-        .filter(|d| d.is_finite())
-        .collect();
-    if w.len() < 3 {
+    if j < 2 {
+        return 0.0;
+    }
+    let mut w = [devs[j - 2], devs[j - 1], devs[j]];
+    if !w.iter().all(|d| d.is_finite()) {
         return 0.0;
     }
     median_in_place(&mut w)
