@@ -448,9 +448,19 @@ impl Deviation {
             let outside: Vec<f64> = values[..lo].iter().chain(&values[hi..]).copied().collect();
             median_sigma(&outside).1
         };
-        let scale = median(&s.values).abs().max(1.0);
-        if !(sigma.is_finite() && sigma > 1e-9 * scale) {
-            sigma = 1e-9 * scale;
+        // The floor is a billionth of the series' median magnitude. The largest magnitude
+        // bounds it, so the median (a copy and a selection per series and incident) is
+        // needed only when sigma is not clearly above the floor.
+        let largest = s
+            .values
+            .iter()
+            .filter(|v| v.is_finite())
+            .fold(1.0_f64, |m, v| m.max(v.abs()));
+        if !(sigma.is_finite() && sigma > 1e-9 * largest) {
+            let scale = median(&s.values).abs().max(1.0);
+            if !(sigma.is_finite() && sigma > 1e-9 * scale) {
+                sigma = 1e-9 * scale;
+            }
         }
         Self {
             values,
@@ -517,15 +527,38 @@ fn best_lag(
         lags.push(-k);
         lags.push(k);
     }
+    // The other series' deviation at each target index any lag reaches, looked up once
+    // (directly when both series share their timestamps).
+    let first = (c0 as i64 - max_lag).max(0);
+    let last = ((c0 + target_dev.len()) as i64 + max_lag).min(n);
+    let same_grid = other.timestamps.len() == target.timestamps.len()
+        && other.timestamps[first as usize..last as usize]
+            .iter()
+            .zip(&target.timestamps[first as usize..last as usize])
+            .all(|(a, b)| a == b);
+    let at: Vec<f64> = (first..last)
+        .map(|i| {
+            let i = i as usize;
+            if same_grid {
+                other_dev[i]
+            } else {
+                value_at(other, other_dev, target.timestamps[i])
+            }
+        })
+        .collect();
+    let (mut xs, mut ys) = (
+        Vec::with_capacity(target_dev.len()),
+        Vec::with_capacity(target_dev.len()),
+    );
     for k in lags {
-        let mut xs = Vec::with_capacity(target_dev.len());
-        let mut ys = Vec::with_capacity(target_dev.len());
+        xs.clear();
+        ys.clear();
         for (off, &x) in target_dev.iter().enumerate() {
             let i = (c0 + off) as i64 + k;
             if i < 0 || i >= n || !x.is_finite() {
                 continue;
             }
-            let y = value_at(other, other_dev, target.timestamps[i as usize]);
+            let y = at[(i - first) as usize];
             if y.is_finite() {
                 xs.push(x);
                 ys.push(y);
