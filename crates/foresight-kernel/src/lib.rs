@@ -13,6 +13,7 @@ use std::cell::RefCell;
 use ndarray::{Array1, Array2, ArrayView1};
 
 mod lbfgs;
+pub mod robust;
 pub mod uncertainty;
 mod vector;
 

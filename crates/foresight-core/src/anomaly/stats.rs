@@ -1,6 +1,8 @@
 //! Small robust-statistics helpers shared by the detectors.
 
-use std::collections::VecDeque;
+/// The median and the sorted window live in the kernel crate, which the wasm build
+/// compiles for speed: they are the detector's innermost loops.
+pub(crate) use foresight_kernel::robust::{median_in_place, SortedWindow};
 
 /// Scales a MAD to a standard deviation for normally distributed data.
 pub(crate) const MAD_TO_SIGMA: f64 = 1.482_602_218_505_602;
@@ -9,22 +11,6 @@ pub(crate) const MAD_TO_SIGMA: f64 = 1.482_602_218_505_602;
 pub(crate) fn median(xs: &[f64]) -> f64 {
     let mut buf: Vec<f64> = xs.iter().copied().filter(|v| v.is_finite()).collect();
     median_in_place(&mut buf)
-}
-
-/// Median of a slice of finite values; reorders it. NaN when empty.
-pub(crate) fn median_in_place(xs: &mut [f64]) -> f64 {
-    let n = xs.len();
-    if n == 0 {
-        return f64::NAN;
-    }
-    let mid = n / 2;
-    let (_, &mut upper_mid, _) = xs.select_nth_unstable_by(mid, f64::total_cmp);
-    if n % 2 == 1 {
-        upper_mid
-    } else {
-        let lower_mid = xs[..mid].iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        lower_mid / 2.0 + upper_mid / 2.0
-    }
 }
 
 /// Median and robust sigma (1.4826 × MAD) of the finite values; NaN when there are none.
@@ -37,188 +23,9 @@ pub(crate) fn median_sigma(xs: &[f64]) -> (f64, f64) {
     (med, MAD_TO_SIGMA * median_in_place(&mut buf))
 }
 
-/// A sliding window over the last `cap` values (gaps included, so the window spans a fixed
-/// number of points); its finite values are also kept sorted, so the median and other
-/// quantiles cost O(1) and an update O(cap) memory moves.
-#[derive(Debug, Clone)]
-pub(crate) struct SortedWindow {
-    order: VecDeque<f64>,
-    sorted: Vec<f64>,
-    cap: usize,
-    sum: f64,
-}
-
-impl SortedWindow {
-    pub(crate) fn new(cap: usize) -> Self {
-        let cap = cap.max(1);
-        Self {
-            order: VecDeque::with_capacity(cap + 1),
-            sorted: Vec::with_capacity(cap + 1),
-            cap,
-            sum: 0.0,
-        }
-    }
-
-    /// Adds a value (a non-finite one is a gap: it takes a slot but no statistic sees it),
-    /// evicting the oldest when full.
-    pub(crate) fn push(&mut self, v: f64) {
-        let old = if self.order.len() == self.cap {
-            self.order.pop_front().filter(|o| o.is_finite())
-        } else {
-            None
-        };
-        self.order.push_back(v);
-        // A full window replaces its oldest value: one binary search each and one move of
-        // the values between the two positions, instead of a removal and an insertion that
-        // each move everything after them. The sorted values end up exactly where removing
-        // then inserting puts them (equal values included), and the sum sees the same
-        // subtraction then addition.
-        match old {
-            Some(old) => {
-                let a = self.sorted.partition_point(|&x| x < old);
-                if a == self.sorted.len() {
-                    // Not held (cannot happen for a finite value pushed earlier).
-                    if v.is_finite() {
-                        self.insert(v);
-                    }
-                    return;
-                }
-                self.sum -= old;
-                if !v.is_finite() {
-                    self.sorted.remove(a);
-                    return;
-                }
-                let b = self.sorted.partition_point(|&x| x < v);
-                // Where `v` goes once `old` is out.
-                let b = if a < b { b - 1 } else { b };
-                if b >= a {
-                    self.sorted.copy_within(a + 1..b + 1, a);
-                } else {
-                    self.sorted.copy_within(b..a, b + 1);
-                }
-                self.sorted[b] = v;
-                self.sum += v;
-            }
-            None if v.is_finite() => self.insert(v),
-            None => {}
-        }
-    }
-
-    fn insert(&mut self, v: f64) {
-        let at = self.sorted.partition_point(|&x| x < v);
-        self.sorted.insert(at, v);
-        self.sum += v;
-    }
-
-    /// Number of slots in use (gaps included).
-    pub(crate) fn slots(&self) -> usize {
-        self.order.len()
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.sorted.len()
-    }
-
-    pub(crate) fn clear(&mut self) {
-        self.order.clear();
-        self.sorted.clear();
-        self.sum = 0.0;
-    }
-
-    /// Mean of the finite values; NaN when empty.
-    pub(crate) fn mean(&self) -> f64 {
-        if self.sorted.is_empty() {
-            return f64::NAN;
-        }
-        if self.sorted.len() == 1 {
-            return self.sorted[0];
-        }
-        self.sum / self.sorted.len() as f64
-    }
-
-    /// Quantile `q` in [0, 1] by nearest rank; NaN when empty.
-    pub(crate) fn quantile(&self, q: f64) -> f64 {
-        let n = self.sorted.len();
-        if n == 0 {
-            return f64::NAN;
-        }
-        let i = ((n - 1) as f64 * q.clamp(0.0, 1.0)).round() as usize;
-        self.sorted[i.min(n - 1)]
-    }
-
-    pub(crate) fn median(&self) -> f64 {
-        let n = self.sorted.len();
-        if n == 0 {
-            return f64::NAN;
-        }
-        if n % 2 == 1 {
-            self.sorted[n / 2]
-        } else {
-            self.sorted[n / 2 - 1] / 2.0 + self.sorted[n / 2] / 2.0
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn window_tracks_median_and_evicts() {
-        let mut w = SortedWindow::new(3);
-        for v in [5.0, 1.0, f64::NAN, 3.0, 10.0] {
-            w.push(v);
-        }
-        // Holds NaN, 3, 10.
-        assert_eq!(w.len(), 2);
-        assert_eq!(w.slots(), 3);
-        assert_eq!(w.median(), 6.5);
-        w.push(2.0);
-        // Holds 3, 10, 2.
-        assert_eq!(w.median(), 3.0);
-        assert_eq!(w.quantile(1.0), 10.0);
-    }
-
-    /// The window as it was: remove the oldest, then insert the new value.
-    fn naive_push(order: &mut VecDeque<f64>, sorted: &mut Vec<f64>, cap: usize, v: f64) {
-        if order.len() == cap {
-            let old = order.pop_front().unwrap();
-            if old.is_finite() {
-                let at = sorted.partition_point(|&x| x < old);
-                sorted.remove(at);
-            }
-        }
-        order.push_back(v);
-        if v.is_finite() {
-            let at = sorted.partition_point(|&x| x < v);
-            sorted.insert(at, v);
-        }
-    }
-
-    #[test]
-    fn replacing_the_oldest_keeps_the_exact_layout() {
-        // Ties, signed zeros and gaps: the sorted values must match bit for bit.
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        for cap in [1, 2, 3, 8, 17, 64] {
-            let mut w = SortedWindow::new(cap);
-            let (mut order, mut sorted) = (VecDeque::new(), Vec::new());
-            for _ in 0..5000 {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                let v = match state % 11 {
-                    0 => f64::NAN,
-                    1 => 0.0,
-                    2 => -0.0,
-                    _ => (state >> 20) as f64 % 7.0 - 3.0,
-                };
-                w.push(v);
-                naive_push(&mut order, &mut sorted, cap, v);
-                let bits = |xs: &[f64]| xs.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-                assert_eq!(bits(&w.sorted), bits(&sorted));
-            }
-        }
-    }
 
     #[test]
     fn medians_ignore_gaps() {
