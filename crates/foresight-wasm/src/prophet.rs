@@ -30,6 +30,8 @@ export interface ForecastOptions {
   interval_width?: number;
   uncertainty_samples?: number;
   scaling?: 'absmax' | 'minmax';
+  /** Stan `optimize` settings (Prophet's fit keyword arguments); unset ones are Stan's defaults. */
+  optimize?: { tol_rel_obj?: number; iter?: number };
 }
 export interface ForecastResult {
   ds: Float64Array;

@@ -17,6 +17,13 @@ const DAY = 24 * HOUR;
  * (docs/benchmarks.md), so the panel uses fewer.
  */
 const UNCERTAINTY_SAMPLES = 200;
+/**
+ * The fit stops when an iteration improves the posterior by less than this many machine epsilons
+ * (relative), where Stan's default is 10^4: measured on the scale benchmark's series, 2.2× fewer
+ * iterations for forecasts within 0.13 % of range(y) of a fit to Stan's default
+ * (docs/prophet.md, "Stopping sooner for the panel").
+ */
+const FIT_TOL_REL_OBJ = 1e9;
 
 export interface ShockWindow {
   name: string;
@@ -146,6 +153,7 @@ export function buildAnalyzeOptions(
     changepoint_prior_scale: options.changepointPriorScale,
     interval_width: options.intervalWidth,
     uncertainty_samples: UNCERTAINTY_SAMPLES,
+    optimize: { tol_rel_obj: FIT_TOL_REL_OBJ },
     daily_seasonality: on('daily'),
     weekly_seasonality: on('weekly'),
     yearly_seasonality: on('yearly'),

@@ -18,6 +18,6 @@ pub use model::{
 };
 pub use optimizer::{Engine, FitReport, LbfgsOptimizer};
 pub use options::{
-    parse_datetime_ms, AddedSeasonality, ForecastOptions, Growth, HolidayRow, Mode, Scaling,
-    SeasonalitySetting, TimeValue,
+    parse_datetime_ms, AddedSeasonality, ForecastOptions, Growth, HolidayRow, Mode,
+    OptimizeSettings, Scaling, SeasonalitySetting, TimeValue,
 };

@@ -293,8 +293,18 @@ impl ProphetModel {
                 .add_seasonality(s.name.clone(), season)
                 .map_err(model_error)?;
         }
+        let mut fit_opts = OptimizeOpts::default();
+        if let Some(v) = options.optimize.tol_rel_obj {
+            fit_opts.tol_rel_obj = Some(*positive("optimize.tol_rel_obj", v)?);
+        }
+        if let Some(v) = options.optimize.iter {
+            if v == 0 {
+                return Err(invalid("optimize.iter", "must be at least 1"));
+            }
+            fit_opts.iter = Some(v);
+        }
         prophet
-            .fit(training, OptimizeOpts::default())
+            .fit(training, fit_opts)
             .map_err(|e| Error::Optimization(e.to_string()))?;
         let report = optimizer
             .last_report()

@@ -169,11 +169,17 @@ fn argmin_fit(
     let all: Vec<usize> = (0..objective.dim()).collect();
     let (theta, cost, iterations, converged) =
         lbfgs(objective, start, all.clone(), opts).map_err(optimizer::Error::string)?;
-    if converged {
+    // The restart spends what is left of the iteration budget, so `iter` bounds the whole fit.
+    let budget = opts.iter.map_or(DEFAULT_ITER, u64::from);
+    if converged || iterations >= budget {
         return Ok((theta, cost, iterations, converged));
     }
+    let rest = OptimizeOpts {
+        iter: Some((budget - iterations) as u32),
+        ..opts.clone()
+    };
     let (t2, c2, i2, conv2) =
-        lbfgs(objective, theta.clone(), all, opts).map_err(optimizer::Error::string)?;
+        lbfgs(objective, theta.clone(), all, &rest).map_err(optimizer::Error::string)?;
     let converged = conv2 || (cost - c2).abs() <= 1e-9 * cost.abs().max(1.0);
     Ok(if c2 <= cost {
         (t2, c2, iterations + i2, converged)

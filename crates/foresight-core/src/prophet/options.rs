@@ -170,6 +170,22 @@ pub struct ForecastOptions {
     #[serde(alias = "uncertaintySamples")]
     pub uncertainty_samples: Option<u32>,
     pub scaling: Scaling,
+    /// Stopping settings of the fit, as Prophet passes them to Stan's `optimize` (its `fit`
+    /// keyword arguments); unset ones are Stan's defaults.
+    pub optimize: OptimizeSettings,
+}
+
+/// Stan `optimize` settings a fit may override (Prophet: `m.fit(df, tol_rel_obj=..., iter=...)`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OptimizeSettings {
+    /// Relative change of the objective, in units of machine epsilon, below which L-BFGS stops
+    /// (Stan's default 10^4). Larger stops sooner: the panel's forecasts use 10^9
+    /// (docs/prophet.md, "Stopping sooner for the panel").
+    #[serde(alias = "tolRelObj")]
+    pub tol_rel_obj: Option<f64>,
+    /// Most L-BFGS iterations (Stan's default 10^4).
+    pub iter: Option<u32>,
 }
 
 pub(crate) fn invalid(name: &'static str, reason: impl Into<String>) -> Error {
