@@ -1,5 +1,6 @@
 //! Robust-statistics primitives of the anomaly detector (foresight-core's `anomaly`): the
-//! median of a slice and a sorted sliding window. Here rather than in foresight-core so the
+//! median of a slice, a sorted sliding window and the rolling medians over it, a rolling
+//! maximum, sorting and selection, values grouped by bin. Here rather than in foresight-core so the
 //! wasm build compiles them for speed (with the engine's size settings, the selection's
 //! comparisons and the window's binary searches were not inlined, and these loops were
 //! most of a batch detection's time in the browser). Same code, same results.
@@ -146,6 +147,114 @@ impl SortedWindow {
             self.sorted[n / 2 - 1] / 2.0 + self.sorted[n / 2] / 2.0
         }
     }
+}
+
+/// Centred rolling median (odd window), ignoring gaps; NaN where the window has no value.
+pub fn rolling_median_centred(x: &[f64], window: usize) -> Vec<f64> {
+    let n = x.len();
+    let half = window / 2;
+    let mut w = SortedWindow::new(window);
+    let mut out = vec![f64::NAN; n];
+    for &v in x.iter().take(half.min(n)) {
+        w.push(v);
+    }
+    for i in 0..n {
+        if i + half < n {
+            w.push(x[i + half]);
+        } else {
+            // Past the end: shrink from the left by pushing gaps.
+            w.push(f64::NAN);
+        }
+        out[i] = w.median();
+    }
+    out
+}
+
+/// Trailing rolling median over the `window` points before each index (not including it).
+pub fn rolling_median_trailing(x: &[f64], window: usize) -> Vec<f64> {
+    let mut w = SortedWindow::new(window);
+    x.iter()
+        .map(|&v| {
+            let m = w.median();
+            w.push(v);
+            m
+        })
+        .collect()
+}
+
+/// Values grouped into bins, in the order given, in one flat array: bin `b` is
+/// `items[start[b]..start[b + 1]]` (one allocation instead of one per bin).
+pub struct Bins {
+    start: Vec<usize>,
+    items: Vec<f64>,
+}
+
+impl Bins {
+    /// The finite `values[i]` in bin `keys[i]` (each key below `bins`).
+    pub fn of_finite(bins: usize, keys: &[usize], values: &[f64]) -> Self {
+        let mut start = vec![0usize; bins + 1];
+        for (&b, v) in keys.iter().zip(values) {
+            if v.is_finite() {
+                start[b + 1] += 1;
+            }
+        }
+        for b in 0..bins {
+            start[b + 1] += start[b];
+        }
+        let mut next = start.clone();
+        let mut items = vec![0.0; start[bins]];
+        for (&b, &v) in keys.iter().zip(values) {
+            if v.is_finite() {
+                items[next[b]] = v;
+                next[b] += 1;
+            }
+        }
+        Self { start, items }
+    }
+
+    pub fn bin(&self, b: usize) -> &[f64] {
+        &self.items[self.start[b]..self.start[b + 1]]
+    }
+
+    pub fn bin_mut(&mut self, b: usize) -> &mut [f64] {
+        &mut self.items[self.start[b]..self.start[b + 1]]
+    }
+}
+
+/// Centred rolling maximum over `x[i - w..=i + w]` (clipped at the ends; monotone deque).
+pub fn rolling_max_centred(x: &[f64], w: usize) -> Vec<f64> {
+    let n = x.len();
+    let mut m = vec![f64::NEG_INFINITY; n];
+    let mut dq: VecDeque<usize> = VecDeque::new();
+    for j in 0..n + w {
+        if j < n {
+            while dq.back().is_some_and(|&b| x[b] <= x[j]) {
+                dq.pop_back();
+            }
+            dq.push_back(j);
+        }
+        if j >= w {
+            let i = j - w;
+            while dq.front().is_some_and(|&f| f + w < i) {
+                dq.pop_front();
+            }
+            if let Some(&f) = dq.front() {
+                m[i] = x[f];
+            }
+        }
+    }
+    m
+}
+
+/// Sorts by `f64::total_cmp`.
+pub fn sort_total(xs: &mut [f64]) {
+    xs.sort_unstable_by(f64::total_cmp);
+}
+
+/// The `k`-th smallest by `f64::total_cmp` (reorders `xs`; `k < xs.len()`).
+pub fn select_total(xs: &mut [f64], k: usize) -> f64 {
+    let (_, &mut at, _) = xs.select_nth_unstable_by(k, f64::total_cmp);
+    at
 }
 
 #[cfg(test)]

@@ -5,6 +5,11 @@
 
 use std::collections::VecDeque;
 
+use foresight_kernel::robust::{
+    rolling_max_centred, rolling_median_centred, rolling_median_trailing, select_total, sort_total,
+    Bins,
+};
+
 use super::season::{detect_period, typical_step};
 use super::stats::{median_in_place, median_sigma, SortedWindow, MAD_TO_SIGMA};
 use super::{AnomalyKind, AnomalyOptions, BandModel, Direction, Mode, SeriesAnomalies};
@@ -494,16 +499,11 @@ fn seasonal_profile(ts: &[f64], vs: &[f64], p: usize, step: f64, t0: f64) -> (Ve
     } else {
         0..vs.len()
     };
-    let mut bins = Bins::new(
-        p,
-        range.filter_map(|i| {
-            let x = vs[i] - trend[i];
-            x.is_finite().then(|| {
-                let b = (((ts[i] - t0) / step).round() as i64).rem_euclid(p as i64) as usize;
-                (b, x)
-            })
-        }),
-    );
+    let x: Vec<f64> = range.clone().map(|i| vs[i] - trend[i]).collect();
+    let bin: Vec<usize> = range
+        .map(|i| (((ts[i] - t0) / step).round() as i64).rem_euclid(p as i64) as usize)
+        .collect();
+    let mut bins = Bins::of_finite(p, &bin, &x);
     let mut profile: Vec<f64> = (0..p)
         .map(|b| {
             let m = median_in_place(bins.bin_mut(b));
@@ -521,39 +521,6 @@ fn seasonal_profile(ts: &[f64], vs: &[f64], p: usize, step: f64, t0: f64) -> (Ve
     }
     let cycles = (vs.len() as f64 / p as f64).max(1.0);
     (profile, cycles)
-}
-
-/// Centred rolling median (odd window), ignoring gaps; NaN where the window has no value.
-fn rolling_median_centred(x: &[f64], window: usize) -> Vec<f64> {
-    let n = x.len();
-    let half = window / 2;
-    let mut w = SortedWindow::new(window);
-    let mut out = vec![f64::NAN; n];
-    for &v in x.iter().take(half.min(n)) {
-        w.push(v);
-    }
-    for i in 0..n {
-        if i + half < n {
-            w.push(x[i + half]);
-        } else {
-            // Past the end: shrink from the left by pushing gaps.
-            w.push(f64::NAN);
-        }
-        out[i] = w.median();
-    }
-    out
-}
-
-/// Trailing rolling median over the `window` points before each index (not including it).
-fn rolling_median_trailing(x: &[f64], window: usize) -> Vec<f64> {
-    let mut w = SortedWindow::new(window);
-    x.iter()
-        .map(|&v| {
-            let m = w.median();
-            w.push(v);
-            m
-        })
-        .collect()
 }
 
 /// Scores one series in the requested mode.
@@ -743,7 +710,13 @@ fn batch(ts: &[f64], vs: &[f64], opts: &AnomalyOptions, tun: Tuning) -> SeriesAn
         out.residual_spread = Some(sigma).filter(|s| s.is_finite());
         let (gmed, gsigma) = median_sigma(&train);
         let d_all: Vec<f64> = vs.iter().zip(&seasonal).map(|(v, s)| v - s).collect();
-        let reference = rolling_median_trailing(&d_train, tun.level_window);
+        // The trailing level stands in where the centred one has no value (a long gap);
+        // without one it is not needed.
+        let reference = if level.iter().all(|l| l.is_finite()) {
+            Vec::new()
+        } else {
+            rolling_median_trailing(&d_train, tun.level_window)
+        };
         let lvl: Vec<f64> = (0..n)
             .map(|i| {
                 if level[i].is_finite() {
@@ -936,7 +909,7 @@ fn tail_scale(resid: &[f64], q: f64) -> f64 {
         return 0.0;
     }
     let qi = ((abs.len() - 1) as f64 * q).round() as usize;
-    let (_, &mut at, _) = abs.select_nth_unstable_by(qi, f64::total_cmp);
+    let at = select_total(&mut abs, qi);
     let tail = at / super::alert::half_normal_quantile(q);
     if tail.is_finite() {
         tail
@@ -957,50 +930,9 @@ fn stat_radius(p: usize) -> usize {
     phase_radius(p).min(16)
 }
 
-/// Values grouped into bins, in the order given, in one flat array: bin `b` is
-/// `items[start[b]..start[b + 1]]` (one allocation instead of one per bin).
-struct Bins {
-    start: Vec<usize>,
-    items: Vec<f64>,
-}
-
-impl Bins {
-    fn new(bins: usize, values: impl Iterator<Item = (usize, f64)> + Clone) -> Self {
-        let mut start = vec![0usize; bins + 1];
-        for (b, _) in values.clone() {
-            start[b + 1] += 1;
-        }
-        for b in 0..bins {
-            start[b + 1] += start[b];
-        }
-        let mut next = start.clone();
-        let mut items = vec![0.0; start[bins]];
-        for (b, v) in values {
-            items[next[b]] = v;
-            next[b] += 1;
-        }
-        Self { start, items }
-    }
-
-    fn bin(&self, b: usize) -> &[f64] {
-        &self.items[self.start[b]..self.start[b + 1]]
-    }
-
-    fn bin_mut(&mut self, b: usize) -> &mut [f64] {
-        &mut self.items[self.start[b]..self.start[b + 1]]
-    }
-}
-
 /// The finite values of `x` grouped by their phase (`phase[i]`, in a period of `p` points).
 fn phase_bins(x: &[f64], phase: &[usize], p: usize) -> Bins {
-    Bins::new(
-        p,
-        phase
-            .iter()
-            .zip(x)
-            .filter(|(_, v)| v.is_finite())
-            .map(|(&b, &v)| (b, v)),
-    )
+    Bins::of_finite(p, phase, x)
 }
 
 /// The residual scale at each phase of a period of `p` points, from the residuals of all
@@ -1076,25 +1008,7 @@ fn widen_recurring(
             }
         })
         .collect();
-    let mut m = vec![f64::NEG_INFINITY; n];
-    let mut dq: VecDeque<usize> = VecDeque::new();
-    for j in 0..n + w {
-        if j < n {
-            while dq.back().is_some_and(|&b| x[b] <= x[j]) {
-                dq.pop_back();
-            }
-            dq.push_back(j);
-        }
-        if j >= w {
-            let i = j - w;
-            while dq.front().is_some_and(|&f| f + w < i) {
-                dq.pop_front();
-            }
-            if let Some(&f) = dq.front() {
-                m[i] = x[f];
-            }
-        }
-    }
+    let m = rolling_max_centred(&x, w);
     let mut bins = phase_bins(&m, phase, p);
     let width: Vec<f64> = (0..p)
         .map(|b| {
@@ -1102,7 +1016,7 @@ fn widen_recurring(
             if b.len() < 3 {
                 return 0.0;
             }
-            b.sort_unstable_by(f64::total_cmp);
+            sort_total(b);
             let med = b[(b.len() - 1) / 2];
             if med <= gate {
                 return 0.0;
