@@ -221,6 +221,79 @@ impl Bins {
     }
 }
 
+/// Count, sum and median of the values of a run of bins ([`Bins::cyclic_windows`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WindowStat {
+    pub count: usize,
+    /// The values added up in bin order, each bin in its own order.
+    pub sum: f64,
+    /// As [`median_in_place`] gives it (NaN when there are no values).
+    pub median: f64,
+}
+
+impl Bins {
+    /// For each bin `b`, the values of bins `b - w ..= b + w` (cyclically), taken as
+    /// absolute values when `abs`: their count, their sum and their median. The window
+    /// slides from bin to bin (one bin out, one in, kept sorted by `f64::total_cmp`), so
+    /// each median costs a few insertions rather than a selection over the whole window;
+    /// the results are those of gathering each window and calling [`median_in_place`].
+    pub fn cyclic_windows(&self, w: usize, abs: bool) -> Vec<WindowStat> {
+        let p = self.start.len() - 1;
+        if p == 0 {
+            return Vec::new();
+        }
+        let f = |v: f64| if abs { v.abs() } else { v };
+        let at = |b: i64| b.rem_euclid(p as i64) as usize;
+        let w = w as i64;
+        let mut sorted: Vec<f64> = Vec::new();
+        for o in -w..=w {
+            sorted.extend(self.bin(at(o)).iter().map(|&v| f(v)));
+        }
+        sort_total(&mut sorted);
+        let mut out = Vec::with_capacity(p);
+        for b in 0..p as i64 {
+            if b > 0 {
+                for &v in self.bin(at(b - 1 - w)) {
+                    let v = f(v);
+                    let i = sorted.partition_point(|x| x.total_cmp(&v).is_lt());
+                    sorted.remove(i);
+                }
+                for &v in self.bin(at(b + w)) {
+                    let v = f(v);
+                    let i = sorted.partition_point(|x| x.total_cmp(&v).is_lt());
+                    sorted.insert(i, v);
+                }
+            }
+            let sum = (-w..=w)
+                .flat_map(|o| self.bin(at(b + o)).iter())
+                .map(|&v| f(v))
+                .sum::<f64>();
+            out.push(WindowStat {
+                count: sorted.len(),
+                sum,
+                median: median_of_sorted(&sorted),
+            });
+        }
+        out
+    }
+}
+
+/// [`median_in_place`] of values sorted by `f64::total_cmp`: the same value (the upper
+/// middle is the same element; the lower middle can differ from the selection's only in
+/// the sign of a zero, which the halved sum does not keep).
+fn median_of_sorted(sorted: &[f64]) -> f64 {
+    let n = sorted.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    let mid = n / 2;
+    if n % 2 == 1 {
+        sorted[mid]
+    } else {
+        sorted[mid - 1] / 2.0 + sorted[mid] / 2.0
+    }
+}
+
 /// Centred rolling maximum over `x[i - w..=i + w]` (clipped at the ends; monotone deque).
 pub fn rolling_max_centred(x: &[f64], w: usize) -> Vec<f64> {
     let n = x.len();
@@ -260,6 +333,44 @@ pub fn select_total(xs: &mut [f64], k: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cyclic_windows_match_gathering_each_window() {
+        // Ties, signed zeros, empty bins, a window wider than the cycle.
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        for (p, w) in [(2, 1), (3, 1), (7, 2), (48, 1), (300, 6)] {
+            for abs in [false, true] {
+                let (keys, values): (Vec<usize>, Vec<f64>) = (0..p * 5)
+                    .map(|_| {
+                        state ^= state << 13;
+                        state ^= state >> 7;
+                        state ^= state << 17;
+                        let v = match state % 9 {
+                            0 => f64::NAN,
+                            1 => 0.0,
+                            2 => -0.0,
+                            _ => ((state >> 20) % 13) as f64 / 4.0 - 1.5,
+                        };
+                        ((state >> 40) as usize % p, v)
+                    })
+                    .unzip();
+                let bins = Bins::of_finite(p, &keys, &values);
+                let stats = bins.cyclic_windows(w, abs);
+                for (b, s) in stats.iter().enumerate() {
+                    let mut vals: Vec<f64> = Vec::new();
+                    for o in -(w as i64)..=w as i64 {
+                        let bin = bins.bin((b as i64 + o).rem_euclid(p as i64) as usize);
+                        vals.extend(bin.iter().map(|&v| if abs { v.abs() } else { v }));
+                    }
+                    let sum = vals.iter().sum::<f64>();
+                    let median = median_in_place(&mut vals);
+                    assert_eq!(s.count, vals.len());
+                    assert_eq!(s.sum.to_bits(), sum.to_bits());
+                    assert_eq!(s.median.to_bits(), median.to_bits(), "p {p} w {w} bin {b}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn window_tracks_median_and_evicts() {

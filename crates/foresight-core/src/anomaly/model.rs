@@ -938,21 +938,18 @@ fn phase_bins(x: &[f64], phase: &[usize], p: usize) -> Bins {
 /// The residual scale at each phase of a period of `p` points, from the residuals of all
 /// cycles within a few bins of that phase.
 fn phase_scales(resid: &[f64], phase: &[usize], p: usize) -> Vec<f64> {
-    let bins = phase_bins(resid, phase, p);
-    let w = stat_radius(p) as i64;
-    let mut vals: Vec<f64> = Vec::new();
-    (0..p as i64)
-        .map(|b| {
-            vals.clear();
-            for o in -w..=w {
-                vals.extend_from_slice(bins.bin((b + o).rem_euclid(p as i64) as usize));
-            }
-            // Too few cycles to tell a phase's spread from chance: no opinion.
-            if vals.len() < 3 * (2 * w as usize + 1) {
+    let w = stat_radius(p);
+    phase_bins(resid, phase, p)
+        .cyclic_windows(w, true)
+        .iter()
+        .map(|s| {
+            // Too few cycles to tell a phase's spread from chance: no opinion. Otherwise
+            // `robust_scale` of the window's residuals.
+            if s.count < 3 * (2 * w + 1) {
                 0.0
             } else {
-                vals.iter_mut().for_each(|v| *v = v.abs());
-                robust_scale_of_abs(&mut vals)
+                let mean = s.sum / s.count as f64;
+                (MAD_TO_SIGMA * s.median).max(0.5 * 1.2533 * mean)
             }
         })
         .collect()
@@ -961,16 +958,11 @@ fn phase_scales(resid: &[f64], phase: &[usize], p: usize) -> Vec<f64> {
 /// The median of `x` at each phase of a period of `p` points, over all cycles and a few
 /// bins either side.
 fn phase_medians(x: &[f64], phase: &[usize], p: usize) -> Vec<f64> {
-    let bins = phase_bins(x, phase, p);
-    let w = stat_radius(p) as i64;
-    let mut vals: Vec<f64> = Vec::new();
-    (0..p as i64)
-        .map(|b| {
-            vals.clear();
-            for o in -w..=w {
-                vals.extend_from_slice(bins.bin((b + o).rem_euclid(p as i64) as usize));
-            }
-            let m = median_in_place(&mut vals);
+    phase_bins(x, phase, p)
+        .cyclic_windows(stat_radius(p), false)
+        .iter()
+        .map(|s| {
+            let m = s.median;
             if m.is_finite() {
                 m
             } else {
