@@ -13,7 +13,9 @@ import { fleetMatrix } from '../fixtures/fleet.mjs';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const POINTS = 2016;
 const STEP = 300_000;
-const COUNTS = [1, 10, 100];
+// FORESIGHT_BENCH_COUNTS=100 (comma-separated) measures only those counts and leaves the docs alone.
+const ONLY = process.env.FORESIGHT_BENCH_COUNTS;
+const COUNTS = ONLY ? ONLY.split(',').map(Number) : [1, 10, 100];
 const REPEATS = 3;
 const CORES = (await import('node:os')).cpus().length;
 
@@ -112,6 +114,9 @@ Targets (issue 5): 100 series fully analysed ≤ 1.5 s, no main-thread block ove
 ${rows.map((r) => `| ${r.count} | ${r.detected.toFixed(0)} | ${r.done.toFixed(0)} | ${r.draws} | ${fmt(r.longest)} | ${fmt(r.reference)} | ${r.reference > 0 && r.longest > 0 ? (r.longest / r.reference).toFixed(1) + '×' : '–'} |`).join('\n')}
 <!-- bench:panel:end -->`;
 
+if (ONLY) {
+  process.exit(0);
+}
 const docPath = `${ROOT}docs/benchmarks.md`;
 const doc = readFileSync(docPath, 'utf8');
 const marked = /<!-- bench:panel:start -->[\s\S]*<!-- bench:panel:end -->/;

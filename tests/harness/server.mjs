@@ -22,8 +22,9 @@ const TYPES = {
   '.md': 'text/markdown',
 };
 
-const MOUNTS = [
-  [`/public/plugins/${PLUGIN_ID}/`, join(ROOT, 'plugin/dist')],
+const mounts = () => [
+  // FORESIGHT_PLUGIN_DIST: another build of the plugin (A/B measurements of two builds).
+  [`/public/plugins/${PLUGIN_ID}/`, process.env.FORESIGHT_PLUGIN_DIST ?? join(ROOT, 'plugin/dist')],
   ['/harness/', join(ROOT, 'tests/harness/dist')],
   ['/bench/', join(ROOT, 'tests/bench/dist')],
   // Grafana's icons, which @grafana/ui loads from Grafana's public folder.
@@ -77,7 +78,7 @@ export function startHarnessServer({ port = 0, frames }) {
         );
         return send(res, result.ok ? 200 : 502, result.ok ? TYPES['.json'] : 'text/plain', result.body);
       }
-      for (const [prefix, dir] of MOUNTS) {
+      for (const [prefix, dir] of mounts()) {
         if (path.startsWith(prefix)) {
           const file = normalize(join(dir, path.slice(prefix.length)));
           if (!file.startsWith(dir) || !(await stat(file).catch(() => null))?.isFile()) {

@@ -1,4 +1,4 @@
-import React, { useRef } from 'react';
+import React, { useMemo, useRef } from 'react';
 import { DataFrame, getFieldDisplayName, GrafanaTheme2 } from '@grafana/data';
 import { UPlotConfigBuilder } from '@grafana/ui';
 import { KIND_COLORS, markerRadius, SeriesMarkers } from '../render/markers';
@@ -22,53 +22,60 @@ interface Props {
 export function AnomalyMarkers({ config, frame, markers, theme }: Props) {
   const ref = useRef<HTMLSpanElement>(null);
   const draws = useRef(0);
-  useChartHook(config, 'draw', { frame, markers, theme }, (u, { frame, markers, theme }) => {
-    // Chart redraws so far (diagnostics: the scale benchmark reports them).
-    ref.current?.setAttribute('data-draws', String(++draws.current));
-    if (frame.fields.length !== u.series.length) {
-      return; // not this chart's frame (it is being replaced)
-    }
-    const indexOf = new Map(frame.fields.map((f, i) => [getFieldDisplayName(f, frame), i]));
-    const colors = Object.fromEntries(
-      Object.entries(KIND_COLORS).map(([kind, name]) => [kind, theme.visualization.getColorByName(name)])
-    );
-    const { left, top, width, height } = u.bbox;
-    const ctx = u.ctx;
-    ctx.save();
-    ctx.beginPath();
-    ctx.rect(left, top, width, height);
-    ctx.clip();
-    ctx.lineWidth = devicePixelRatio;
-    ctx.strokeStyle = theme.colors.background.primary;
-    const drawn: Record<string, number> = {};
-    const times: number[] = [];
-    for (const { name, markers: list } of markers) {
-      const index = indexOf.get(name);
-      const series = index === undefined ? undefined : u.series[index];
-      if (!series || series.show === false || !series.scale) {
-        continue;
+  const drawn = useMemo(() => ({ frame, markers, theme }), [frame, markers, theme]);
+  useChartHook(
+    config,
+    'draw',
+    drawn,
+    (u, { frame, markers, theme }) => {
+      // Chart redraws so far (diagnostics: the scale benchmark reports them).
+      ref.current?.setAttribute('data-draws', String(++draws.current));
+      if (frame.fields.length !== u.series.length) {
+        return; // not this chart's frame (it is being replaced)
       }
-      for (const m of list) {
-        const x = u.valToPos(m.time, 'x', true);
-        const y = u.valToPos(m.value, series.scale, true);
-        if (x < left || x > left + width || y < top || y > top + height) {
+      const indexOf = new Map(frame.fields.map((f, i) => [getFieldDisplayName(f, frame), i]));
+      const colors = Object.fromEntries(
+        Object.entries(KIND_COLORS).map(([kind, name]) => [kind, theme.visualization.getColorByName(name)])
+      );
+      const { left, top, width, height } = u.bbox;
+      const ctx = u.ctx;
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(left, top, width, height);
+      ctx.clip();
+      ctx.lineWidth = devicePixelRatio;
+      ctx.strokeStyle = theme.colors.background.primary;
+      const drawn: Record<string, number> = {};
+      const times: number[] = [];
+      for (const { name, markers: list } of markers) {
+        const index = indexOf.get(name);
+        const series = index === undefined ? undefined : u.series[index];
+        if (!series || series.show === false || !series.scale) {
           continue;
         }
-        ctx.fillStyle = colors[m.kind];
-        ctx.beginPath();
-        ctx.arc(x, y, markerRadius(m.score) * devicePixelRatio, 0, 2 * Math.PI);
-        ctx.fill();
-        ctx.stroke();
-        const label = `${name} ${m.kind} anomalies`;
-        drawn[label] = (drawn[label] ?? 0) + 1;
-        if (times.length < MAX_RECORDED_TIMES) {
-          times.push(m.time);
+        for (const m of list) {
+          const x = u.valToPos(m.time, 'x', true);
+          const y = u.valToPos(m.value, series.scale, true);
+          if (x < left || x > left + width || y < top || y > top + height) {
+            continue;
+          }
+          ctx.fillStyle = colors[m.kind];
+          ctx.beginPath();
+          ctx.arc(x, y, markerRadius(m.score) * devicePixelRatio, 0, 2 * Math.PI);
+          ctx.fill();
+          ctx.stroke();
+          const label = `${name} ${m.kind} anomalies`;
+          drawn[label] = (drawn[label] ?? 0) + 1;
+          if (times.length < MAX_RECORDED_TIMES) {
+            times.push(m.time);
+          }
         }
       }
-    }
-    ctx.restore();
-    ref.current?.setAttribute('data-markers', JSON.stringify(drawn));
-    ref.current?.setAttribute('data-marker-times', JSON.stringify(times));
-  });
+      ctx.restore();
+      ref.current?.setAttribute('data-markers', JSON.stringify(drawn));
+      ref.current?.setAttribute('data-marker-times', JSON.stringify(times));
+    },
+    true
+  );
   return <span ref={ref} data-testid="foresight-markers" hidden />;
 }

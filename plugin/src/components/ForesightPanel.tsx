@@ -13,7 +13,7 @@ import {
   parseShockWindows,
   seasonalPeriodMs,
 } from '../engine/request';
-import { buildPlotFrames, lastForecastTime, PlotFrameCache } from '../render/plotFrames';
+import { buildPlotFrames, joinOnSharedTime, lastForecastTime, PlotFrameCache } from '../render/plotFrames';
 import { ForesightOptions } from '../types';
 import { anomalyMarkers } from '../render/markers';
 import { ActionsBar } from './ActionsBar';
@@ -93,13 +93,17 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
   const engine = useEngine(engineSeries, request.options);
 
   const frameCache = useMemo(() => new PlotFrameCache(), []);
-  // Until the first results, the visible series as the query returned them (the longer history
-  // the engine learns from is not drawn: it would only redraw the same visible lines).
-  const plotted = engine.outcomes.size === 0 ? extracted.series : engineSeries;
+  // The series the engine learns from (their visible part) once the history query has answered,
+  // so the frames built then stay valid when results arrive; until then the query's own series.
+  const plotted = engineSeries.length > 0 ? engineSeries : extracted.series;
   const visibleFrom = timeRange.from.valueOf();
   const visibleTo = timeRange.to.valueOf();
   const frames = useMemo(
-    () => buildPlotFrames(plotted, engine.outcomes, theme, timeZone, { from: visibleFrom, to: visibleTo }, frameCache),
+    () =>
+      joinOnSharedTime(
+        buildPlotFrames(plotted, engine.outcomes, theme, timeZone, { from: visibleFrom, to: visibleTo }, frameCache),
+        frameCache
+      ),
     [plotted, engine.outcomes, theme, timeZone, visibleFrom, visibleTo, frameCache]
   );
   const markers = useMemo(() => anomalyMarkers(plotted, engine.outcomes), [plotted, engine.outcomes]);
@@ -131,10 +135,11 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
   // Incidents in the visible range only: the history is there to learn from.
   const from = timeRange.from.valueOf();
   const to = timeRange.to.valueOf();
+  const steps = useMemo(() => extracted.series.map((s) => medianStep(s.timestamps)), [extracted.series]);
   const incidents = useMemo<IncidentRow[]>(
     () =>
       extracted.series.flatMap((s, seriesIndex) => {
-        const seriesStep = medianStep(s.timestamps);
+        const seriesStep = steps[seriesIndex];
         return (engine.outcomes.get(s.key)?.incidents ?? [])
           .filter((inc) => inc.end >= from && inc.start <= to)
           .map((inc) => ({
@@ -145,7 +150,7 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
             events: eventsDuring(events, inc.start, inc.end),
           }));
       }),
-    [engine.outcomes, extracted.series, from, to, events]
+    [engine.outcomes, extracted.series, steps, from, to, events]
   );
   // The incident whose details are open (its series and start: stable across result batches).
   const [detailKey, setDetailKey] = useState<string>();
@@ -192,13 +197,18 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
     return out;
   }, [extracted, request.errors, training.note, options, stepMs, engine.outcomes]);
 
+  const mostPoints = useMemo(
+    () => extracted.series.reduce((most, s) => Math.max(most, countNumeric(s.values)), 0),
+    [extracted.series]
+  );
+
   if (data.errors?.length) {
     return <PanelMessage severity="error" title="Query error" details={data.errors.map((e) => e.message ?? '')} />;
   }
   if (extracted.problem) {
     return <PanelMessage title={extracted.problem} details={extracted.notes} />;
   }
-  const mostPoints = Math.max(...extracted.series.map((s) => countNumeric(s.values)));
+
   if (mostPoints === 0) {
     return (
       <PanelMessage
@@ -409,7 +419,11 @@ function NowLine({ config, color }: { config: UPlotConfigBuilder; color: string 
 
 function countNumeric(values: Float64Array): number {
   let n = 0;
-  values.forEach((v) => Number.isFinite(v) && n++);
+  for (let i = 0; i < values.length; i++) {
+    if (Number.isFinite(values[i])) {
+      n++;
+    }
+  }
   return n;
 }
 

@@ -1,5 +1,5 @@
 import { createTheme } from '@grafana/data';
-import { buildPlotFrames, lastForecastTime, PlotFrameCache } from './plotFrames';
+import { buildPlotFrames, joinOnSharedTime, lastForecastTime, PlotFrameCache } from './plotFrames';
 import { DetectionResult, SeriesOutcome } from '../types';
 import { testSeries } from './testSeries';
 
@@ -97,5 +97,46 @@ describe('buildPlotFrames', () => {
     const a = series('a', 'cpu', [1, 2, 3]);
     const frames = buildPlotFrames([a], new Map([['a', outcome('a', { detection: detection(2) })]]), theme, 'utc');
     expect(frames[0].fields).toHaveLength(2);
+  });
+});
+
+describe('joinOnSharedTime', () => {
+  const theme = createTheme();
+  const forecast = (from: number) => ({
+    timestamps: Float64Array.from([from, from + 1000]),
+    yhat: Float64Array.from([7, 8]),
+  });
+
+  it('puts series on one axis and forecasts on the next into one frame, nulls outside each', () => {
+    const a = series('a', 'cpu', [1, 2, 3]);
+    const b = series('b', 'mem', [4, NaN, 6]);
+    const outcomes = new Map([
+      ['a', outcome('a', { forecast: forecast(3000) })],
+      ['b', outcome('b', { forecast: forecast(3000) })],
+    ]);
+    const cache = new PlotFrameCache();
+    const perSeries = buildPlotFrames([a, b], outcomes, theme, 'utc', undefined, cache);
+    expect(perSeries).toHaveLength(4);
+    const [joined] = joinOnSharedTime(perSeries, cache);
+    expect(joined.length).toBe(5);
+    expect(joined.fields[0].values).toEqual([0, 1000, 2000, 3000, 4000]);
+    expect(names(joined)).toEqual([undefined, 'cpu', 'cpu forecast', 'mem', 'mem forecast']);
+    expect(joined.fields[1].values).toEqual([1, 2, 3, null, null]);
+    expect(joined.fields[2].values).toEqual([null, null, null, 7, 8]);
+    expect(joined.fields[3].values).toEqual([4, null, 6, null, null]);
+    // The same frames: the same joined list; a new list reuses the padded fields of unchanged series.
+    expect(joinOnSharedTime(perSeries, cache)).toEqual([joined]);
+    const again = joinOnSharedTime([...perSeries], cache)[0];
+    expect(again).not.toBe(joined);
+    expect(again.fields[1]).toBe(joined.fields[1]);
+  });
+
+  it('leaves frames whose axes interleave for Grafana to join', () => {
+    const a = series('a', 'cpu', [1, 2, 3]);
+    const outcomes = new Map([['a', outcome('a', { forecast: forecast(1500) })]]);
+    const frames = buildPlotFrames([a], outcomes, theme, 'utc');
+    expect(joinOnSharedTime(frames)).toBe(frames);
+    const single = buildPlotFrames([a], new Map(), theme, 'utc');
+    expect(joinOnSharedTime(single)).toBe(single);
   });
 });

@@ -1,5 +1,6 @@
 import {
   DataFrame,
+  Field,
   FieldColorModeId,
   FieldConfig,
   FieldType,
@@ -46,19 +47,22 @@ const hiddenFromLegend = { legend: true, tooltip: false, viz: false };
 export class PlotFrameCache {
   readonly bySeries = new WeakMap<SeriesInput, CachedFrames>();
   last: DataFrame[] = [];
+  /** Fields padded onto a joined time axis, per field (see joinOnSharedTime). */
+  readonly padded = new WeakMap<Field, { offset: number; total: number; field: Field }>();
+  joinedFrom?: DataFrame[];
+  joined: DataFrame[] = [];
 }
 
 interface CachedFrames {
-  detection?: SeriesOutcome['detection'];
-  forecast?: SeriesOutcome['forecast'];
-  theme: GrafanaTheme2;
-  timeZone: TimeZone;
-  detailed: boolean;
-  index: number;
-  threshold?: number;
-  from?: number;
-  to?: number;
-  frames: DataFrame[];
+  /** The series' own frame (observed, and expected and band when drawn), and what it was built from. */
+  observed?: CachedFrame;
+  /** Its forecast's frame. */
+  forecast?: CachedFrame;
+}
+
+interface CachedFrame {
+  inputs: unknown[];
+  frame: DataFrame;
 }
 
 type PlotSeries = SeriesInput & { threshold?: { value: number } };
@@ -67,9 +71,10 @@ type PlotSeries = SeriesInput & { threshold?: { value: number } };
  * One frame per analysed series: observed values, the engine's expected line, the band drawn as
  * `upper` filled down to `lower` (Grafana's fillBelowTo); and, when
  * there is a forecast, a second frame past the last point with the forecast and its band.
- * Results stream in series by series: with a `cache`, only the series whose outcome changed are
- * rebuilt (a panel of 100 series redraws on every batch). With `visible`, only that part of each
- * series is drawn (the engine learns from a longer history than the dashboard shows).
+ * Results stream in series by series: with a `cache`, a frame is rebuilt only when what it draws
+ * changed (a panel of 100 series redraws on every batch; above DETAIL_LIMIT series a detection
+ * changes no frame at all, only markers). With `visible`, only that part of each series is drawn
+ * (the engine learns from a longer history than the dashboard shows).
  */
 export function buildPlotFrames(
   series: PlotSeries[],
@@ -82,44 +87,39 @@ export function buildPlotFrames(
   // Expected lines and bands are five paths per series: above DETAIL_LIMIT series the chart
   // keeps the observed lines, markers and forecast lines, and the tooltip gives the band.
   const detailed = series.length <= DETAIL_LIMIT;
-  const frames = series.flatMap((s, index) => {
-    const outcome = outcomes.get(s.key);
-    const threshold = s.threshold?.value;
-    const hit = cache.bySeries.get(s);
-    if (
-      hit &&
-      hit.detection === outcome?.detection &&
-      hit.forecast === outcome?.forecast &&
-      hit.theme === theme &&
-      hit.timeZone === timeZone &&
-      hit.detailed === detailed &&
-      hit.index === index &&
-      hit.threshold === threshold &&
-      hit.from === visible?.from &&
-      hit.to === visible?.to
-    ) {
-      return hit.frames;
+  const cached = (hit: CachedFrame | undefined, inputs: unknown[], build: () => DataFrame): CachedFrame => {
+    if (hit && hit.inputs.length === inputs.length && hit.inputs.every((v, i) => v === inputs[i])) {
+      return hit;
     }
-    const built = applyFieldOverrides({
-      data: seriesFrames(s, index, outcome, theme, detailed, visible),
+    const [frame] = applyFieldOverrides({
+      data: [build()],
       fieldConfig: { defaults: {}, overrides: [] },
       replaceVariables: (v) => v,
       theme,
       timeZone,
     });
-    cache.bySeries.set(s, {
-      detection: outcome?.detection,
-      forecast: outcome?.forecast,
-      theme,
-      timeZone,
-      detailed,
-      index,
-      threshold,
-      from: visible?.from,
-      to: visible?.to,
-      frames: built,
-    });
-    return built;
+    return { inputs, frame };
+  };
+  const frames = series.flatMap((s, index) => {
+    const outcome = outcomes.get(s.key);
+    const entry = cache.bySeries.get(s) ?? {};
+    cache.bySeries.set(s, entry);
+    const look = [theme, timeZone, index];
+    const detection = detailed ? outcome?.detection : undefined;
+    const observed = cached(
+      entry.observed,
+      [...look, detailed, detection, s.threshold?.value, visible?.from, visible?.to],
+      () => observedFrame(s, index, detailed, detection, theme, visible)
+    );
+    entry.observed = observed;
+    const forecast = outcome?.forecast;
+    if (!forecast || forecast.timestamps.length === 0) {
+      return [observed.frame];
+    }
+    entry.forecast = cached(entry.forecast, [...look, forecast, detailed], () =>
+      forecastFrame(s, index, forecast, theme, detailed)
+    );
+    return [observed.frame, entry.forecast.frame];
   });
   if (frames.length === cache.last.length && frames.every((f, i) => f === cache.last[i])) {
     return cache.last;
@@ -137,98 +137,222 @@ export function buildPlotFrames(
   return frames;
 }
 
-/** The frames of one series (before field overrides). */
-function seriesFrames(
+/** A field's config: the series' colour, unit and decimals, Grafana's line style plus `extra`. */
+function fieldConfig(
   s: PlotSeries,
-  i: number,
-  outcome: SeriesOutcome | undefined,
-  theme: GrafanaTheme2,
-  detailed: boolean,
-  visible?: { from: number; to: number }
-): DataFrame[] {
-  const [i0, i1] = visibleIndices(s.timestamps, visible);
-  const part = <T extends Float64Array>(a: T) => (i0 === 0 && i1 === a.length ? a : (a.subarray(i0, i1) as T));
-  const palette = theme.visualization.palette;
-  const frames: DataFrame[] = [];
-  const color = theme.visualization.getColorByName(palette[i % palette.length]);
-  const config = (extra: Partial<GraphFieldConfig>, displayName: string): FieldConfig<GraphFieldConfig> => ({
+  color: string,
+  extra: Partial<GraphFieldConfig>,
+  displayName: string
+): FieldConfig<GraphFieldConfig> {
+  return {
     displayNameFromDS: displayName,
     unit: s.unit,
     decimals: s.decimals,
     color: { mode: FieldColorModeId.Fixed, fixedColor: color },
     custom: { ...baseCustom, ...extra },
-  });
-  const number = (name: string, values: ArrayLike<number>, cfg: FieldConfig<GraphFieldConfig>) => ({
-    name,
-    type: FieldType.number,
-    config: cfg,
-    values: nullGaps(values),
-  });
+  };
+}
+
+function numberField(name: string, values: ArrayLike<number>, config: FieldConfig<GraphFieldConfig>): Field {
+  return { name, type: FieldType.number, config, values: nullGaps(values) };
+}
+
+/**
+ * Observed and forecast lines: 2 px over a few series, to stand out from the expected line and
+ * band; Grafana's default 1 px over many, where no band is drawn. The canvas is rasterised on the
+ * main thread (CanvasRenderingContext2D::FinalizeFrame in a trace) and a 1 px line takes Skia's
+ * hairline path, several times cheaper than stroking a 2 px outline: measured in
+ * docs/benchmarks.md, "The panel at scale".
+ */
+const lineWidth = (detailed: boolean) => (detailed ? 2 : 1);
+
+function seriesColor(theme: GrafanaTheme2, i: number): string {
+  const palette = theme.visualization.palette;
+  return theme.visualization.getColorByName(palette[i % palette.length]);
+}
+
+/** The series' frame (before field overrides): observed values, and the detection's expected line and band. */
+function observedFrame(
+  s: PlotSeries,
+  i: number,
+  detailed: boolean,
+  detection: SeriesOutcome['detection'],
+  theme: GrafanaTheme2,
+  visible?: { from: number; to: number }
+): DataFrame {
+  const [i0, i1] = visibleIndices(s.timestamps, visible);
+  const part = <T extends Float64Array>(a: T) => (i0 === 0 && i1 === a.length ? a : (a.subarray(i0, i1) as T));
+  const color = seriesColor(theme, i);
+  const config = (extra: Partial<GraphFieldConfig>, displayName: string) => fieldConfig(s, color, extra, displayName);
   const fields: DataFrame['fields'] = [
     { name: 'Time', type: FieldType.time, config: {}, values: Array.from(part(s.timestamps)) },
-    number(s.name, part(s.values), withThreshold(config({ lineWidth: 2 }, s.name), s.threshold?.value, theme)),
+    numberField(
+      s.name,
+      part(s.values),
+      withThreshold(config({ lineWidth: lineWidth(detailed) }, s.name), s.threshold?.value, theme)
+    ),
   ];
-  const d = outcome?.detection;
+  const d = detection;
   if (d && d.timestamps.length === s.timestamps.length) {
-    if (detailed) {
-      const lowerName = `${s.name} ${LOWER_SUFFIX}`;
-      fields.push(
-        number(
-          `${s.name} ${EXPECTED_SUFFIX}`,
-          part(d.expected),
-          config({ lineStyle: { fill: 'dash', dash: [6, 4] } }, `${s.name} ${EXPECTED_SUFFIX}`)
-        ),
-        number(
-          `${s.name} ${UPPER_SUFFIX}`,
-          part(d.upper),
-          config(
-            { lineWidth: 0, fillOpacity: 18, fillBelowTo: lowerName, hideFrom: hiddenFromLegend },
-            `${s.name} ${UPPER_SUFFIX}`
-          )
-        ),
-        number(lowerName, part(d.lower), config({ lineWidth: 0, hideFrom: hiddenFromLegend }, lowerName))
-      );
-    }
-  }
-  frames.push({ name: s.name, refId: s.refId, length: i1 - i0, fields });
-
-  const f = outcome?.forecast;
-  if (f && f.timestamps.length > 0) {
-    const name = `${s.name} ${FORECAST_SUFFIX}`;
-    const forecastFields: DataFrame['fields'] = [
-      { name: 'Time', type: FieldType.time, config: {}, values: Array.from(f.timestamps) },
-      number(
-        name,
-        f.yhat,
-        // Many series: the legend lists the series, not a forecast entry beside each.
+    const lowerName = `${s.name} ${LOWER_SUFFIX}`;
+    fields.push(
+      numberField(
+        `${s.name} ${EXPECTED_SUFFIX}`,
+        part(d.expected),
+        config({ lineStyle: { fill: 'dash', dash: [6, 4] } }, `${s.name} ${EXPECTED_SUFFIX}`)
+      ),
+      numberField(
+        `${s.name} ${UPPER_SUFFIX}`,
+        part(d.upper),
         config(
-          {
-            lineStyle: { fill: 'dot', dash: [2, 4] },
-            lineWidth: 2,
-            ...(detailed ? {} : { hideFrom: hiddenFromLegend }),
-          },
-          name
+          { lineWidth: 0, fillOpacity: 18, fillBelowTo: lowerName, hideFrom: hiddenFromLegend },
+          `${s.name} ${UPPER_SUFFIX}`
         )
       ),
-    ];
-    if (detailed && f.lower && f.upper) {
-      const lowerName = `${name} ${LOWER_SUFFIX}`;
-      forecastFields.push(
-        number(
-          `${name} ${UPPER_SUFFIX}`,
-          f.upper,
-          config(
-            { lineWidth: 0, fillOpacity: 10, fillBelowTo: lowerName, hideFrom: hiddenFromLegend },
-            `${name} ${UPPER_SUFFIX}`
-          )
-        ),
-        number(lowerName, f.lower, config({ lineWidth: 0, hideFrom: hiddenFromLegend }, lowerName))
-      );
-    }
-    frames.push({ name, refId: s.refId, length: f.timestamps.length, fields: forecastFields });
+      numberField(lowerName, part(d.lower), config({ lineWidth: 0, hideFrom: hiddenFromLegend }, lowerName))
+    );
   }
-  return frames;
+  return { name: s.name, refId: s.refId, length: i1 - i0, fields };
 }
+
+/** The forecast's frame (before field overrides), past the series' last point, with its band when detailed. */
+function forecastFrame(
+  s: PlotSeries,
+  i: number,
+  f: NonNullable<SeriesOutcome['forecast']>,
+  theme: GrafanaTheme2,
+  detailed: boolean
+): DataFrame {
+  const color = seriesColor(theme, i);
+  const config = (extra: Partial<GraphFieldConfig>, displayName: string) => fieldConfig(s, color, extra, displayName);
+  const name = `${s.name} ${FORECAST_SUFFIX}`;
+  // Many series: the legend lists the series, not a forecast entry beside each.
+  const legend = detailed ? {} : { hideFrom: hiddenFromLegend };
+  const fields: DataFrame['fields'] = [
+    { name: 'Time', type: FieldType.time, config: {}, values: Array.from(f.timestamps) },
+    numberField(
+      name,
+      f.yhat,
+      config({ lineStyle: { fill: 'dot', dash: [2, 4] }, lineWidth: lineWidth(detailed), ...legend }, name)
+    ),
+  ];
+  if (detailed && f.lower && f.upper) {
+    const lowerName = `${name} ${LOWER_SUFFIX}`;
+    fields.push(
+      numberField(
+        `${name} ${UPPER_SUFFIX}`,
+        f.upper,
+        config(
+          { lineWidth: 0, fillOpacity: 10, fillBelowTo: lowerName, hideFrom: hiddenFromLegend },
+          `${name} ${UPPER_SUFFIX}`
+        )
+      ),
+      numberField(lowerName, f.lower, config({ lineWidth: 0, hideFrom: hiddenFromLegend }, lowerName))
+    );
+  }
+  return { name, refId: s.refId, length: f.timestamps.length, fields };
+}
+
+/**
+ * The frames as ONE frame when their time axes line up: every frame on one of a few axes that
+ * follow each other without overlapping (a Prometheus range query regularised to its step: the
+ * observed series share one axis, the forecasts the one after it). The chart then skips
+ * Grafana's outer join of every frame (GraphNG's preparePlotFrame; a single frame passes
+ * through), which was about a fifth of each redraw of a 100-series panel (docs/benchmarks.md).
+ * Each field is padded with nulls outside its own axis, once per field (cached). Frames whose
+ * axes interleave are returned as they are, for Grafana to join.
+ */
+export function joinOnSharedTime(frames: DataFrame[], cache = new PlotFrameCache()): DataFrame[] {
+  if (frames === cache.joinedFrom) {
+    return cache.joined;
+  }
+  const joined = joinFrames(frames, cache);
+  cache.joinedFrom = frames;
+  cache.joined = joined;
+  return joined;
+}
+
+function joinFrames(frames: DataFrame[], cache: PlotFrameCache): DataFrame[] {
+  if (frames.length < 2 || frames.some((f) => f.fields[0]?.type !== FieldType.time || f.length === 0)) {
+    return frames;
+  }
+  // The distinct axes, by content.
+  const axes: Array<ArrayLike<number>> = [];
+  const axisOf = frames.map((frame) => {
+    const times = frame.fields[0].values;
+    let at = axes.findIndex((axis) => sameValues(axis, times));
+    if (at < 0) {
+      at = axes.push(times) - 1;
+    }
+    return at;
+  });
+  const order = axes.map((_, i) => i).sort((a, b) => axes[a][0] - axes[b][0]);
+  const offsets = new Array<number>(axes.length);
+  let total = 0;
+  for (let k = 0; k < order.length; k++) {
+    const axis = axes[order[k]];
+    if (!isIncreasing(axis) || (k > 0 && axis[0] <= lastOf(axes[order[k - 1]]))) {
+      return frames; // axes that interleave: Grafana's join puts them together
+    }
+    offsets[order[k]] = total;
+    total += axis.length;
+  }
+  const time = new Array<number>(total);
+  for (const k of order) {
+    const axis = axes[k];
+    for (let i = 0; i < axis.length; i++) {
+      time[offsets[k] + i] = axis[i];
+    }
+  }
+  const fields: Field[] = [{ ...frames[0].fields[0], values: time }];
+  frames.forEach((frame, f) => {
+    for (const field of frame.fields.slice(1)) {
+      fields.push(paddedField(field, offsets[axisOf[f]], total, cache));
+    }
+  });
+  return [{ name: frames[0].name, refId: frames[0].refId, length: total, fields }];
+}
+
+/** The field's values placed at `offset` on an axis of `total` points, nulls elsewhere. */
+function paddedField(field: Field, offset: number, total: number, cache: PlotFrameCache): Field {
+  const hit = cache.padded.get(field);
+  if (hit && hit.offset === offset && hit.total === total) {
+    return hit.field;
+  }
+  const values = new Array<number | null>(total).fill(null);
+  for (let i = 0; i < field.values.length; i++) {
+    values[offset + i] = field.values[i];
+  }
+  const padded = { ...field, values };
+  cache.padded.set(field, { offset, total, field: padded });
+  return padded;
+}
+
+function sameValues(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a === b) {
+    return true;
+  }
+  if (a.length !== b.length) {
+    return false;
+  }
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] !== b[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+function isIncreasing(xs: ArrayLike<number>): boolean {
+  for (let i = 1; i < xs.length; i++) {
+    if (!(xs[i] > xs[i - 1])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+const lastOf = (xs: ArrayLike<number>) => xs[xs.length - 1];
 
 /** Draws the series' threshold as a dashed line, as Grafana's time series panel does. */
 function withThreshold(
@@ -281,7 +405,12 @@ function visibleIndices(timestamps: Float64Array, visible?: { from: number; to: 
   return [Math.max(0, i0 - 1), Math.min(n, i1 + 1)];
 }
 
-/** uPlot draws gaps for null, not NaN. */
+/** uPlot draws gaps for null, not NaN. (A plain loop: Array.from with a mapper is several times slower.) */
 function nullGaps(values: ArrayLike<number>): Array<number | null> {
-  return Array.from(values, (v) => (Number.isFinite(v) ? v : null));
+  const out = new Array<number | null>(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    out[i] = Number.isFinite(v) ? v : null;
+  }
+  return out;
 }

@@ -1,0 +1,50 @@
+// A/B of two builds of the plugin on the scale workload (not part of `npm run bench`): pages load
+// one build then the other, alternately, and the script prints per run and as medians the time to
+// all detections and to the last forecast, the CPU time of the page's main thread and of its
+// workers (Linux /proc: unlike wall-clock tasks, it barely moves when other work shares the
+// machine), the longest task and the chart draws.
+//   OLD=/path/to/other/plugin/dist node tests/bench/panel-ab.mjs [series=100] [rounds=3]
+// The other build: e.g. `git worktree add /tmp/old <commit>`, link node_modules, build its plugin.
+import { chromium } from '@playwright/test';
+import { readFileSync, readdirSync } from 'node:fs';
+import { startHarnessServer } from '../harness/server.mjs';
+import { matrixToFrames } from '../harness/promFrames.mjs';
+import { fleetMatrix } from '../fixtures/fleet.mjs';
+const count = Number(process.argv[2] ?? 100);
+const dists = { old: process.env.OLD ?? '/tmp/old/plugin/dist', new: new URL('../../plugin/dist', import.meta.url).pathname };
+const frames = matrixToFrames(fleetMatrix(count, { points: 2016 }), { stepMs: 300000, query: 'rate(http_requests_total[5m])' });
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+const TICK = 1000 / 100;
+const renderers = () => readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => { try { return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('--type=renderer'); } catch { return false; } });
+const threadCpu = (pid, tid) => { const f = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) * TICK; };
+const threads = (pid) => readdirSync(`/proc/${pid}/task`).map((tid) => ({ tid, name: readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim(), cpu: threadCpu(pid, tid) }));
+const res = { old: [], new: [] };
+for (let r = 0; r < Number(process.argv[3] ?? 3); r++) {
+  for (const which of ['old', 'new']) {
+    process.env.FORESIGHT_PLUGIN_DIST = dists[which];
+    const server = await startHarnessServer({ frames: async () => frames });
+    const before = new Set(renderers());
+    const page = await browser.newPage({ viewport: { width: 1200, height: 700 } });
+    await page.addInitScript(() => { window.__lt = []; new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__lt.push([e.startTime, e.duration]); }).observe({ type: 'longtask', buffered: true }); });
+    await page.goto(server.url);
+    await page.waitForSelector('[data-testid="foresight-panel"]');
+    const pid = renderers().filter((p) => !before.has(p)).pop() ?? renderers().pop();
+    const cpu0 = threadCpu(pid, pid);
+    const t0 = await page.evaluate(() => performance.now());
+    await page.waitForFunction((n) => document.querySelector('[data-testid="foresight-panel"]')?.getAttribute('data-analysed') === String(n), count, { timeout: 300000, polling: 10 });
+    const t1 = await page.evaluate(() => performance.now());
+    await page.waitForFunction(() => document.querySelector('[data-testid="foresight-panel"]')?.getAttribute('data-done') === 'true', null, { timeout: 600000, polling: 10 });
+    const t2 = await page.evaluate(() => performance.now());
+    const cpu1 = threadCpu(pid, pid);
+    const workers = threads(pid).filter((t) => /DedicatedWorker|Worker/i.test(t.name)).reduce((a, t) => a + t.cpu, 0);
+    const lt = (await page.evaluate((t0) => window.__lt.filter(([s]) => s >= t0), t0)).map(([, d]) => d);
+    const draws = await page.getAttribute('[data-testid="foresight-markers"]', 'data-draws');
+    const row = { detected: t1 - t0, done: t2 - t0, mainCpu: cpu1 - cpu0, workerCpu: workers, longest: Math.max(0, ...lt), longTasks: lt.length, draws: Number(draws) };
+    res[which].push(row);
+    console.log(which, JSON.stringify(Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Math.round(v)]))));
+    await page.close(); await server.close();
+  }
+}
+const med = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+for (const k of Object.keys(res.old[0])) console.log(k, 'old', Math.round(med(res.old.map((r) => r[k]))), 'new', Math.round(med(res.new.map((r) => r[k]))));
+await browser.close();
