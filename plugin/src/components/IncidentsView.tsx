@@ -1,8 +1,8 @@
-import React from 'react';
+import React, { useState } from 'react';
 import { css } from '@emotion/css';
 import { AbsoluteTimeRange, dateTimeFormat, GrafanaTheme2 } from '@grafana/data';
 import { TimeZone } from '@grafana/schema';
-import { IconButton, useStyles2, useTheme2 } from '@grafana/ui';
+import { Button, IconButton, useStyles2, useTheme2 } from '@grafana/ui';
 import { KIND_COLORS } from '../render/markers';
 import { IncidentResult } from '../types';
 
@@ -32,11 +32,19 @@ export function incidentKey(inc: Pick<IncidentRow, 'seriesIndex' | 'start'>): st
   return `${inc.seriesIndex}:${inc.start}`;
 }
 
+/**
+ * Rows rendered before "Show all": a big panel can have hundreds of incidents, and rendering them
+ * all on every batch of results is main-thread time spent below the fold.
+ */
+export const FIRST_ROWS = 100;
+
 /** Incidents sorted by peak score; clicking one zooms the dashboard to it, its button opens its details. */
 export function IncidentsView({ incidents, seriesNames, height, timeZone, onZoom, onDetails }: Props) {
   const styles = useStyles2(getStyles);
   const theme = useTheme2();
-  const sorted = [...incidents].sort((a, b) => b.peakScore - a.peakScore);
+  const [showAll, setShowAll] = useState(false);
+  const ranked = [...incidents].sort((a, b) => b.peakScore - a.peakScore);
+  const sorted = showAll ? ranked : ranked.slice(0, FIRST_ROWS);
   return (
     <div className={styles.wrap} style={{ height }} data-testid="foresight-incidents">
       <table className={styles.table}>
@@ -84,10 +92,12 @@ export function IncidentsView({ incidents, seriesNames, height, timeZone, onZoom
                 {rootCauseHint(inc, seriesNames)}
               </td>
               <td>
+                {/* A native title, not `tooltip`: a floating-UI tooltip per row was most of the list's render time. */}
                 <IconButton
                   name="info-circle"
                   size="sm"
-                  tooltip="Related series and labels"
+                  aria-label="Related series and labels"
+                  title="Related series and labels"
                   data-testid="foresight-incident-details"
                   onClick={(e) => {
                     e.stopPropagation();
@@ -100,6 +110,11 @@ export function IncidentsView({ incidents, seriesNames, height, timeZone, onZoom
           ))}
         </tbody>
       </table>
+      {sorted.length < ranked.length && (
+        <Button variant="secondary" size="sm" fill="text" onClick={() => setShowAll(true)}>
+          Show all {ranked.length} incidents
+        </Button>
+      )}
     </div>
   );
 }

@@ -105,6 +105,9 @@ describe('helpers', () => {
   it('lays out the forecast one step apart after the last point, thinned when too long', () => {
     const ts = [0, 60_000, 120_000, 240_000, 300_000];
     expect(medianStep(ts)).toBe(60_000);
+    expect(medianStep([0, 120_000, 180_000, 240_000])).toBe(60_000);
+    expect(medianStep([0, 30_000, 60_000])).toBe(30_000);
+    expect(medianStep([7])).toBe(0);
     expect(Array.from(futureTimestamps(ts, 3 * MIN))).toEqual([360_000, 420_000, 480_000]);
     const long = futureTimestamps(ts, 10_000 * MIN);
     expect(long.length).toBe(MAX_FORECAST_POINTS);

@@ -9,14 +9,19 @@ export const MAX_FORECAST_POINTS = 2_000;
 /** Median spacing of the timestamps (the query's step), or 0 with fewer than two. */
 export function medianStep(timestamps: ArrayLike<number>): number {
   const steps: number[] = [];
+  let regular = true;
   for (let i = 1; i < timestamps.length; i++) {
     const d = timestamps[i] - timestamps[i - 1];
     if (d > 0) {
+      regular &&= steps.length === 0 || d === steps[0];
       steps.push(d);
     }
   }
   if (steps.length === 0) {
     return 0;
+  }
+  if (regular) {
+    return steps[0]; // a regular grid (the usual Prometheus series): no sort needed
   }
   steps.sort((a, b) => a - b);
   return steps[Math.floor(steps.length / 2)];
