@@ -233,65 +233,39 @@ pub struct WindowStat {
 
 impl Bins {
     /// For each bin `b`, the values of bins `b - w ..= b + w` (cyclically), taken as
-    /// absolute values when `abs`: their count, their sum and their median. The window
-    /// slides from bin to bin (one bin out, one in, kept sorted by `f64::total_cmp`), so
-    /// each median costs a few insertions rather than a selection over the whole window;
-    /// the results are those of gathering each window and calling [`median_in_place`].
+    /// absolute values when `abs`: their count, their sum (in that order) and their median
+    /// ([`median_in_place`] of them gathered in that order).
     pub fn cyclic_windows(&self, w: usize, abs: bool) -> Vec<WindowStat> {
         let p = self.start.len() - 1;
-        if p == 0 {
-            return Vec::new();
-        }
-        let f = |v: f64| if abs { v.abs() } else { v };
-        let at = |b: i64| b.rem_euclid(p as i64) as usize;
         let w = w as i64;
-        let mut sorted: Vec<f64> = Vec::new();
-        for o in -w..=w {
-            sorted.extend(self.bin(at(o)).iter().map(|&v| f(v)));
-        }
-        sort_total(&mut sorted);
-        let mut out = Vec::with_capacity(p);
-        for b in 0..p as i64 {
-            if b > 0 {
-                for &v in self.bin(at(b - 1 - w)) {
-                    let v = f(v);
-                    let i = sorted.partition_point(|x| x.total_cmp(&v).is_lt());
-                    sorted.remove(i);
+        let mut vals: Vec<f64> = Vec::new();
+        (0..p as i64)
+            .map(|b| {
+                vals.clear();
+                for o in -w..=w {
+                    let bin = self.bin((b + o).rem_euclid(p as i64) as usize);
+                    if abs {
+                        vals.extend(bin.iter().map(|v| v.abs()));
+                    } else {
+                        vals.extend_from_slice(bin);
+                    }
                 }
-                for &v in self.bin(at(b + w)) {
-                    let v = f(v);
-                    let i = sorted.partition_point(|x| x.total_cmp(&v).is_lt());
-                    sorted.insert(i, v);
+                let sum = vals.iter().sum::<f64>();
+                WindowStat {
+                    count: vals.len(),
+                    sum,
+                    median: median_in_place(&mut vals),
                 }
-            }
-            let sum = (-w..=w)
-                .flat_map(|o| self.bin(at(b + o)).iter())
-                .map(|&v| f(v))
-                .sum::<f64>();
-            out.push(WindowStat {
-                count: sorted.len(),
-                sum,
-                median: median_of_sorted(&sorted),
-            });
-        }
-        out
+            })
+            .collect()
     }
 }
 
-/// [`median_in_place`] of values sorted by `f64::total_cmp`: the same value (the upper
-/// middle is the same element; the lower middle can differ from the selection's only in
-/// the sign of a zero, which the halved sum does not keep).
-fn median_of_sorted(sorted: &[f64]) -> f64 {
-    let n = sorted.len();
-    if n == 0 {
-        return f64::NAN;
-    }
-    let mid = n / 2;
-    if n % 2 == 1 {
-        sorted[mid]
-    } else {
-        sorted[mid - 1] / 2.0 + sorted[mid] / 2.0
-    }
+/// The largest |x| over the finite values (0 when there are none).
+pub fn max_abs_finite(xs: &[f64]) -> f64 {
+    xs.iter()
+        .filter(|v| v.is_finite())
+        .fold(0.0_f64, |m, v| m.max(v.abs()))
 }
 
 /// Centred rolling maximum over `x[i - w..=i + w]` (clipped at the ends; monotone deque).
