@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::anomaly::stats::{median, median_sigma};
 use crate::anomaly::{Incident, SeriesAnomalies};
 use crate::error::{Error, Result};
+use foresight_kernel::robust::max_abs_finite;
 
 /// Labels of one series (Prometheus-style name → value).
 pub type Labels = BTreeMap<String, String>;
@@ -199,11 +200,27 @@ pub fn root_cause(
     let c1 = (w1 + pad).min(target.timestamps.len() - 1);
     let step = median_step(&target.timestamps);
     let shared = shared_period(series);
+    // The indices the comparison reads (on series sharing the incident series' grid; the
+    // others' deviations are computed where they are read).
+    let max_lag = options.max_lag_points;
+    let reach = (
+        c0.saturating_sub(max_lag).min(w0.saturating_sub(pad)),
+        (c1 + 1 + max_lag).max(w1 + 1),
+    );
     let devs: Vec<Deviation> = series
         .iter()
-        .map(|s| Deviation::new(s, s.period.or(shared), incident.start, incident.end, pad))
+        .map(|s| {
+            Deviation::new(
+                s,
+                s.period.or(shared),
+                incident.start,
+                incident.end,
+                pad,
+                reach,
+            )
+        })
         .collect();
-    let target_dev: Vec<f64> = devs[incident.series].values[c0..=c1].to_vec();
+    let target_dev: Vec<f64> = (c0..=c1).map(|i| devs[incident.series].value(i)).collect();
 
     let mut masses = vec![0.0; series.len()];
     let mut related = Vec::new();
@@ -224,8 +241,8 @@ pub fn root_cause(
             (peak, mean, outside)
         };
         let deviation = finite_mean(idx.iter().map(|&i| dev.score(i)));
-        let shift = finite_mean(idx.iter().map(|&i| dev.values[i]));
-        let best = best_lag(target, &target_dev, c0, s, &dev.values, options);
+        let shift = finite_mean(idx.iter().map(|&i| dev.value(i)));
+        let best = best_lag(target, &target_dev, c0, s, dev, options);
         let (correlation, lag_ms) = match best {
             Some((r, k)) => (Some(r), Some(k as f64 * step)),
             None => (None, None),
@@ -389,90 +406,118 @@ fn shared_period(series: &[SeriesAnomalies]) -> Option<usize> {
 /// does not), else `value − value P points earlier`; without any period, `value − median
 /// before the window`. Scaled by the robust spread of the deviation in the context before
 /// the window.
-struct Deviation {
-    values: Vec<f64>,
+struct Deviation<'a> {
+    s: &'a SeriesAnomalies,
+    reference: Reference,
+    /// The deviation over `from..from + cached.len()`, the indices the comparison reads on
+    /// the incident series' grid; elsewhere it is computed where it is read.
+    from: usize,
+    cached: Vec<f64>,
     sigma: f64,
     /// The incident window in this series' indices (`lo..hi`, possibly empty).
     lo: usize,
     hi: usize,
 }
 
-impl Deviation {
+/// What a value is compared with (see [`Deviation`]).
+enum Reference {
+    /// The expected value this many points earlier.
+    Expected(usize),
+    /// The value this many points earlier.
+    Value(usize),
+    /// A fixed level.
+    Level(f64),
+}
+
+impl<'a> Deviation<'a> {
+    /// `reach`: the index range (this series') worth computing up front.
     fn new(
-        s: &SeriesAnomalies,
+        s: &'a SeriesAnomalies,
         period: Option<usize>,
         start: f64,
         end: f64,
         context: usize,
+        reach: (usize, usize),
     ) -> Self {
         let n = s.timestamps.len();
         let lo = s.timestamps.partition_point(|&t| t < start);
         let hi = s.timestamps.partition_point(|&t| t <= end).max(lo);
-        let finite = |v: f64| if v.is_finite() { v } else { f64::NAN };
-        let values: Vec<f64> = match period.filter(|&p| p > 0 && p < n) {
+        let reference = match period.filter(|&p| p > 0 && p < n) {
             // The detector modelled this period: its expected value a period earlier is the
             // cleanest reference.
-            Some(p) if s.period == Some(p) => (0..n)
-                .map(|i| {
-                    if i >= p {
-                        finite(s.values[i] - s.expected[i - p])
-                    } else {
-                        f64::NAN
-                    }
-                })
-                .collect(),
+            Some(p) if s.period == Some(p) => Reference::Expected(p),
             // A period found on the other series only: the value a period earlier.
-            Some(p) => (0..n)
-                .map(|i| {
-                    if i >= p {
-                        finite(s.values[i] - s.values[i - p])
-                    } else {
-                        f64::NAN
-                    }
-                })
-                .collect(),
+            Some(p) => Reference::Value(p),
             None => {
                 let before = median(&s.values[..lo]);
-                let level = if before.is_finite() {
+                Reference::Level(if before.is_finite() {
                     before
                 } else {
                     median(&s.values)
-                };
-                s.values.iter().map(|v| finite(v - level)).collect()
+                })
             }
         };
-        let ctx = &values[lo.saturating_sub(context)..lo];
+        let from = reach.0.min(lo.saturating_sub(context)).min(n);
+        let to = reach.1.max(hi).min(n).max(from);
+        let mut dev = Self {
+            s,
+            reference,
+            from,
+            cached: Vec::new(),
+            sigma: f64::NAN,
+            lo,
+            hi,
+        };
+        dev.cached = (from..to).map(|i| dev.compute(i)).collect();
+        let ctx: Vec<f64> = (lo.saturating_sub(context)..lo)
+            .map(|i| dev.value(i))
+            .collect();
         let mut sigma = if ctx.iter().filter(|v| v.is_finite()).count() >= 5 {
-            median_sigma(ctx).1
+            median_sigma(&ctx).1
         } else {
-            let outside: Vec<f64> = values[..lo].iter().chain(&values[hi..]).copied().collect();
+            let outside: Vec<f64> = (0..lo).chain(hi..n).map(|i| dev.value(i)).collect();
             median_sigma(&outside).1
         };
         // The floor is a billionth of the series' median magnitude. The largest magnitude
         // bounds it, so the median (a copy and a selection per series and incident) is
         // needed only when sigma is not clearly above the floor.
-        let largest = s
-            .values
-            .iter()
-            .filter(|v| v.is_finite())
-            .fold(1.0_f64, |m, v| m.max(v.abs()));
+        let largest = max_abs_finite(&s.values).max(1.0);
         if !(sigma.is_finite() && sigma > 1e-9 * largest) {
             let scale = median(&s.values).abs().max(1.0);
             if !(sigma.is_finite() && sigma > 1e-9 * scale) {
                 sigma = 1e-9 * scale;
             }
         }
-        Self {
-            values,
-            sigma,
-            lo,
-            hi,
+        dev.sigma = sigma;
+        dev
+    }
+
+    /// The deviation at `i` (NaN where there is none).
+    fn compute(&self, i: usize) -> f64 {
+        let s = self.s;
+        let d = match self.reference {
+            Reference::Expected(p) if i >= p => s.values[i] - s.expected[i - p],
+            Reference::Value(p) if i >= p => s.values[i] - s.values[i - p],
+            Reference::Level(level) => s.values[i] - level,
+            _ => f64::NAN,
+        };
+        if d.is_finite() {
+            d
+        } else {
+            f64::NAN
+        }
+    }
+
+    fn value(&self, i: usize) -> f64 {
+        match i.checked_sub(self.from) {
+            Some(k) if k < self.cached.len() => self.cached[k],
+            _ => self.compute(i),
         }
     }
 
     /// Deviation at `i` in band half-widths.
     fn score(&self, i: usize) -> f64 {
-        let z = self.values[i].abs() / (BAND_SIGMAS * self.sigma);
+        let z = self.value(i).abs() / (BAND_SIGMAS * self.sigma);
         if z.is_finite() {
             z
         } else {
@@ -499,11 +544,11 @@ pub(crate) fn median_step(ts: &[f64]) -> f64 {
     crate::anomaly::stats::median_in_place(&mut d)
 }
 
-/// `values[j]` where `other.timestamps[j] == t`, NaN when absent.
-fn value_at(other: &SeriesAnomalies, values: &[f64], t: f64) -> f64 {
+/// The deviation at `j` where `other.timestamps[j] == t`, NaN when absent.
+fn value_at(other: &SeriesAnomalies, dev: &Deviation, t: f64) -> f64 {
     let i = other.timestamps.partition_point(|&x| x < t);
     if i < other.timestamps.len() && other.timestamps[i] == t {
-        values[i]
+        dev.value(i)
     } else {
         f64::NAN
     }
@@ -516,7 +561,7 @@ fn best_lag(
     target_dev: &[f64],
     c0: usize,
     other: &SeriesAnomalies,
-    other_dev: &[f64],
+    other_dev: &Deviation,
     options: &RootCauseOptions,
 ) -> Option<(f64, i64)> {
     let n = target.timestamps.len() as i64;
@@ -540,7 +585,7 @@ fn best_lag(
         .map(|i| {
             let i = i as usize;
             if same_grid {
-                other_dev[i]
+                other_dev.value(i)
             } else {
                 value_at(other, other_dev, target.timestamps[i])
             }
