@@ -94,12 +94,15 @@ export function ActionsBar({ ruleOptions, generateRules, incidents, panelId }: P
   );
 }
 
+/** Height of the actions bar, and of the panel's status line, which it replaces when an analysis ends. */
+export const FOOTER_HEIGHT = 28;
+
 const getStyles = (theme: GrafanaTheme2) => ({
   bar: css({
     display: 'flex',
     gap: theme.spacing(1),
     alignItems: 'center',
-    height: 28,
+    height: FOOTER_HEIGHT,
     fontSize: theme.typography.bodySmall.fontSize,
     color: theme.colors.text.secondary,
   }),

@@ -16,7 +16,7 @@ import {
 import { buildPlotFrames, joinOnSharedTime, lastForecastTime, PlotFrameCache } from '../render/plotFrames';
 import { ForesightOptions } from '../types';
 import { anomalyMarkers } from '../render/markers';
-import { ActionsBar } from './ActionsBar';
+import { ActionsBar, FOOTER_HEIGHT } from './ActionsBar';
 import { AnomalyMarkers } from './AnomalyMarkers';
 import { CrossingRow, CrossingsView } from './CrossingsView';
 import { ForesightTooltip } from './ForesightTooltip';
@@ -237,8 +237,10 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
       : undefined;
 
   const busy = !failure && (training.loading || !engine.done);
-  const statusHeight = failure || notes.length > 0 || busy ? 22 : 0;
-  const actionsHeight = engine.done && analysedCount > 0 ? 28 : 0;
+  // The status line and the actions bar are one height: when an analysis ends, one replaces the
+  // other without resizing the chart (a resize is a full redraw of every series).
+  const statusHeight = failure || notes.length > 0 || busy ? FOOTER_HEIGHT : 0;
+  const actionsHeight = engine.done && analysedCount > 0 ? FOOTER_HEIGHT : 0;
   const ruleOptions = () => {
     const target = data.request?.targets[0] as { expr?: string } | undefined;
     const first = extracted.series.find((s) => engine.outcomes.get(s.key)?.detection);
@@ -463,8 +465,8 @@ function firstDrawableTime(
 const getStyles = (theme: GrafanaTheme2) => ({
   wrap: css({ position: 'relative', height: '100%' }),
   status: css({
-    height: 22,
-    lineHeight: '22px',
+    height: FOOTER_HEIGHT,
+    lineHeight: `${FOOTER_HEIGHT}px`,
     fontSize: theme.typography.bodySmall.fontSize,
     color: theme.colors.text.secondary,
     whiteSpace: 'nowrap',

@@ -46,6 +46,17 @@ describe('buildPlotFrames', () => {
     expect(indices).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
   });
 
+  it('keeps the frames of a series that comes back as a new object with the same visible data', () => {
+    const cache = new PlotFrameCache();
+    const first = buildPlotFrames([series('a', 'cpu', [1, NaN, 3])], new Map(), theme, 'utc', undefined, cache);
+    // The history query's answer: new objects, the same points.
+    const same = buildPlotFrames([series('a', 'cpu', [1, NaN, 3])], new Map(), theme, 'utc', undefined, cache);
+    expect(same).toBe(first);
+    const moved = buildPlotFrames([series('a', 'cpu', [1, 2, 3])], new Map(), theme, 'utc', undefined, cache);
+    expect(moved[0]).not.toBe(first[0]);
+    expect(moved[0].fields[1].values).toEqual([1, 2, 3]);
+  });
+
   it('draws only the visible part of a longer training history, one point beyond each edge', () => {
     const a = series('a', 'cpu', [0, 1, 2, 3, 4, 5, 6, 7]);
     const frames = buildPlotFrames([a], new Map([['a', outcome('a', { detection: detection(8) })]]), theme, 'utc', {

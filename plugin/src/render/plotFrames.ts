@@ -45,7 +45,8 @@ const hiddenFromLegend = { legend: true, tooltip: false, viz: false };
  * chart does not redraw for results it does not draw, such as incident attributions).
  */
 export class PlotFrameCache {
-  readonly bySeries = new WeakMap<SeriesInput, CachedFrames>();
+  /** By series key: a new series object with the same visible data keeps its frames. */
+  readonly bySeries = new Map<string, CachedFrames>();
   last: DataFrame[] = [];
   /** Fields padded onto a joined time axis, per field (see joinOnSharedTime). */
   readonly padded = new WeakMap<Field, { offset: number; total: number; field: Field }>();
@@ -54,6 +55,8 @@ export class PlotFrameCache {
 }
 
 interface CachedFrames {
+  /** The series the frames were built from (or one with the same visible data). */
+  series: PlotSeries;
   /** The series' own frame (observed, and expected and band when drawn), and what it was built from. */
   observed?: CachedFrame;
   /** Its forecast's frame. */
@@ -102,8 +105,12 @@ export function buildPlotFrames(
   };
   const frames = series.flatMap((s, index) => {
     const outcome = outcomes.get(s.key);
-    const entry = cache.bySeries.get(s) ?? {};
-    cache.bySeries.set(s, entry);
+    let entry = cache.bySeries.get(s.key);
+    if (!entry || (entry.series !== s && !sameVisibleData(entry.series, s, visible))) {
+      entry = { series: s };
+      cache.bySeries.set(s.key, entry);
+    }
+    entry.series = s;
     const look = [theme, timeZone, index];
     const detection = detailed ? outcome?.detection : undefined;
     const observed = cached(
@@ -121,6 +128,10 @@ export function buildPlotFrames(
     );
     return [observed.frame, entry.forecast.frame];
   });
+  if (cache.bySeries.size > series.length) {
+    const keys = new Set(series.map((s) => s.key));
+    [...cache.bySeries.keys()].filter((k) => !keys.has(k)).forEach((k) => cache.bySeries.delete(k));
+  }
   if (frames.length === cache.last.length && frames.every((f, i) => f === cache.last[i])) {
     return cache.last;
   }
@@ -386,6 +397,35 @@ export function lastForecastTime(outcomes: Map<string, SeriesOutcome>): number |
     }
   });
   return last;
+}
+
+/**
+ * Whether two versions of a series draw the same: the same name, unit, decimals and threshold, and
+ * the same visible timestamps and values (the history query's longer series against the
+ * dashboard's own, typically).
+ */
+function sameVisibleData(a: PlotSeries, b: PlotSeries, visible?: { from: number; to: number }): boolean {
+  if (
+    a.name !== b.name ||
+    a.unit !== b.unit ||
+    a.decimals !== b.decimals ||
+    a.threshold?.value !== b.threshold?.value
+  ) {
+    return false;
+  }
+  const [a0, a1] = visibleIndices(a.timestamps, visible);
+  const [b0, b1] = visibleIndices(b.timestamps, visible);
+  if (a1 - a0 !== b1 - b0) {
+    return false;
+  }
+  for (let i = 0; i < a1 - a0; i++) {
+    const av = a.values[a0 + i];
+    const bv = b.values[b0 + i];
+    if (a.timestamps[a0 + i] !== b.timestamps[b0 + i] || (av !== bv && !(Number.isNaN(av) && Number.isNaN(bv)))) {
+      return false;
+    }
+  }
+  return true;
 }
 
 /** The index range of the points in `visible`, with one point beyond each edge so lines reach it. */
