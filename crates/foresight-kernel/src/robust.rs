@@ -263,9 +263,10 @@ impl Bins {
 
 /// The largest |x| over the finite values (0 when there are none).
 pub fn max_abs_finite(xs: &[f64]) -> f64 {
+    // A comparison rather than f64::max, which wasm builds call out for (NaN rules).
     xs.iter()
         .filter(|v| v.is_finite())
-        .fold(0.0_f64, |m, v| m.max(v.abs()))
+        .fold(0.0_f64, |m, v| if v.abs() > m { v.abs() } else { m })
 }
 
 /// Centred rolling maximum over `x[i - w..=i + w]` (clipped at the ends; monotone deque).
