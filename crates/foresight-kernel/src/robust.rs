@@ -28,6 +28,38 @@ pub fn median_in_place(xs: &mut [f64]) -> f64 {
     }
 }
 
+/// Scales a MAD to a standard deviation for normally distributed data.
+pub const MAD_TO_SIGMA: f64 = 1.482_602_218_505_602;
+
+/// The finite values of `xs`, in order.
+pub fn finite(xs: &[f64]) -> Vec<f64> {
+    let mut out = Vec::with_capacity(xs.len());
+    out.extend(xs.iter().copied().filter(|v| v.is_finite()));
+    out
+}
+
+/// The absolute values of the finite values of `xs`, in order.
+pub fn finite_abs(xs: &[f64]) -> Vec<f64> {
+    let mut out = Vec::with_capacity(xs.len());
+    out.extend(xs.iter().filter(|v| v.is_finite()).map(|v| v.abs()));
+    out
+}
+
+/// Median of the finite values of `xs` (reorders a copy); NaN when there are none.
+pub fn median(xs: &[f64]) -> f64 {
+    median_in_place(&mut finite(xs))
+}
+
+/// Median and robust sigma (1.4826 × MAD) of the finite values; NaN when there are none.
+pub fn median_sigma(xs: &[f64]) -> (f64, f64) {
+    let mut buf = finite(xs);
+    let med = median_in_place(&mut buf);
+    for v in buf.iter_mut() {
+        *v = (*v - med).abs();
+    }
+    (med, MAD_TO_SIGMA * median_in_place(&mut buf))
+}
+
 /// A sliding window over the last `cap` values (gaps included, so the window spans a fixed
 /// number of points); its finite values are also kept sorted, so the median and other
 /// quantiles cost O(1) and an update O(cap) memory moves.

@@ -6,8 +6,8 @@
 use std::collections::VecDeque;
 
 use foresight_kernel::robust::{
-    rolling_max_centred, rolling_median_centred, rolling_median_trailing, select_total, sort_total,
-    Bins,
+    finite_abs, rolling_max_centred, rolling_median_centred, rolling_median_trailing, select_total,
+    sort_total, Bins,
 };
 
 use super::season::{detect_period, typical_step};
@@ -698,7 +698,7 @@ fn batch(ts: &[f64], vs: &[f64], opts: &AnomalyOptions, tun: Tuning) -> SeriesAn
             rolling_median_centred(&d_train, level_window)
         };
         let resid: Vec<f64> = d_train.iter().zip(&level).map(|(d, l)| d - l).collect();
-        let mut sigma = robust_scale(resid.iter().copied());
+        let mut sigma = robust_scale(&resid);
         // The tail of the residuals is a property of the series: measured on the first,
         // unmasked fit when `tail_unmasked`, so masking the excursions does not hide it.
         if tun.tail_quantile > 0.5 && tun.tail_quantile < 1.0 {
@@ -882,9 +882,8 @@ fn prophet_expected(ts: &[f64], train: &[f64]) -> Option<Vec<f64>> {
 
 /// Robust scale of residuals: 1.4826 × median |r|, floored by a fraction of the mean |r|
 /// (quantised data whose median residual is zero).
-fn robust_scale(resid: impl Iterator<Item = f64>) -> f64 {
-    let mut abs: Vec<f64> = resid.filter(|r| r.is_finite()).map(f64::abs).collect();
-    robust_scale_of_abs(&mut abs)
+fn robust_scale(resid: &[f64]) -> f64 {
+    robust_scale_of_abs(&mut finite_abs(resid))
 }
 
 /// [`robust_scale`] of values already finite and absolute (reorders them).
@@ -900,11 +899,7 @@ fn robust_scale_of_abs(abs: &mut [f64]) -> f64 {
 /// The scale implied by the `q` quantile of |residual| for normal residuals (0 when there
 /// are none).
 fn tail_scale(resid: &[f64], q: f64) -> f64 {
-    let mut abs: Vec<f64> = resid
-        .iter()
-        .filter(|r| r.is_finite())
-        .map(|r| r.abs())
-        .collect();
+    let mut abs = finite_abs(resid);
     if abs.is_empty() {
         return 0.0;
     }
