@@ -3,7 +3,7 @@
 // all detections and to the last forecast, the CPU time of the page's main thread and of its
 // workers (Linux /proc: unlike wall-clock tasks, it barely moves when other work shares the
 // machine), the longest task and the chart draws.
-//   OLD=/path/to/other/plugin/dist node tests/bench/panel-ab.mjs [series=100] [rounds=3]
+//   OLD=/path/to/other/plugin/dist [CORES_OLD=n] [CORES_NEW=n] node tests/bench/panel-ab.mjs [series=100] [rounds=3]
 // The other build: e.g. `git worktree add /tmp/old <commit>`, link node_modules, build its plugin.
 import { chromium } from '@playwright/test';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -25,6 +25,9 @@ for (let r = 0; r < Number(process.argv[3] ?? 3); r++) {
     const server = await startHarnessServer({ frames: async () => frames });
     const before = new Set(renderers());
     const page = await browser.newPage({ viewport: { width: 1200, height: 700 } });
+    // CORES_OLD / CORES_NEW: the core count each page reports (the worker pool is cores - 1, 1-4).
+    const cores = process.env[`CORES_${which.toUpperCase()}`];
+    if (cores) await page.addInitScript((n) => Object.defineProperty(navigator, 'hardwareConcurrency', { get: () => n }), Number(cores));
     await page.addInitScript(() => { window.__lt = []; new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__lt.push([e.startTime, e.duration]); }).observe({ type: 'longtask', buffered: true }); });
     await page.goto(server.url);
     await page.waitForSelector('[data-testid="foresight-panel"]');

@@ -13,7 +13,13 @@ import {
   parseShockWindows,
   seasonalPeriodMs,
 } from '../engine/request';
-import { buildPlotFrames, joinOnSharedTime, lastForecastTime, PlotFrameCache } from '../render/plotFrames';
+import {
+  buildPlotFrames,
+  frameStructureKey,
+  joinOnSharedTime,
+  lastForecastTime,
+  PlotFrameCache,
+} from '../render/plotFrames';
 import { ForesightOptions } from '../types';
 import { anomalyMarkers } from '../render/markers';
 import { ActionsBar, FOOTER_HEIGHT } from './ActionsBar';
@@ -106,6 +112,10 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
       ),
     [plotted, engine.outcomes, theme, timeZone, visibleFrom, visibleTo, frameCache]
   );
+  // The chart's configuration follows the drawn frames' structure, which changes as results add
+  // fields (bands, forecasts) while the query's own structureRev stays put: GraphNG given the
+  // query's would keep a configuration without them.
+  const structureRev = useStructureRev(frames);
   const markers = useMemo(() => anomalyMarkers(plotted, engine.outcomes), [plotted, engine.outcomes]);
   // The forecast runs past the dashboard's end: widen the axis to show it.
   // (By value: results that do not move the last forecast must not redraw the chart.)
@@ -272,7 +282,7 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
     >
       <TimeSeries
         frames={frames}
-        structureRev={data.structureRev}
+        structureRev={structureRev}
         timeRange={drawnRange}
         timeZone={timeZone}
         width={width}
@@ -475,3 +485,15 @@ const getStyles = (theme: GrafanaTheme2) => ({
   }),
   failure: css({ color: theme.colors.error.text }),
 });
+
+/** A revision number that moves when the frames' structure (frameStructureKey) changes. */
+function useStructureRev(frames: DataFrame[]): number {
+  const last = useRef({ key: '', rev: 0 });
+  return useMemo(() => {
+    const key = frameStructureKey(frames);
+    if (key !== last.current.key) {
+      last.current = { key, rev: last.current.rev + 1 };
+    }
+    return last.current.rev;
+  }, [frames]);
+}

@@ -1,5 +1,5 @@
 import { createTheme } from '@grafana/data';
-import { buildPlotFrames, joinOnSharedTime, lastForecastTime, PlotFrameCache } from './plotFrames';
+import { buildPlotFrames, frameStructureKey, joinOnSharedTime, lastForecastTime, PlotFrameCache } from './plotFrames';
 import { DetectionResult, SeriesOutcome } from '../types';
 import { testSeries } from './testSeries';
 
@@ -149,5 +149,21 @@ describe('joinOnSharedTime', () => {
     expect(joinOnSharedTime(frames)).toBe(frames);
     const single = buildPlotFrames([a], new Map(), theme, 'utc');
     expect(joinOnSharedTime(single)).toBe(single);
+  });
+});
+
+describe('frameStructureKey', () => {
+  const theme = createTheme();
+  it('moves when fields or their drawing change, not when values do', () => {
+    const a = series('a', 'cpu', [1, 2, 3]);
+    const key = frameStructureKey(buildPlotFrames([a], new Map(), theme, 'utc'));
+    expect(frameStructureKey(buildPlotFrames([series('a', 'cpu', [4, 5, 6])], new Map(), theme, 'utc'))).toBe(key);
+    // A forecast adds fields: a new structure.
+    const forecast = { timestamps: Float64Array.from([3000]), yhat: Float64Array.from([4]) };
+    const withForecast = new Map([['a', outcome('a', { forecast })]]);
+    expect(frameStructureKey(buildPlotFrames([a], withForecast, theme, 'utc'))).not.toBe(key);
+    // Another theme colours the same fields differently: a new structure too.
+    const light = createTheme({ colors: { mode: 'light' } });
+    expect(frameStructureKey(buildPlotFrames([a], new Map(), light, 'utc'))).not.toBe(key);
   });
 });

@@ -365,6 +365,19 @@ function isIncreasing(xs: ArrayLike<number>): boolean {
 
 const lastOf = (xs: ArrayLike<number>) => xs[xs.length - 1];
 
+/**
+ * What GraphNG builds its chart configuration from, per field: the name, type and drawing
+ * config (colour, line, fill, unit, thresholds), not the values. Equal keys mean the chart can
+ * take the new frames as new data (uPlot's setData) instead of a new configuration.
+ */
+export function frameStructureKey(frames: DataFrame[]): string {
+  return JSON.stringify(
+    frames.map((frame) => frame.fields.map((f) => [getFieldDisplayNameFromConfig(f), f.type, f.config]))
+  );
+}
+
+const getFieldDisplayNameFromConfig = (f: Field) => f.config.displayNameFromDS ?? f.name;
+
 /** Draws the series' threshold as a dashed line, as Grafana's time series panel does. */
 function withThreshold(
   config: FieldConfig<GraphFieldConfig>,

@@ -8,7 +8,7 @@
  * &reference=timeseries (Grafana's own TimeSeries over the raw frames instead of the plugin: the
  * scale benchmark's reference for what drawing the same series costs without any analysis).
  */
-import React, { useCallback, useEffect, useLayoutEffect, useMemo, useState } from 'react';
+import React, { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import * as ReactAll from 'react';
 import * as ReactDOM from 'react-dom';
 import * as ReactDOMClient from 'react-dom/client';
@@ -21,6 +21,7 @@ import * as grafanaUi from '@grafana/ui';
 import * as grafanaRuntime from '@grafana/runtime';
 import {
   AbsoluteTimeRange,
+  compareDataFrameStructures,
   createTheme,
   DataFrame,
   DataFrameJSON,
@@ -169,11 +170,28 @@ interface AppProps {
   themeName: string;
 }
 
+/**
+ * PanelData.structureRev as Grafana's PanelQueryRunner sets it: a counter that moves only when the
+ * frames' structure (fields, names, types, config) changes, not when their values do. Panels that
+ * hand it to GraphNG get a new chart configuration only then.
+ */
+function useStructureRev(frames: DataFrame[]): number {
+  const last = useRef<{ frames: DataFrame[]; rev: number }>({ frames, rev: 1 });
+  if (last.current.frames !== frames) {
+    const same =
+      last.current.frames.length === frames.length &&
+      frames.every((f, i) => compareDataFrameStructures(f, last.current.frames[i]));
+    last.current = { frames, rev: same ? last.current.rev : last.current.rev + 1 };
+  }
+  return last.current.rev;
+}
+
 function App({ reference, plugin, frames: initialFrames, queryError, themeName: initialTheme }: AppProps) {
   // The user's theme preference, switchable at run time as Grafana's is.
   const [themeName, setThemeName] = useState(initialTheme);
   const theme = useMemo(() => createTheme({ colors: { mode: themeName === 'light' ? 'light' : 'dark' } }), [themeName]);
   const [frames, setFrames] = useState(initialFrames);
+  const structureRev = useStructureRev(frames);
   const [timeRange, setTimeRangeState] = useState<TimeRange>(() => frameTimeRange(initialFrames));
   // As a dashboard does, a new time range re-runs the panel's query (a server with a fixed
   // fixture answers every range with the same frames).
@@ -226,7 +244,7 @@ function App({ reference, plugin, frames: initialFrames, queryError, themeName: 
               data={
                 queryError
                   ? { state: LoadingState.Error, series: [], errors: [{ message: queryError }], timeRange }
-                  : { state: LoadingState.Done, series: frames, annotations, timeRange, request: panelRequest(frames, timeRange) }
+                  : { state: LoadingState.Done, series: frames, annotations, timeRange, request: panelRequest(frames, timeRange), structureRev }
               }
               timeRange={timeRange}
               timeZone="utc"
