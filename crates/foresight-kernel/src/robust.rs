@@ -306,6 +306,36 @@ pub fn max_abs_finite(xs: &[f64]) -> f64 {
         .fold(0.0_f64, |m, v| if v.abs() > m { v.abs() } else { m })
 }
 
+/// Pearson correlation of the pairs `(x[j], y[j])` where both are finite, in order; None
+/// with fewer than `min_pairs` such pairs or without spread.
+pub fn finite_pairs_correlation(x: &[f64], y: &[f64], min_pairs: usize) -> Option<f64> {
+    let pairs = || {
+        x.iter()
+            .zip(y)
+            .filter(|(a, b)| a.is_finite() && b.is_finite())
+            .map(|(&a, &b)| (a, b))
+    };
+    let count = pairs().count();
+    if count < min_pairs || count == 0 {
+        return None;
+    }
+    let n = count as f64;
+    let mx = pairs().map(|p| p.0).sum::<f64>() / n;
+    let my = pairs().map(|p| p.1).sum::<f64>() / n;
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for (a, b) in pairs() {
+        sxy += (a - mx) * (b - my);
+        sxx += (a - mx) * (a - mx);
+        syy += (b - my) * (b - my);
+    }
+    let d = (sxx * syy).sqrt();
+    if d > 0.0 && d.is_finite() {
+        Some((sxy / d).clamp(-1.0, 1.0))
+    } else {
+        None
+    }
+}
+
 /// Centred rolling maximum over `x[i - w..=i + w]` (clipped at the ends; monotone deque).
 pub fn rolling_max_centred(x: &[f64], w: usize) -> Vec<f64> {
     let n = x.len();

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::anomaly::stats::{median, median_sigma};
 use crate::anomaly::{Incident, SeriesAnomalies};
 use crate::error::{Error, Result};
-use foresight_kernel::robust::max_abs_finite;
+use foresight_kernel::robust::{finite_pairs_correlation, max_abs_finite};
 
 /// Labels of one series (Prometheus-style name → value).
 pub type Labels = BTreeMap<String, String>;
@@ -591,50 +591,21 @@ fn best_lag(
             }
         })
         .collect();
-    let (mut xs, mut ys) = (
-        Vec::with_capacity(target_dev.len()),
-        Vec::with_capacity(target_dev.len()),
-    );
     for k in lags {
-        xs.clear();
-        ys.clear();
-        for (off, &x) in target_dev.iter().enumerate() {
-            let i = (c0 + off) as i64 + k;
-            if i < 0 || i >= n || !x.is_finite() {
-                continue;
-            }
-            let y = at[(i - first) as usize];
-            if y.is_finite() {
-                xs.push(x);
-                ys.push(y);
-            }
-        }
-        if xs.len() < options.min_pairs {
+        // The offsets whose index `c0 + off + k` is on the grid, and the pairs there.
+        let o0 = (-(c0 as i64 + k)).clamp(0, target_dev.len() as i64);
+        let o1 = (n - (c0 as i64 + k)).clamp(o0, target_dev.len() as i64);
+        if o0 == o1 {
             continue;
         }
-        if let Some(r) = pearson(&xs, &ys) {
+        let y0 = (c0 as i64 + o0 + k - first) as usize;
+        let x = &target_dev[o0 as usize..o1 as usize];
+        let y = &at[y0..y0 + x.len()];
+        if let Some(r) = finite_pairs_correlation(x, y, options.min_pairs) {
             if best.map_or(true, |(b, _)| r.abs() > b.abs() + 1e-12) {
                 best = Some((r, k));
             }
         }
     }
     best
-}
-
-fn pearson(xs: &[f64], ys: &[f64]) -> Option<f64> {
-    let n = xs.len() as f64;
-    let mx = xs.iter().sum::<f64>() / n;
-    let my = ys.iter().sum::<f64>() / n;
-    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
-    for (x, y) in xs.iter().zip(ys) {
-        sxy += (x - mx) * (y - my);
-        sxx += (x - mx) * (x - mx);
-        syy += (y - my) * (y - my);
-    }
-    let d = (sxx * syy).sqrt();
-    if d > 0.0 && d.is_finite() {
-        Some((sxy / d).clamp(-1.0, 1.0))
-    } else {
-        None
-    }
 }
