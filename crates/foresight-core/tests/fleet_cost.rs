@@ -296,8 +296,9 @@ fn root_cause_digest() {
         }
     }
     println!(
-        "{} incidents, root-cause digest {:016x}",
+        "{} incidents, detection digest {:016x}, root-cause digest {:016x}",
         d.incidents.len(),
+        digest(&d),
         h.finish()
     );
 }
