@@ -205,6 +205,38 @@ pub fn root_cause(
     #[wasm_bindgen(unchecked_param_type = "RootCauseOptions | undefined")] options: JsValue,
 ) -> Result<JsValue, JsError> {
     let options: RootCauseOptions = parse_options(options)?;
+    let parsed = root_cause_series(&series)?;
+    let labels = root_cause_labels(labels)?;
+    let rc = insight::root_cause(&parsed, &root_cause_incident(&incident)?, &labels, &options)?;
+    to_js(&rc)
+}
+
+/// [`root_cause`] for several incidents of the same series: the series cross the boundary once
+/// (a panel's hundred series are megabytes). One result per incident, in order; `null` for an
+/// incident the engine rejects (its message is that of [`root_cause`]).
+#[wasm_bindgen(js_name = rootCauses, unchecked_return_type = "Array<RootCause | null>")]
+pub fn root_causes(
+    #[wasm_bindgen(unchecked_param_type = "RootCauseSeries[]")] series: Array,
+    #[wasm_bindgen(unchecked_param_type = "Array<{ series: number; start: number; end: number }>")]
+    incidents: Array,
+    #[wasm_bindgen(unchecked_param_type = "Array<Record<string, string>> | undefined")]
+    labels: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "RootCauseOptions | undefined")] options: JsValue,
+) -> Result<Array, JsError> {
+    let options: RootCauseOptions = parse_options(options)?;
+    let parsed = root_cause_series(&series)?;
+    let labels = root_cause_labels(labels)?;
+    let out = Array::new();
+    for incident in incidents.iter() {
+        let result = root_cause_incident(&incident)
+            .and_then(|inc| Ok(insight::root_cause(&parsed, &inc, &labels, &options)?))
+            .and_then(|rc| to_js(&rc));
+        out.push(&result.unwrap_or(JsValue::NULL));
+    }
+    Ok(out)
+}
+
+fn root_cause_series(series: &Array) -> Result<Vec<SeriesAnomalies>, JsError> {
     let mut parsed = Vec::with_capacity(series.length() as usize);
     for (i, item) in series.iter().enumerate() {
         let context = format!("series {i}: ");
@@ -225,16 +257,20 @@ pub fn root_cause(
             residual_spread: None,
         });
     }
-    let index = number(&incident, "series", "incident ")?;
+    Ok(parsed)
+}
+
+/// An incident as the engine reads it: only series, start and end matter.
+fn root_cause_incident(incident: &JsValue) -> Result<Incident, JsError> {
+    let index = number(incident, "series", "incident ")?;
     if !(index >= 0.0 && index.fract() == 0.0) {
         return Err(JsError::new(
             "incident `series` must be a non-negative integer",
         ));
     }
-    let start = number(&incident, "start", "incident ")?;
-    let end = number(&incident, "end", "incident ")?;
-    // Only series, start and end are read by the engine.
-    let incident = Incident {
+    let start = number(incident, "start", "incident ")?;
+    let end = number(incident, "end", "incident ")?;
+    Ok(Incident {
         series: index as usize,
         start,
         end,
@@ -242,18 +278,18 @@ pub fn root_cause(
         peak_score: 0.0,
         kind: AnomalyKind::Global,
         direction: Direction::Up,
-    };
-    let labels: Vec<Labels> = if labels.is_undefined() || labels.is_null() {
-        Vec::new()
-    } else {
-        serde_wasm_bindgen::from_value(labels).map_err(|e| {
-            JsError::new(&format!(
-                "labels must be one {{name: value}} object per series: {e}"
-            ))
-        })?
-    };
-    let rc = insight::root_cause(&parsed, &incident, &labels, &options)?;
-    to_js(&rc)
+    })
+}
+
+fn root_cause_labels(labels: JsValue) -> Result<Vec<Labels>, JsError> {
+    if labels.is_undefined() || labels.is_null() {
+        return Ok(Vec::new());
+    }
+    serde_wasm_bindgen::from_value(labels).map_err(|e| {
+        JsError::new(&format!(
+            "labels must be one {{name: value}} object per series: {e}"
+        ))
+    })
 }
 
 /// Attributes the window `[start, end]` (ms UTC) to a trend change, a seasonal deviation,

@@ -12,7 +12,7 @@ mod prophet;
 
 pub use anomaly::detect_anomalies;
 pub use insight::{
-    alert_rules, component_attribution, format_duration, root_cause, time_to_threshold,
+    alert_rules, component_attribution, format_duration, root_cause, root_causes, time_to_threshold,
 };
 pub use prophet::JsProphetModel;
 

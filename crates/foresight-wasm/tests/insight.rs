@@ -1,6 +1,6 @@
 //! Insight bindings in headless Chromium (`wasm-pack test --headless --chrome`).
 use foresight_wasm::{
-    alert_rules, component_attribution, detect_anomalies, format_duration, root_cause,
+    alert_rules, component_attribution, detect_anomalies, format_duration, root_cause, root_causes,
     time_to_threshold,
 };
 use js_sys::{Array, Float64Array, Object, Reflect};
@@ -96,6 +96,53 @@ fn root_cause_reads_the_detection_as_returned() {
     ]);
     let err = root_cause(series, bad, JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap_err();
     assert!(message(err).contains("out of range"));
+}
+
+#[wasm_bindgen_test]
+fn root_causes_answers_each_incident_as_root_cause_does() {
+    let d = detection();
+    let series = Array::from(&field(&d, "series"));
+    let incidents = Array::from(&field(&d, "incidents"));
+    let bad = obj(&[
+        ("series", JsValue::from(7)),
+        ("start", JsValue::from(0)),
+        ("end", JsValue::from(1)),
+    ]);
+    let asked: Array = incidents.iter().collect();
+    asked.push(&bad);
+    let all = root_causes(
+        series.clone(),
+        asked,
+        JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
+    )
+    .unwrap();
+    assert_eq!(all.length(), incidents.length() + 1);
+    for (i, incident) in incidents.iter().enumerate() {
+        let one = root_cause(
+            series.clone(),
+            incident,
+            JsValue::UNDEFINED,
+            JsValue::UNDEFINED,
+        )
+        .unwrap();
+        assert_eq!(
+            js_sys::JSON::stringify(&all.get(i as u32)).unwrap(),
+            js_sys::JSON::stringify(&one).unwrap()
+        );
+    }
+    // The incident the engine rejects is a null, the others still answered.
+    assert!(all.get(incidents.length()).is_null());
+    // Series that cannot be read are an error for the whole call.
+    let err = root_causes(
+        Array::of1(&JsValue::from(3)),
+        Array::new(),
+        JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
+    )
+    .unwrap_err();
+    let msg = message(err);
+    assert!(msg.contains("timestamps"), "{msg}");
 }
 
 #[wasm_bindgen_test]

@@ -313,22 +313,24 @@ function rootCauses(
   }
   const all = incidents.flatMap((list, i) => list.map((inc) => ({ inc, i })));
   all.sort((a, b) => b.inc.peakScore - a.inc.peakScore);
+  const worst = all.slice(0, ROOT_CAUSE_INCIDENTS);
   const labels = series.map((s) => s.labels);
-  const out: Array<{ key: string; start: number; rootCause: RootCause }> = [];
-  for (const { inc, i } of all.slice(0, ROOT_CAUSE_INCIDENTS)) {
-    try {
-      const rootCause = wasm.rootCause(
-        compared as RootCauseSeries[],
-        { series: i, start: inc.start, end: inc.end },
-        labels,
-        undefined
-      );
-      out.push({ key: series[i].key, start: inc.start, rootCause });
-    } catch {
-      // Hints are optional: an incident without them is still listed.
-    }
+  try {
+    // One call for all of them: the series (megabytes on a big panel) are copied in once.
+    const causes = wasm.rootCauses(
+      compared as RootCauseSeries[],
+      worst.map(({ inc, i }) => ({ series: i, start: inc.start, end: inc.end })),
+      labels,
+      undefined
+    );
+    // Hints are optional: an incident without one (null) is still listed.
+    return worst.flatMap(({ inc, i }, k) => {
+      const rootCause = causes[k];
+      return rootCause ? [{ key: series[i].key, start: inc.start, rootCause }] : [];
+    });
+  } catch {
+    return [];
   }
-  return out;
 }
 
 function lastObserved(s: EngineSeries): { time: number; value: number | null } {
