@@ -1,6 +1,7 @@
 //! Input validation shared by every model: one place decides what a usable series is.
 
 use crate::error::{Error, Result};
+use foresight_kernel::merge_sort_by;
 
 /// A validated series: timestamps in milliseconds since the Unix epoch (UTC), strictly
 /// increasing; values may still hold NaN for gaps (nulls, staleness markers).
@@ -39,8 +40,11 @@ impl Series {
             )
         } else {
             let mut order: Vec<usize> = (0..timestamps.len()).collect();
-            // Stable sort keeps input order among equal timestamps, so "last wins" holds.
-            order.sort_by(|&a, &b| timestamps[a].total_cmp(&timestamps[b]));
+            // Stable sort keeps input order among equal timestamps, so "last wins" holds (the
+            // kernel's merge sort: each `sort_by` instantiation costs kilobytes of module).
+            merge_sort_by(&mut order, |&a, &b| {
+                timestamps[a].total_cmp(&timestamps[b]).is_le()
+            });
             let mut ts: Vec<f64> = Vec::with_capacity(order.len());
             let mut vs: Vec<f64> = Vec::with_capacity(order.len());
             for i in order {
