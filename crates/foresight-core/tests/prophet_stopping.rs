@@ -43,6 +43,13 @@ fn options(tol_rel_obj: Option<f64>) -> ForecastOptions {
     o
 }
 
+/// The panel's forecast settings: stopping sooner, from sufficient statistics.
+fn panel_options() -> ForecastOptions {
+    let mut o = options(Some(1e9));
+    o.optimize.sufficient_statistics = true;
+    o
+}
+
 struct Fit {
     iterations: u64,
     ms: f64,
@@ -51,6 +58,10 @@ struct Fit {
 
 /// Fits and predicts the training rows plus two days ahead.
 fn fit(ts: &[f64], ys: &[f64], tol_rel_obj: Option<f64>) -> Fit {
+    fit_with(ts, ys, &options(tol_rel_obj))
+}
+
+fn fit_with(ts: &[f64], ys: &[f64], options: &ForecastOptions) -> Fit {
     let series = Series::new(ts, ys).unwrap();
     let at: Vec<f64> = ts
         .iter()
@@ -58,7 +69,7 @@ fn fit(ts: &[f64], ys: &[f64], tol_rel_obj: Option<f64>) -> Fit {
         .chain((1..=576).map(|k| ts[ts.len() - 1] + k as f64 * STEP_MS))
         .collect();
     let started = std::time::Instant::now();
-    let model = ProphetModel::fit(&series, &options(tol_rel_obj)).unwrap();
+    let model = ProphetModel::fit(&series, options).unwrap();
     let ms = started.elapsed().as_secs_f64() * 1e3;
     Fit {
         iterations: model.fit_report().iterations,
@@ -103,6 +114,19 @@ fn stopping_sooner_takes_fewer_iterations_for_nearly_the_same_forecast() {
 }
 
 #[test]
+fn the_panels_settings_forecast_nearly_as_stans_default_stop() {
+    for (ts, ys) in fleet(4) {
+        let stan = fit(&ts, &ys, None);
+        let panel = fit_with(&ts, &ys, &panel_options());
+        let (train, horizon) = deviation(&stan, &panel, &ys);
+        assert!(
+            train < 0.5 && horizon < 0.5,
+            "{train:.3} % / {horizon:.3} % of range(y)"
+        );
+    }
+}
+
+#[test]
 fn bad_stopping_settings_are_clear_errors() {
     let (ts, ys) = fleet(1).remove(0);
     let series = Series::new(&ts, &ys).unwrap();
@@ -137,11 +161,17 @@ fn bad_stopping_settings_are_clear_errors() {
 #[ignore]
 fn stopping_tolerance_on_the_fleet() {
     let fleet = fleet(20);
-    for tol in [None, Some(1e6), Some(1e7), Some(1e8), Some(1e9), Some(1e10)] {
+    let settings = [None, Some(1e6), Some(1e7), Some(1e8), Some(1e9), Some(1e10)]
+        .map(|tol| (format!("tol_rel_obj {tol:?}"), options(tol)));
+    let panel = (
+        "tol_rel_obj 1e9, sufficient statistics".to_string(),
+        panel_options(),
+    );
+    for (name, settings) in settings.iter().chain([&panel]) {
         let (mut iterations, mut ms, mut train, mut horizon) = (0, 0.0, 0.0f64, 0.0f64);
         for (ts, ys) in &fleet {
             let reference = fit(ts, ys, None);
-            let f = fit(ts, ys, tol);
+            let f = fit_with(ts, ys, settings);
             let (a, b) = deviation(&reference, &f, ys);
             iterations += f.iterations;
             ms += f.ms;
@@ -149,7 +179,7 @@ fn stopping_tolerance_on_the_fleet() {
             horizon = horizon.max(b);
         }
         println!(
-            "tol_rel_obj {tol:?}: {iterations} iterations over {} series, {ms:.0} ms, worst deviation from the default fit {train:.3} % (training) / {horizon:.3} % (two days ahead) of range(y)",
+            "{name}: {iterations} iterations over {} series, {ms:.0} ms, worst deviation from the default fit {train:.3} % (training) / {horizon:.3} % (two days ahead) of range(y)",
             fleet.len()
         );
     }

@@ -12,11 +12,13 @@ use std::cell::RefCell;
 
 use ndarray::{Array1, Array2, ArrayView1};
 
+mod gram;
 mod lbfgs;
 pub mod robust;
 pub mod uncertainty;
 mod vector;
 
+pub use gram::Gram;
 pub use lbfgs::{lbfgs, LbfgsSettings};
 
 /// Smallest `sigma_obs` the objective lets the optimiser reach. A series the model fits

@@ -31,7 +31,7 @@ export interface ForecastOptions {
   uncertainty_samples?: number;
   scaling?: 'absmax' | 'minmax';
   /** Stan `optimize` settings (Prophet's fit keyword arguments); unset ones are Stan's defaults. */
-  optimize?: { tol_rel_obj?: number; iter?: number };
+  optimize?: { tol_rel_obj?: number; iter?: number; sufficient_statistics?: boolean };
 }
 export interface ForecastResult {
   ds: Float64Array;

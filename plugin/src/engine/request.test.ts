@@ -28,8 +28,9 @@ describe('buildAnalyzeOptions', () => {
     });
     expect(options.horizonMs).toBe((7 * DAY) / 4);
     expect(options.prophet.cap).toBeUndefined();
-    // Forecasts stop sooner than Stan's default (10^4): docs/prophet.md.
+    // Forecasts stop sooner than Stan's default (10^4), from sufficient statistics: docs/prophet.md.
     expect(options.prophet.optimize?.tol_rel_obj).toBeGreaterThan(1e4);
+    expect(options.prophet.optimize?.sufficient_statistics).toBe(true);
   });
 
   it('turns a named seasonality into the detector period in points and Prophet switches', () => {

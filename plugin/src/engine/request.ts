@@ -18,12 +18,13 @@ const DAY = 24 * HOUR;
  */
 const UNCERTAINTY_SAMPLES = 200;
 /**
- * The fit stops when an iteration improves the posterior by less than this many machine epsilons
- * (relative), where Stan's default is 10^4: measured on the scale benchmark's series, 2.2× fewer
- * iterations for forecasts within 0.13 % of range(y) of a fit to Stan's default
- * (docs/prophet.md, "Stopping sooner for the panel").
+ * How the panel's forecasts are fitted (docs/prophet.md, "Stopping sooner for the panel"): the
+ * fit stops when an iteration improves the posterior by less than 10^9 machine epsilons
+ * (relative; Stan's default is 10^4), and evaluates the objective from sufficient statistics
+ * where the model allows. On the scale benchmark's series: 12× faster natively than Stan's
+ * settings, forecasts within 0.16 % of range(y) of theirs.
  */
-const FIT_TOL_REL_OBJ = 1e9;
+const FIT_SETTINGS = { tol_rel_obj: 1e9, sufficient_statistics: true };
 
 export interface ShockWindow {
   name: string;
@@ -153,7 +154,7 @@ export function buildAnalyzeOptions(
     changepoint_prior_scale: options.changepointPriorScale,
     interval_width: options.intervalWidth,
     uncertainty_samples: UNCERTAINTY_SAMPLES,
-    optimize: { tol_rel_obj: FIT_TOL_REL_OBJ },
+    optimize: FIT_SETTINGS,
     daily_seasonality: on('daily'),
     weekly_seasonality: on('weekly'),
     yearly_seasonality: on('yearly'),

@@ -9,7 +9,6 @@ mod newton;
 mod objective;
 mod optimizer;
 mod options;
-#[cfg(feature = "comparison-engines")]
 mod stan_lbfgs;
 
 pub use model::{

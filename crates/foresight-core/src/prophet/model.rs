@@ -111,7 +111,12 @@ fn to_seconds(ms: f64) -> i64 {
 impl ProphetModel {
     /// Fits Prophet to the finite values of `series` (NaN gaps are left out).
     pub fn fit(series: &Series, options: &ForecastOptions) -> Result<Self> {
-        Self::fit_with_engine(series, options, Engine::default())
+        let engine = if options.optimize.sufficient_statistics {
+            Engine::ArgminSufficientStats
+        } else {
+            Engine::default()
+        };
+        Self::fit_with_engine(series, options, engine)
     }
 
     /// [`ProphetModel::fit`] with a chosen L-BFGS implementation (for comparisons and
@@ -809,15 +814,8 @@ mod tests {
         assert!(Series::new(&[1.0, 2.0], &[f64::NAN, f64::NAN]).is_err());
     }
 
-    /// The engines built in (the comparison engines only with their cargo feature).
     fn engines() -> impl Iterator<Item = Engine> {
-        let all = [Engine::Argmin, Engine::Stan, Engine::ArgminSufficientStats];
-        let n = if cfg!(feature = "comparison-engines") {
-            3
-        } else {
-            1
-        };
-        all.into_iter().take(n)
+        [Engine::Argmin, Engine::ArgminSufficientStats, Engine::Stan].into_iter()
     }
 
     #[test]

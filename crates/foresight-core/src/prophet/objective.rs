@@ -6,13 +6,13 @@
 //! `[k, m, ln sigma_obs, delta[0..S], beta[0..K]]`.
 
 use augurs_prophet::{optimizer::Data, TrendIndicator};
-use foresight_kernel::{Design, Kernel, Trend};
+use foresight_kernel::{Design, Gram, Kernel, Trend};
 use std::ops::Deref;
 
 #[cfg(test)]
 use ndarray::{Array1, ArrayView1};
 
-#[cfg(any(test, feature = "comparison-engines"))]
+#[cfg(test)]
 use foresight_kernel::sign;
 pub(crate) use foresight_kernel::{DELTA0, LN_SIGMA_MIN};
 
@@ -29,7 +29,6 @@ pub(crate) struct Objective {
     pub(crate) col_order: Vec<usize>,
     /// Sufficient statistics, when the model allows them and they were asked for: then
     /// `value_grad` costs O(S·K + K²) instead of O(T·K).
-    #[cfg(feature = "comparison-engines")]
     gram: Option<Gram>,
 }
 
@@ -38,27 +37,6 @@ impl Deref for Objective {
     fn deref(&self) -> &Kernel {
         &self.kernel
     }
-}
-
-/// Sufficient statistics of a linear (or flat) trend with additive features. The trend is
-/// `rate_c t + offset_c` on segment c (rate 0 and offset m when flat), so every sum over rows the likelihood and its gradient
-/// need is a combination of these per-segment sums, computed once per fit.
-#[cfg(feature = "comparison-engines")]
-#[derive(Debug, Clone)]
-struct Gram {
-    /// X'X (K x K, beta order) and X'y.
-    g: Vec<f64>,
-    xy: Vec<f64>,
-    /// Per segment (row c, K columns): sum of X_i and of X_i t_i over its rows.
-    sx: Vec<f64>,
-    sxt: Vec<f64>,
-    /// Per segment: rows, sum t, sum t², sum y, sum y t.
-    nc: Vec<f64>,
-    st: Vec<f64>,
-    stt: Vec<f64>,
-    sy: Vec<f64>,
-    syt: Vec<f64>,
-    yy: f64,
 }
 
 impl Objective {
@@ -77,13 +55,19 @@ impl Objective {
     /// Like [`Objective::with_column_hint`], evaluating from sufficient statistics when the
     /// trend is linear and every feature additive (otherwise the same as without them). The
     /// value is the same up to rounding, not bit for bit, so the optimiser's path differs.
-    #[cfg(feature = "comparison-engines")]
     pub(crate) fn with_sufficient_statistics(
         data: &Data,
         hint: Option<&[f64]>,
     ) -> Result<Self, String> {
         let mut objective = Self::build(data, hint, true)?;
-        objective.gram = objective.sufficient_statistics(data);
+        let kk = usize::try_from(data.K).map_err(|_| "negative K")?;
+        objective.gram = Gram::new(
+            &objective.kernel,
+            &data.X,
+            &data.s_a,
+            &objective.col_order,
+            kk,
+        );
         Ok(objective)
     }
 
@@ -115,193 +99,17 @@ impl Objective {
         Ok(Self {
             kernel,
             col_order,
-            #[cfg(feature = "comparison-engines")]
             gram: None,
         })
-    }
-
-    /// The sufficient statistics of a linear or flat, all-additive model (`None` for other
-    /// models).
-    #[cfg(feature = "comparison-engines")]
-    fn sufficient_statistics(&self, data: &Data) -> Option<Gram> {
-        if self.trend == Trend::Logistic || self.x_mul.is_some() {
-            return None;
-        }
-        let (n, k, s) = (self.n, self.k, self.s);
-        let kk = usize::try_from(data.K).ok()?;
-        // X in beta order, row-major, additive mask applied.
-        let mut x = vec![0.0; n * k];
-        for (p, &j) in self.col_order.iter().enumerate() {
-            let w = f64::from(data.s_a[j] != 0);
-            for i in 0..n {
-                x[i * k + p] = data.X[i * kk + j] * w;
-            }
-        }
-        let mut g = vec![0.0; k * k];
-        let mut xy = vec![0.0; k];
-        let mut sx = vec![0.0; (s + 1) * k];
-        let mut sxt = vec![0.0; (s + 1) * k];
-        let zeros = || vec![0.0; s + 1];
-        let (mut nc, mut st, mut stt, mut sy, mut syt) =
-            (zeros(), zeros(), zeros(), zeros(), zeros());
-        let mut yy = 0.0;
-        for i in 0..n {
-            let row = &x[i * k..(i + 1) * k];
-            let (y, t, c) = (self.y[i], self.t[i], self.segment[i]);
-            for a in 0..k {
-                let xa = row[a];
-                if xa == 0.0 {
-                    continue;
-                }
-                // Upper triangle only; mirrored below.
-                for (gab, &xb) in g[a * k + a..(a + 1) * k].iter_mut().zip(&row[a..]) {
-                    *gab += xa * xb;
-                }
-                xy[a] += xa * y;
-                sx[c * k + a] += xa;
-                sxt[c * k + a] += xa * t;
-            }
-            nc[c] += 1.0;
-            st[c] += t;
-            stt[c] += t * t;
-            sy[c] += y;
-            syt[c] += y * t;
-            yy += y * y;
-        }
-        for a in 0..k {
-            for b in 0..a {
-                g[a * k + b] = g[b * k + a];
-            }
-        }
-        Some(Gram {
-            g,
-            xy,
-            sx,
-            sxt,
-            nc,
-            st,
-            stt,
-            sy,
-            syt,
-            yy,
-        })
-    }
-
-    /// [`Objective::value_grad`] from the sufficient statistics: with r = y - trend - Xβ,
-    /// r'r = y'y + trend'trend + β'X'Xβ - 2 y'trend - 2 β'X'y + 2 β'X'trend, and the
-    /// gradient's sums X'r and per-segment sums of r and r·t expand the same way.
-    ///
-    /// `None` when r'r is so small against the terms it is the difference of that rounding
-    /// would dominate it (a nearly exact fit, where sigma_obs heads for its floor): the caller
-    /// evaluates row by row then.
-    #[cfg(feature = "comparison-engines")]
-    fn value_grad_gram(&self, gm: &Gram, theta: &[f64], grad: &mut [f64]) -> Option<f64> {
-        let (k, m) = (theta[0], theta[1]);
-        let ln_sigma = theta[2].max(LN_SIGMA_MIN);
-        let sigma = ln_sigma.exp();
-        let delta = &theta[DELTA0..DELTA0 + self.s];
-        let beta = &theta[DELTA0 + self.s..];
-        let kk = self.k;
-        let flat = self.trend == Trend::Flat;
-        let (rate, off) = if flat {
-            (vec![0.0; self.s + 1], vec![m; self.s + 1])
-        } else {
-            self.linear_segments(k, m, delta)
-        };
-        // X'trend, trend'trend and y'trend, segment by segment.
-        let mut xtr = vec![0.0; kk];
-        let mut tt = 0.0;
-        let mut ytr = 0.0;
-        for c in 0..=self.s {
-            let (r, o) = (rate[c], off[c]);
-            let (sxt, sx) = (&gm.sxt[c * kk..(c + 1) * kk], &gm.sx[c * kk..(c + 1) * kk]);
-            for ((x, a), b) in xtr.iter_mut().zip(sxt).zip(sx) {
-                *x += r * a + o * b;
-            }
-            tt += r * r * gm.stt[c] + 2.0 * r * o * gm.st[c] + o * o * gm.nc[c];
-            ytr += r * gm.syt[c] + o * gm.sy[c];
-        }
-        let gb: Vec<f64> =
-            gm.g.chunks_exact(kk.max(1))
-                .take(kk)
-                .map(|row| row.iter().zip(beta).map(|(x, b)| x * b).sum())
-                .collect();
-        let bgb: f64 = beta.iter().zip(&gb).map(|(b, v)| b * v).sum();
-        let bxy: f64 = beta.iter().zip(&gm.xy).map(|(b, v)| b * v).sum();
-        let bxtr: f64 = beta.iter().zip(&xtr).map(|(b, v)| b * v).sum();
-        let sse = gm.yy + tt + bgb - 2.0 * ytr - 2.0 * bxy + 2.0 * bxtr;
-        if sse.is_nan() || sse <= 1e-9 * (gm.yy + tt + bgb) {
-            return None;
-        }
-        let inv_var = 1.0 / (sigma * sigma);
-        let nf = self.n as f64;
-        let mut f = 0.5 * (k * k + m * m) / 25.0
-            + delta.iter().map(|d| d.abs()).sum::<f64>() / self.tau
-            + 0.5 * sigma * sigma / 0.25
-            + 0.5
-                * beta
-                    .iter()
-                    .zip(&self.inv_sigma2_beta)
-                    .map(|(b, w)| b * b * w)
-                    .sum::<f64>();
-        f += nf * ln_sigma + 0.5 * sse * inv_var;
-        grad.fill(0.0);
-        for a in 0..kk {
-            let xte = (gm.xy[a] - xtr[a] - gb[a]) * inv_var;
-            grad[DELTA0 + self.s + a] = beta[a] * self.inv_sigma2_beta[a] - xte;
-        }
-        grad[2] = if theta[2] > LN_SIGMA_MIN {
-            sigma * sigma / 0.25 + nf - sse * inv_var
-        } else {
-            0.0
-        };
-        grad[0] = k / 25.0;
-        grad[1] = m / 25.0;
-        for j in 0..self.s {
-            grad[DELTA0 + j] = sign(delta[j]) / self.tau;
-        }
-        let mut sum_g = vec![0.0; self.s + 1];
-        let mut sum_gt = vec![0.0; self.s + 1];
-        for c in 0..=self.s {
-            let (r, o) = (rate[c], off[c]);
-            let sxb: f64 = gm.sx[c * kk..(c + 1) * kk]
-                .iter()
-                .zip(beta)
-                .map(|(x, b)| x * b)
-                .sum();
-            let sxtb: f64 = gm.sxt[c * kk..(c + 1) * kk]
-                .iter()
-                .zip(beta)
-                .map(|(x, b)| x * b)
-                .sum();
-            sum_g[c] = (gm.sy[c] - r * gm.st[c] - o * gm.nc[c] - sxb) * inv_var;
-            sum_gt[c] = (gm.syt[c] - r * gm.stt[c] - o * gm.st[c] - sxtb) * inv_var;
-        }
-        if flat {
-            grad[1] -= sum_g.iter().sum::<f64>();
-            return Some(f);
-        }
-        let (mut tail_g, mut tail_gt) = (0.0, 0.0);
-        for c in (1..=self.s).rev() {
-            tail_g += sum_g[c];
-            tail_gt += sum_gt[c];
-            grad[DELTA0 + c - 1] -= tail_gt - self.t_change[c - 1] * tail_g;
-        }
-        tail_g += sum_g[0];
-        tail_gt += sum_gt[0];
-        grad[0] -= tail_gt;
-        grad[1] -= tail_g;
-        Some(f)
     }
 
     /// Negative log posterior and its gradient with respect to the packed parameters
     /// ([`Kernel::value_grad`], or from the sufficient statistics when they were asked for).
     pub(crate) fn value_grad(&self, theta: &[f64], grad: &mut [f64]) -> f64 {
-        #[cfg(feature = "comparison-engines")]
         if let Some(f) = self
             .gram
             .as_ref()
-            .and_then(|gm| self.value_grad_gram(gm, theta, grad))
+            .and_then(|gm| gm.value_grad(&self.kernel, theta, grad))
         {
             return f;
         }
@@ -626,7 +434,6 @@ mod tests {
     /// The sufficient-statistics evaluation agrees with the row-wise one (to rounding), with
     /// dense and sparse columns, and is used only for a linear, all-additive model.
     #[test]
-    #[cfg(feature = "comparison-engines")]
     fn sufficient_statistics_match_the_rows() {
         for (trend, sparse_cols) in [
             (TrendIndicator::Linear, false),

@@ -11,7 +11,6 @@ use augurs_prophet::{
 
 use super::newton;
 use super::objective::{Objective, DELTA0, LN_SIGMA_MIN};
-#[cfg(feature = "comparison-engines")]
 use super::stan_lbfgs;
 
 /// Stan's L-BFGS defaults as Prophet calls them (`iter = 10^4`, history 5); tolerances are
@@ -49,9 +48,7 @@ pub(crate) struct FitState {
     pub y_max: f64,
 }
 
-/// Which L-BFGS implementation runs. Only [`Engine::Argmin`] is built without the
-/// `comparison-engines` cargo feature (the wasm build leaves it off: the other engines are
-/// for comparison, and they cost module size); there the others fail with an error.
+/// Which L-BFGS implementation runs.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
     /// argmin's L-BFGS (More-Thuente line search), restarted once when a line search gives
@@ -64,6 +61,7 @@ pub enum Engine {
     /// O(S·K + K²) instead of O(T·K), so a fit takes a few times less (docs/prophet.md,
     /// "Speed"). The same objective up to rounding, so on Prophet's flat posteriors L-BFGS
     /// stops at a slightly different point: 5 of the 10 reference cases pass instead of 6.
+    /// Chosen by `optimize.sufficient_statistics` (the panel's forecasts use it).
     ArgminSufficientStats,
     /// A re-implementation of Stan's L-BFGS (same line search, step-size guesses and stopping
     /// rules as CmdStan's `optimize`). Kept for comparison: on Prophet's flat, kinked
@@ -144,7 +142,6 @@ fn lbfgs(
 }
 
 /// Stan's defaults, overridden by whatever `OptimizeOpts` sets.
-#[cfg(feature = "comparison-engines")]
 fn stan_settings(opts: &OptimizeOpts) -> stan_lbfgs::Settings {
     let d = stan_lbfgs::Settings::default();
     stan_lbfgs::Settings {
@@ -159,33 +156,53 @@ fn stan_settings(opts: &OptimizeOpts) -> stan_lbfgs::Settings {
     }
 }
 
-/// argmin's L-BFGS, restarted once (fresh curvature memory) when a line search gives up at
-/// the kinks of |delta| before a convergence test holds.
+/// argmin's L-BFGS, restarted once with fresh curvature memory when a run stops before a
+/// convergence test holds (its line search gives up: at the kinks of |delta| the L-BFGS
+/// direction can stop being a descent direction). When that is not enough — measured on 3 of
+/// 20 scale-benchmark series, where argmin stalled within a few iterations thousands of nats
+/// short of the optimum and restarts kept stalling (argmin's update does not skip the pairs of
+/// negative curvature a kink produces) — the Stan-style L-BFGS (`stan_lbfgs`, whose strong-Wolfe
+/// search keeps its updates positive definite) carries on from the best point, with what is
+/// left of the iteration budget; the better point wins.
 fn argmin_fit(
     objective: &Objective,
     start: Vec<f64>,
     opts: &OptimizeOpts,
 ) -> Result<(Vec<f64>, f64, u64, bool), optimizer::Error> {
     let all: Vec<usize> = (0..objective.dim()).collect();
-    let (theta, cost, iterations, converged) =
+    let (mut theta, mut cost, mut iterations, mut converged) =
         lbfgs(objective, start, all.clone(), opts).map_err(optimizer::Error::string)?;
-    // The restart spends what is left of the iteration budget, so `iter` bounds the whole fit.
+    // Restarts spend what is left of the iteration budget, so `iter` bounds the whole fit.
     let budget = opts.iter.map_or(DEFAULT_ITER, u64::from);
+    let rest = |used: u64| OptimizeOpts {
+        iter: Some((budget - used) as u32),
+        ..opts.clone()
+    };
     if converged || iterations >= budget {
         return Ok((theta, cost, iterations, converged));
     }
-    let rest = OptimizeOpts {
-        iter: Some((budget - iterations) as u32),
-        ..opts.clone()
-    };
-    let (t2, c2, i2, conv2) =
-        lbfgs(objective, theta.clone(), all, &rest).map_err(optimizer::Error::string)?;
-    let converged = conv2 || (cost - c2).abs() <= 1e-9 * cost.abs().max(1.0);
-    Ok(if c2 <= cost {
-        (t2, c2, iterations + i2, converged)
-    } else {
-        (theta, cost, iterations + i2, converged)
-    })
+    let (t2, c2, i2, conv2) = lbfgs(objective, theta.clone(), all, &rest(iterations))
+        .map_err(optimizer::Error::string)?;
+    iterations += i2;
+    // A restart that cannot improve on the point has found a (kinked) optimum.
+    converged = conv2 || (cost - c2).abs() <= 1e-9 * cost.abs().max(1.0);
+    if c2 <= cost {
+        (theta, cost) = (t2, c2);
+    }
+    if converged || iterations >= budget {
+        return Ok((theta, cost, iterations, converged));
+    }
+    let out = stan_lbfgs::minimize(
+        &|x: &[f64], g: &mut [f64]| objective.value_grad(x, g),
+        theta.clone(),
+        &stan_settings(&rest(iterations)),
+    )
+    .map_err(optimizer::Error::string)?;
+    iterations += out.iterations as u64;
+    if out.f <= cost {
+        (theta, cost, converged) = (out.x, out.f, out.termination.converged());
+    }
+    Ok((theta, cost, iterations, converged))
 }
 
 impl Optimizer for LbfgsOptimizer {
@@ -196,20 +213,11 @@ impl Optimizer for LbfgsOptimizer {
         opts: &OptimizeOpts,
     ) -> Result<OptimizedParams, optimizer::Error> {
         let hint = self.column_hint.lock().ok().and_then(|h| h.clone());
-        #[cfg(not(feature = "comparison-engines"))]
-        if self.engine != Engine::Argmin {
-            return Err(optimizer::Error::static_str(
-                "this engine is not built in (cargo feature `comparison-engines`)",
-            ));
-        }
-        #[cfg(feature = "comparison-engines")]
         let objective = if self.engine == Engine::ArgminSufficientStats {
             Objective::with_sufficient_statistics(data, hint.as_deref())
         } else {
             Objective::with_column_hint(data, hint.as_deref())
         };
-        #[cfg(not(feature = "comparison-engines"))]
-        let objective = Objective::with_column_hint(data, hint.as_deref());
         let objective = objective.map_err(optimizer::Error::string)?;
         if init.delta.len() != objective.s || init.beta.len() != objective.k {
             return Err(optimizer::Error::static_str(
@@ -243,7 +251,6 @@ impl Optimizer for LbfgsOptimizer {
                 .map_err(optimizer::Error::string)?;
                 (out.x, out.f, out.iterations as u64, out.converged)
             }
-            #[cfg(feature = "comparison-engines")]
             Engine::Stan => {
                 let settings = stan_settings(opts);
                 let out = stan_lbfgs::minimize(

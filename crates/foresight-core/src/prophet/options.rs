@@ -186,6 +186,12 @@ pub struct OptimizeSettings {
     pub tol_rel_obj: Option<f64>,
     /// Most L-BFGS iterations (Stan's default 10^4).
     pub iter: Option<u32>,
+    /// Evaluate the objective from sufficient statistics when the model allows it (linear or
+    /// flat trend, additive features): the same objective up to rounding, several times
+    /// cheaper per iteration ([`crate::prophet::Engine::ArgminSufficientStats`]). Not Stan's:
+    /// off by default, so fits follow the path that matches Prophet on most reference cases.
+    #[serde(alias = "sufficientStatistics")]
+    pub sufficient_statistics: bool,
 }
 
 pub(crate) fn invalid(name: &'static str, reason: impl Into<String>) -> Error {
