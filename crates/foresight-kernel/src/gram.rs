@@ -4,7 +4,7 @@
 //! fit, and one evaluation costs O(S·K + K²) instead of O(T·K). Here, at the kernel's
 //! opt-level, because the set-up (O(T·K²)) and the evaluation are a fit's hot code.
 
-use crate::{sign, Kernel, Trend, DELTA0, LN_SIGMA_MIN};
+use crate::{Kernel, Trend, DELTA0, LN_SIGMA_MIN};
 
 #[derive(Debug, Clone)]
 pub struct Gram {
@@ -146,32 +146,13 @@ impl Gram {
             return None;
         }
         let inv_var = 1.0 / (sigma * sigma);
-        let nf = kernel.n as f64;
-        let mut f = 0.5 * (k * k + m * m) / 25.0
-            + delta.iter().map(|d| d.abs()).sum::<f64>() / kernel.tau
-            + 0.5 * sigma * sigma / 0.25
-            + 0.5
-                * beta
-                    .iter()
-                    .zip(&kernel.inv_sigma2_beta)
-                    .map(|(b, w)| b * b * w)
-                    .sum::<f64>();
-        f += nf * ln_sigma + 0.5 * sse * inv_var;
+        let f = kernel.log_posterior(theta, sse);
         grad.fill(0.0);
         for a in 0..kk {
             let xte = (self.xy[a] - xtr[a] - gb[a]) * inv_var;
             grad[DELTA0 + kernel.s + a] = beta[a] * kernel.inv_sigma2_beta[a] - xte;
         }
-        grad[2] = if theta[2] > LN_SIGMA_MIN {
-            sigma * sigma / 0.25 + nf - sse * inv_var
-        } else {
-            0.0
-        };
-        grad[0] = k / 25.0;
-        grad[1] = m / 25.0;
-        for j in 0..kernel.s {
-            grad[DELTA0 + j] = sign(delta[j]) / kernel.tau;
-        }
+        kernel.prior_and_sigma_grad(theta, sse, grad);
         let mut sum_g = vec![0.0; kernel.s + 1];
         let mut sum_gt = vec![0.0; kernel.s + 1];
         for c in 0..=kernel.s {
@@ -193,16 +174,7 @@ impl Gram {
             grad[1] -= sum_g.iter().sum::<f64>();
             return Some(f);
         }
-        let (mut tail_g, mut tail_gt) = (0.0, 0.0);
-        for c in (1..=kernel.s).rev() {
-            tail_g += sum_g[c];
-            tail_gt += sum_gt[c];
-            grad[DELTA0 + c - 1] -= tail_gt - kernel.t_change[c - 1] * tail_g;
-        }
-        tail_g += sum_g[0];
-        tail_gt += sum_gt[0];
-        grad[0] -= tail_gt;
-        grad[1] -= tail_g;
+        kernel.linear_trend_chain(&sum_g, &sum_gt, grad);
         Some(f)
     }
 }

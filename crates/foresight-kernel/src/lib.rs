@@ -328,10 +328,7 @@ impl Kernel {
     pub fn value_grad(&self, theta: &[f64], grad: &mut [f64]) -> f64 {
         debug_assert_eq!(theta.len(), self.dim());
         debug_assert_eq!(grad.len(), self.dim());
-        let (k, m) = (theta[0], theta[1]);
-        let ln_sigma = theta[2].max(LN_SIGMA_MIN);
-        let sigma = ln_sigma.exp();
-        let delta = &theta[DELTA0..DELTA0 + self.s];
+        let sigma = theta[2].max(LN_SIGMA_MIN).exp();
         let beta = &theta[DELTA0 + self.s..];
         let n = self.n;
         debug_assert_eq!(self.x_add.len(), n * self.kd);
@@ -393,20 +390,7 @@ impl Kernel {
         }
         let sse = unrolled_dot(resid, resid);
         let inv_var = 1.0 / (sigma * sigma);
-        let nf = n as f64;
-
-        // Priors: k, m ~ N(0, 5); delta ~ Laplace(0, tau); sigma ~ N(0, 0.5); beta ~ N(0, sigmas).
-        let mut f = 0.5 * (k * k + m * m) / 25.0
-            + delta.iter().map(|d| d.abs()).sum::<f64>() / self.tau
-            + 0.5 * sigma * sigma / 0.25
-            + 0.5
-                * beta
-                    .iter()
-                    .zip(&self.inv_sigma2_beta)
-                    .map(|(b, w)| b * b * w)
-                    .sum::<f64>();
-        // Likelihood: y ~ N(mu, sigma).
-        f += nf * ln_sigma + 0.5 * sse * inv_var;
+        let f = self.log_posterior(theta, sse);
 
         grad.fill(0.0);
         // d f / d mu_i = -e_i.
@@ -455,17 +439,7 @@ impl Kernel {
                 }
             }
         }
-        // d f / d ln sigma (zero below the floor, where sigma no longer moves).
-        grad[2] = if theta[2] > LN_SIGMA_MIN {
-            sigma * sigma / 0.25 + nf - sse * inv_var
-        } else {
-            0.0
-        };
-        grad[0] = k / 25.0;
-        grad[1] = m / 25.0;
-        for j in 0..self.s {
-            grad[DELTA0 + j] = sign(delta[j]) / self.tau;
-        }
+        self.prior_and_sigma_grad(theta, sse, grad);
         // The trend's chain rule, accumulated per segment (rows share a segment's rate and
         // offset), so the cost is O(T + S) whatever the number of changepoints.
         let g_trend = ArrayView1::from(&g_trend[..]);
@@ -487,7 +461,13 @@ impl Kernel {
             sum_g[c] += g_trend[i];
             sum_gt[c] += g_trend[i] * self.t[i];
         }
-        // rate_c = k + sum_{j<c} delta_j; offset_c = m - sum_{j<c} t_change_j delta_j.
+        self.linear_trend_chain(&sum_g, &sum_gt, grad);
+    }
+
+    /// Adds d f / d (k, m, delta) of a linear trend from the per-segment sums of -(d f /
+    /// d trend) and of it times t: rate_c = k + sum_{j<c} delta_j and
+    /// offset_c = m - sum_{j<c} t_change_j delta_j.
+    pub fn linear_trend_chain(&self, sum_g: &[f64], sum_gt: &[f64], grad: &mut [f64]) {
         let (mut tail_g, mut tail_gt) = (0.0, 0.0);
         for c in (1..=self.s).rev() {
             tail_g += sum_g[c];
@@ -498,6 +478,47 @@ impl Kernel {
         tail_gt += sum_gt[0];
         grad[0] -= tail_gt;
         grad[1] -= tail_g;
+    }
+
+    /// The negative log posterior given the residual sum of squares: priors k, m ~ N(0, 5),
+    /// delta ~ Laplace(0, tau), sigma ~ N(0, 0.5), beta ~ N(0, sigmas), then the likelihood
+    /// y ~ N(mu, sigma) (constants dropped, as Stan's `~` drops them).
+    pub fn log_posterior(&self, theta: &[f64], sse: f64) -> f64 {
+        let (k, m) = (theta[0], theta[1]);
+        let ln_sigma = theta[2].max(LN_SIGMA_MIN);
+        let sigma = ln_sigma.exp();
+        let delta = &theta[DELTA0..DELTA0 + self.s];
+        let beta = &theta[DELTA0 + self.s..];
+        let inv_var = 1.0 / (sigma * sigma);
+        let mut f = 0.5 * (k * k + m * m) / 25.0
+            + delta.iter().map(|d| d.abs()).sum::<f64>() / self.tau
+            + 0.5 * sigma * sigma / 0.25
+            + 0.5
+                * beta
+                    .iter()
+                    .zip(&self.inv_sigma2_beta)
+                    .map(|(b, w)| b * b * w)
+                    .sum::<f64>();
+        f += self.n as f64 * ln_sigma + 0.5 * sse * inv_var;
+        f
+    }
+
+    /// Sets d f / d (k, m, ln sigma, delta) of the priors and of sigma's likelihood terms
+    /// (the trend's and beta's likelihood terms are the caller's). Zero for ln sigma below its
+    /// floor, where sigma no longer moves.
+    pub fn prior_and_sigma_grad(&self, theta: &[f64], sse: f64, grad: &mut [f64]) {
+        let sigma = theta[2].max(LN_SIGMA_MIN).exp();
+        let inv_var = 1.0 / (sigma * sigma);
+        grad[2] = if theta[2] > LN_SIGMA_MIN {
+            sigma * sigma / 0.25 + self.n as f64 - sse * inv_var
+        } else {
+            0.0
+        };
+        grad[0] = theta[0] / 25.0;
+        grad[1] = theta[1] / 25.0;
+        for j in 0..self.s {
+            grad[DELTA0 + j] = sign(theta[DELTA0 + j]) / self.tau;
+        }
     }
 
     /// Adds d f / d (k, m, delta) for the logistic trend, back-propagating through the
