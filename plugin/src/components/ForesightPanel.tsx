@@ -165,6 +165,7 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
   // The incident whose details are open (its series and start: stable across result batches).
   const [detailKey, setDetailKey] = useState<string>();
   const detail = detailKey === undefined ? undefined : incidents.find((inc) => incidentKey(inc) === detailKey);
+  const openDetails = useCallback((inc: IncidentRow) => setDetailKey(incidentKey(inc)), []);
   const { rootCause: engineRootCause, outcomes } = engine;
   const loadRootCause = useCallback(
     (inc: IncidentRow) => {
@@ -341,7 +342,7 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
               height={incidentsHeight}
               timeZone={timeZone}
               onZoom={onChangeTimeRange}
-              onDetails={(inc) => setDetailKey(incidentKey(inc))}
+              onDetails={openDetails}
             />
           )}
         </>
@@ -486,14 +487,18 @@ const getStyles = (theme: GrafanaTheme2) => ({
   failure: css({ color: theme.colors.error.text }),
 });
 
-/** A revision number that moves when the frames' structure (frameStructureKey) changes. */
+/**
+ * A revision number that moves when the frames' structure (frameStructureKey) changes: a hash
+ * of it (32-bit FNV-1a; GraphNG only compares revisions for equality), so that no state is kept
+ * and no extra render is needed.
+ */
 function useStructureRev(frames: DataFrame[]): number {
-  const last = useRef({ key: '', rev: 0 });
   return useMemo(() => {
     const key = frameStructureKey(frames);
-    if (key !== last.current.key) {
-      last.current = { key, rev: last.current.rev + 1 };
+    let hash = 0x811c9dc5;
+    for (let i = 0; i < key.length; i++) {
+      hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
     }
-    return last.current.rev;
+    return (hash >>> 0) + 1;
   }, [frames]);
 }

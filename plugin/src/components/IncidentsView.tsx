@@ -38,8 +38,18 @@ export function incidentKey(inc: Pick<IncidentRow, 'seriesIndex' | 'start'>): st
  */
 export const FIRST_ROWS = 100;
 
-/** Incidents sorted by peak score; clicking one zooms the dashboard to it, its button opens its details. */
-export function IncidentsView({ incidents, seriesNames, height, timeZone, onZoom, onDetails }: Props) {
+/**
+ * Incidents sorted by peak score; clicking one zooms the dashboard to it, its button opens its
+ * details. Memoised: the panel re-renders when new frames are ready, which changes no row.
+ */
+export const IncidentsView = React.memo(function IncidentsView({
+  incidents,
+  seriesNames,
+  height,
+  timeZone,
+  onZoom,
+  onDetails,
+}: Props) {
   const styles = useStyles2(getStyles);
   const theme = useTheme2();
   const [showAll, setShowAll] = useState(false);
@@ -117,7 +127,7 @@ export function IncidentsView({ incidents, seriesNames, height, timeZone, onZoom
       )}
     </div>
   );
-}
+});
 
 /** The engine's component attribution, as the hint names it. */
 export const CAUSES: Record<string, string | undefined> = {
