@@ -52,6 +52,7 @@ test('a PromQL error from the server is shown in the panel, not a blank page', a
     await expect(message).toContainText('Prometheus query failed (400)');
     await expect(message).toContainText('parse error');
   } finally {
+    await page.close(); // the page first, so nothing it still loads meets a closed server
     await failing.close();
   }
   // The browser logs the 502 of /frames.json itself; nothing else may fail.

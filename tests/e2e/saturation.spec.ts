@@ -65,6 +65,9 @@ test('logistic growth without any cap says what to set, instead of a blank forec
     await expect(page.getByTestId('foresight-status')).toContainText(/cap.*set Cap in the panel options, or Max in the field options/);
     await expect(page.getByTestId('foresight-panel')).toHaveAttribute('data-done', 'true');
   } finally {
+    // The page first: icons it still loads (the actions bar appears when done) would otherwise
+    // hit a closed server, and a request in flight would hold the server's close.
+    await page.close();
     await bare.close();
   }
   expect(errors).toEqual([]);
