@@ -96,7 +96,16 @@ export function startHarnessServer({ port = 0, frames }) {
     server.on('error', reject);
     server.listen(port, '127.0.0.1', () => {
       const url = `http://127.0.0.1:${server.address().port}/`;
-      resolveStart({ url, close: () => new Promise((r) => server.close(() => r())) });
+      // Closing drops open connections too: a request still in flight from a page (an icon, a
+      // query) would otherwise hold server.close() until the test times out.
+      resolveStart({
+        url,
+        close: () =>
+          new Promise((r) => {
+            server.close(() => r());
+            server.closeAllConnections();
+          }),
+      });
     });
   });
 }
