@@ -1,9 +1,12 @@
 //! argmin's L-BFGS on the Prophet objective, instantiated in this crate (see the crate docs).
 
-use std::cell::RefCell;
+use std::{cell::RefCell, collections::VecDeque};
 
 use argmin::{
-    core::{CostFunction, Executor, Gradient, State, TerminationReason, TerminationStatus},
+    core::{
+        CostFunction, Executor, Gradient, IterState, Problem as ArgminProblem, Solver, State,
+        TerminationReason, TerminationStatus, KV,
+    },
     solver::{linesearch::MoreThuenteLineSearch, quasinewton::LBFGS},
 };
 
@@ -72,6 +75,7 @@ impl Problem<'_> {
 }
 
 const STALLED: &str = "no progress";
+const STEP_BELOW_TOL_PARAM: &str = "step below tol_param";
 
 impl CostFunction for Problem<'_> {
     type Param = Theta;
@@ -89,14 +93,125 @@ impl Gradient for Problem<'_> {
     }
 }
 
-/// Settings of one L-BFGS run.
+type LbfgsState = IterState<Theta, Theta, (), (), (), f64>;
+
+/// argmin's L-BFGS stopped by Stan's tests instead of argmin's (an absolute change of the
+/// objective, scaled once by |f(start)|, and no relative-gradient test): CmdStan usually
+/// stops Prophet's fits on the relative gradient, and a fixed scale is too strict once the
+/// objective has moved far from its starting value, so argmin alone ran up to twice the
+/// iterations (docs/prophet.md, "Stopping tests").
+struct StanStop<S> {
+    solver: S,
+    settings: LbfgsSettings,
+    /// The last `history` (step, gradient change) pairs, newest last, for g·H⁻¹g.
+    pairs: VecDeque<(Vec<f64>, Vec<f64>)>,
+    /// The previous iterate and its gradient (argmin's L-BFGS takes them out of the state).
+    previous: Option<(Vec<f64>, Vec<f64>)>,
+}
+
+impl<S> StanStop<S> {
+    /// g·H⁻¹g by L-BFGS's two-loop recursion over the kept pairs (H₀ scaled by the newest
+    /// pair's s·y / y·y, as Stan's update does).
+    fn gradient_h_gradient(&self, g: &[f64]) -> f64 {
+        let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+        let mut q = g.to_vec();
+        let mut alphas = Vec::with_capacity(self.pairs.len());
+        for (s, y) in self.pairs.iter().rev() {
+            let rho = 1.0 / dot(y, s);
+            let a = rho * dot(s, &q);
+            q.iter_mut().zip(y).for_each(|(qi, yi)| *qi -= a * yi);
+            alphas.push((rho, a));
+        }
+        if let Some((s, y)) = self.pairs.back() {
+            let gamma = dot(s, y) / dot(y, y);
+            q.iter_mut().for_each(|qi| *qi *= gamma);
+        }
+        for ((s, y), (rho, a)) in self.pairs.iter().zip(alphas.iter().rev()) {
+            let b = rho * dot(y, &q);
+            q.iter_mut().zip(s).for_each(|(qi, si)| *qi += (a - b) * si);
+        }
+        dot(g, &q)
+    }
+}
+
+impl<'a, S> Solver<Problem<'a>, LbfgsState> for StanStop<S>
+where
+    S: Solver<Problem<'a>, LbfgsState>,
+{
+    fn name(&self) -> &str {
+        self.solver.name()
+    }
+
+    fn init(
+        &mut self,
+        problem: &mut ArgminProblem<Problem<'a>>,
+        state: LbfgsState,
+    ) -> Result<(LbfgsState, Option<KV>), argmin::core::Error> {
+        self.solver.init(problem, state)
+    }
+
+    fn next_iter(
+        &mut self,
+        problem: &mut ArgminProblem<Problem<'a>>,
+        state: LbfgsState,
+    ) -> Result<(LbfgsState, Option<KV>), argmin::core::Error> {
+        self.solver.next_iter(problem, state)
+    }
+
+    fn terminate(&mut self, state: &LbfgsState) -> TerminationStatus {
+        let (Some(x), Some(g)) = (state.get_param(), state.get_gradient()) else {
+            return TerminationStatus::NotTerminated;
+        };
+        let Some((x0, g0)) = self.previous.replace((x.0.clone(), g.0.clone())) else {
+            return TerminationStatus::NotTerminated;
+        };
+        let step: Vec<f64> = x.0.iter().zip(&x0).map(|(a, b)| a - b).collect();
+        let change: Vec<f64> = g.0.iter().zip(&g0).map(|(a, b)| a - b).collect();
+        let step_norm = step.iter().map(|v| v * v).sum::<f64>().sqrt();
+        let grad_norm = g.0.iter().map(|v| v * v).sum::<f64>().sqrt();
+        if step.iter().zip(&change).map(|(a, b)| a * b).sum::<f64>() > 0.0 {
+            if self.pairs.len() == self.settings.history {
+                self.pairs.pop_front();
+            }
+            self.pairs.push_back((step, change));
+        }
+        let (f, f0) = (state.get_cost(), state.get_prev_cost());
+        if step_norm < self.settings.tol_param {
+            // Stan stops here too, but with a gradient still large this is More-Thuente
+            // creeping along a kink of |delta|, not an optimum: report it as a stall, so
+            // that the caller restarts with fresh curvature memory.
+            return TerminationStatus::Terminated(TerminationReason::SolverExit(
+                STEP_BELOW_TOL_PARAM.to_string(),
+            ));
+        }
+        let converged = (f0 - f).abs() < self.settings.tol_obj
+            || grad_norm < self.settings.tol_grad
+            || (f0 - f).abs() / f0.abs().max(f.abs()).max(1.0) < self.settings.tol_rel
+            || self.gradient_h_gradient(&g.0) / f.abs().max(1.0) < self.settings.tol_rel_grad;
+        if converged {
+            TerminationStatus::Terminated(TerminationReason::SolverConverged)
+        } else {
+            TerminationStatus::NotTerminated
+        }
+    }
+}
+
+/// Settings of one L-BFGS run: Stan's stopping tests, checked after every iteration in
+/// Stan's order (CmdStan's `optimize` defaults: 1e-12, 1e-8, 1e-8, 1e4 and 1e7 times epsilon).
 #[derive(Debug, Clone, PartialEq)]
 pub struct LbfgsSettings {
     /// Relative tolerance on the objective's change (Stan's `tol_rel_obj` times epsilon):
-    /// the run stops when the change falls below it times max(|f(start)|, 1).
+    /// |f(k-1) - f(k)| / max(|f(k-1)|, |f(k)|, 1).
     pub tol_rel: f64,
+    /// Relative tolerance on the gradient (Stan's `tol_rel_grad` times epsilon):
+    /// g·H⁻¹g / max(|f|, 1), H⁻¹ the L-BFGS inverse-Hessian estimate.
+    pub tol_rel_grad: f64,
+    /// Absolute tolerance on the objective's change (Stan's `tol_obj`).
+    pub tol_obj: f64,
     /// Tolerance on the gradient's norm.
     pub tol_grad: f64,
+    /// Tolerance on the step's norm (Stan's `tol_param`).
+    pub tol_param: f64,
     /// Curvature pairs kept.
     pub history: usize,
     /// Iteration budget.
@@ -131,13 +246,19 @@ pub fn lbfgs(
     if !f0.is_finite() {
         return Err("the objective is not finite at the initial values".to_string());
     }
-    let tol_cost = settings.tol_rel * f0.abs().max(1.0);
     let iters = settings.iters;
     let linesearch = MoreThuenteLineSearch::new();
+    // argmin's own tests are off (tolerance 0): `StanStop` applies Stan's.
     let solver = LBFGS::new(linesearch, settings.history)
-        .with_tolerance_grad(settings.tol_grad)
-        .and_then(|s| s.with_tolerance_cost(tol_cost))
+        .with_tolerance_grad(0.0)
+        .and_then(|s| s.with_tolerance_cost(0.0))
         .map_err(|e| e.to_string())?;
+    let solver = StanStop {
+        solver,
+        settings: settings.clone(),
+        pairs: VecDeque::with_capacity(settings.history),
+        previous: None,
+    };
     let full = |reduced: &[f64]| {
         let mut x = start.clone();
         for (&i, &v) in free.iter().zip(reduced) {

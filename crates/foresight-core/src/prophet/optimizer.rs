@@ -127,7 +127,10 @@ fn lbfgs(
     let settings = LbfgsSettings {
         // Stan stops when the objective's relative change falls below tol_rel_obj * epsilon.
         tol_rel: opts.tol_rel_obj.unwrap_or(DEFAULT_TOL_REL_OBJ) * f64::EPSILON,
+        tol_rel_grad: opts.tol_rel_grad.unwrap_or(1e7) * f64::EPSILON,
+        tol_obj: opts.tol_obj.unwrap_or(1e-12),
         tol_grad: opts.tol_grad.unwrap_or(1e-8),
+        tol_param: opts.tol_param.unwrap_or(1e-8),
         history: opts
             .history_size
             .map_or(DEFAULT_HISTORY, |h| h.max(1) as usize),
