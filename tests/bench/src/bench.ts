@@ -35,6 +35,7 @@ export interface Timing {
 declare global {
   interface Window {
     runBench: (series: BenchSeries[], repeats: number) => Promise<Timing[]>;
+    fitRows: (series: BenchSeries, engine: string) => Promise<{ yhat: number[]; trend: number[] }>;
     predict600: (series: BenchSeries, repeats: number) => Promise<number[]>;
     engines: () => string[];
   }
@@ -77,9 +78,12 @@ const reference: Engine = {
 
 const ready = Promise.all([initAugurs(), initOurs()]);
 
-/** Our engine: the same options under Prophet's names. */
-const foresight: Engine = {
-  name: 'foresight',
+/**
+ * Our engine: the same options under Prophet's names; `sufficientStatistics` evaluates the
+ * objective from sufficient statistics (`optimize.sufficient_statistics`, as the panel fits).
+ */
+const oursEngine = (name: string, sufficientStatistics: boolean): Engine => ({
+  name,
   fitPredict: (s) => {
     const opts = {
       growth: s.growth,
@@ -90,6 +94,7 @@ const foresight: Engine = {
       yearly_seasonality: s.yearly ?? 'auto',
       weekly_seasonality: s.weekly ?? 'auto',
       daily_seasonality: s.daily ?? 'auto',
+      optimize: { sufficient_statistics: sufficientStatistics },
     } as const;
     const t0 = performance.now();
     const model = ours.ProphetModel.fit(Float64Array.from(s.ds), Float64Array.from(s.y), opts);
@@ -99,7 +104,9 @@ const foresight: Engine = {
     model.free();
     return { fitMs: t1 - t0, predictMs: t2 - t1 };
   },
-};
+});
+const foresight = oursEngine('foresight', false);
+const foresightStats = oursEngine('foresight (sufficient statistics)', true);
 
 /**
  * Issue 3's predict target: 600 timestamps with 1000 uncertainty samples, on a model fitted to
@@ -121,10 +128,50 @@ window.predict600 = async (s: BenchSeries, repeats: number) => {
 };
 
 
-window.engines = () => [reference.name, foresight.name];
+/**
+ * yhat and trend at the series' own timestamps, for comparing each engine with Python Prophet
+ * (tests/bench/run.mjs, "Parity in the browser"). `foresight (sufficient statistics)` is our
+ * engine with `optimize.sufficient_statistics`, as the panel fits.
+ */
+window.fitRows = async (s, engine) => {
+  await ready;
+  if (engine === reference.name) {
+    const n = s.ds.length;
+    const prophet = new Prophet({
+      optimizer,
+      growth: s.growth,
+      seasonalityMode: s.seasonalityMode,
+      changepointPriorScale: s.changepointPriorScale,
+      yearlySeasonality: seasonality(s.yearly),
+      weeklySeasonality: seasonality(s.weekly),
+      dailySeasonality: seasonality(s.daily),
+    });
+    const cap = s.cap === undefined ? undefined : new Float64Array(n).fill(s.cap);
+    const floor = s.floor === undefined ? undefined : new Float64Array(n).fill(s.floor);
+    const ds = s.ds.map((t) => t / 1000);
+    prophet.fit({ ds, y: Float64Array.from(s.y), cap, floor });
+    const p = prophet.predict({ ds, cap, floor });
+    prophet.free();
+    return { yhat: Array.from(p.yhat.point), trend: Array.from(p.trend.point) };
+  }
+  const model = ours.ProphetModel.fit(Float64Array.from(s.ds), Float64Array.from(s.y), {
+    growth: s.growth,
+    cap: s.cap,
+    floor: s.floor,
+    seasonality_mode: s.seasonalityMode,
+    changepoint_prior_scale: s.changepointPriorScale,
+    uncertainty_samples: 0,
+    optimize: { sufficient_statistics: engine === foresightStats.name },
+  });
+  const p = model.predict(Float64Array.from(s.ds));
+  model.free();
+  return { yhat: Array.from(p.yhat), trend: Array.from(p.trend) };
+};
+
+window.engines = () => [reference.name, foresight.name, foresightStats.name];
 window.runBench = async (series, repeats) => {
   await ready;
-  const engines = [reference, foresight];
+  const engines = [reference, foresight, foresightStats];
   const out: Timing[] = [];
   for (const s of series) {
     for (const engine of engines) {
