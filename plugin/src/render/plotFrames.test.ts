@@ -26,7 +26,9 @@ describe('buildPlotFrames', () => {
     const b = series('b', 'mem', [4, 5, 6]);
     const cache = new PlotFrameCache();
     const outcomeA = outcome('a', { detection: detection(3) });
+    // Each series: its own frame and its forecast's (empty until the forecast).
     const first = buildPlotFrames([a, b], new Map([['a', outcomeA]]), theme, 'utc', undefined, cache);
+    expect(first).toHaveLength(4);
     // b's detection arrives: a new map, a's outcome object unchanged.
     const next = new Map([
       ['a', outcomeA],
@@ -34,8 +36,11 @@ describe('buildPlotFrames', () => {
     ]);
     const second = buildPlotFrames([a, b], next, theme, 'utc', undefined, cache);
     expect(second[0]).toBe(first[0]);
-    expect(second[1]).not.toBe(first[1]);
-    expect(second[1].fields).toHaveLength(5);
+    expect(second[1]).toBe(first[1]);
+    expect(second[2]).not.toBe(first[2]);
+    expect(second[2].fields).toHaveLength(5);
+    // b's empty forecast is kept.
+    expect(second[3]).toBe(first[3]);
     // An incident attribution arrives: the outcome changes, nothing drawn does, same list.
     const attributed = new Map(next).set('b', { ...next.get('b')!, incidents: [] });
     expect(buildPlotFrames([a, b], attributed, theme, 'utc', undefined, cache)).toBe(second);
@@ -43,7 +48,7 @@ describe('buildPlotFrames', () => {
     const light = buildPlotFrames([a, b], next, createTheme({ colors: { mode: 'light' } }), 'utc', undefined, cache);
     expect(light[0]).not.toBe(second[0]);
     const indices = light.flatMap((f) => f.fields.filter((x) => x.type !== 'time').map((x) => x.state?.seriesIndex));
-    expect(indices).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(indices).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
   });
 
   it('keeps the frames of a series that comes back as a new object with the same visible data', () => {
@@ -69,7 +74,7 @@ describe('buildPlotFrames', () => {
     expect(frames[0].length).toBe(5);
   });
 
-  it('adds expected and a band (upper filled to lower) for analysed series only', () => {
+  it('adds expected and a band (upper filled to lower), empty and out of the legend until the detection', () => {
     const a = series('a', 'cpu', [1, NaN, 3]);
     const b = series('b', 'mem', [4, 5, 6]);
     const frames = buildPlotFrames([a, b], new Map([['a', outcome('a', { detection: detection(3) })]]), theme, 'utc');
@@ -77,14 +82,22 @@ describe('buildPlotFrames', () => {
     const upper = frames[0].fields[3];
     expect(upper.config.custom.fillBelowTo).toBe('cpu lower');
     expect(upper.config.custom.hideFrom.legend).toBe(true);
+    expect(frames[0].fields[2].config.custom.hideFrom.legend).toBe(false);
     // NaN gaps become nulls so uPlot leaves a gap.
     expect(frames[0].fields[1].values).toEqual([1, null, 3]);
-    // Not yet analysed: drawn as observed only.
-    expect(frames[1].fields).toHaveLength(2);
+    expect(frames[0].fields[2].values).toEqual([2, 2, 2]);
+    // Not yet analysed: the same fields, no values, the expected line not in the legend.
+    expect(names(frames[2])).toEqual([undefined, 'mem', 'mem expected', 'mem upper', 'mem lower']);
+    expect(frames[2].fields.slice(2).map((f) => f.values)).toEqual([
+      [null, null, null],
+      [null, null, null],
+      [null, null, null],
+    ]);
+    expect(frames[2].fields[2].config.custom.hideFrom.legend).toBe(true);
     // Each series keeps one colour for its line, expected line and band.
     const colors = new Set(frames[0].fields.slice(1).map((f) => f.config.color?.fixedColor));
     expect(colors.size).toBe(1);
-    expect(frames[1].fields[1].config.color?.fixedColor).not.toEqual([...colors][0]);
+    expect(frames[2].fields[1].config.color?.fixedColor).not.toEqual([...colors][0]);
   });
 
   it('draws the forecast and its band in a frame of its own, past the last point', () => {
@@ -99,15 +112,28 @@ describe('buildPlotFrames', () => {
     const frames = buildPlotFrames([a], outcomes, theme, 'utc');
     expect(frames).toHaveLength(2);
     expect(names(frames[1])).toEqual([undefined, 'cpu forecast', 'cpu forecast upper', 'cpu forecast lower']);
+    expect(frames[1].fields[0].values).toEqual([3000, 4000]);
     expect(frames[1].fields[2].values).toEqual([5, null]);
+    expect(frames[1].fields[1].config.custom.hideFrom.legend).toBe(false);
     expect(lastForecastTime(outcomes)).toBe(4000);
     expect(lastForecastTime(new Map())).toBeUndefined();
+  });
+
+  it('before the forecast, has its fields empty on the series own axis, out of the legend', () => {
+    const a = series('a', 'cpu', [1, 2, 3]);
+    const frames = buildPlotFrames([a], new Map(), theme, 'utc');
+    expect(frames).toHaveLength(2);
+    expect(names(frames[1])).toEqual([undefined, 'cpu forecast', 'cpu forecast upper', 'cpu forecast lower']);
+    expect(frames[1].fields[0].values).toEqual([0, 1000, 2000]);
+    expect(frames[1].fields.slice(1).every((f) => f.values.every((v) => v === null))).toBe(true);
+    expect(frames[1].fields[1].config.custom.hideFrom.legend).toBe(true);
   });
 
   it('ignores a detection that does not line up with the series', () => {
     const a = series('a', 'cpu', [1, 2, 3]);
     const frames = buildPlotFrames([a], new Map([['a', outcome('a', { detection: detection(2) })]]), theme, 'utc');
-    expect(frames[0].fields).toHaveLength(2);
+    expect(frames[0].fields).toHaveLength(5);
+    expect(frames[0].fields[2].values).toEqual([null, null, null]);
   });
 });
 
@@ -129,12 +155,17 @@ describe('joinOnSharedTime', () => {
     const perSeries = buildPlotFrames([a, b], outcomes, theme, 'utc', undefined, cache);
     expect(perSeries).toHaveLength(4);
     const [joined] = joinOnSharedTime(perSeries, cache);
+    const field = (name: string) => joined.fields.find((f) => f.config.displayNameFromDS === name)!;
     expect(joined.length).toBe(5);
     expect(joined.fields[0].values).toEqual([0, 1000, 2000, 3000, 4000]);
-    expect(names(joined)).toEqual([undefined, 'cpu', 'cpu forecast', 'mem', 'mem forecast']);
-    expect(joined.fields[1].values).toEqual([1, 2, 3, null, null]);
-    expect(joined.fields[2].values).toEqual([null, null, null, 7, 8]);
-    expect(joined.fields[3].values).toEqual([4, null, 6, null, null]);
+    expect(names(joined)).toEqual([
+      undefined,
+      ...['cpu', 'cpu expected', 'cpu upper', 'cpu lower', 'cpu forecast', 'cpu forecast upper', 'cpu forecast lower'],
+      ...['mem', 'mem expected', 'mem upper', 'mem lower', 'mem forecast', 'mem forecast upper', 'mem forecast lower'],
+    ]);
+    expect(field('cpu').values).toEqual([1, 2, 3, null, null]);
+    expect(field('cpu forecast').values).toEqual([null, null, null, 7, 8]);
+    expect(field('mem').values).toEqual([4, null, 6, null, null]);
     // The same frames: the same joined list; a new list reuses the padded fields of unchanged series.
     expect(joinOnSharedTime(perSeries, cache)).toEqual([joined]);
     const again = joinOnSharedTime([...perSeries], cache)[0];
@@ -142,26 +173,36 @@ describe('joinOnSharedTime', () => {
     expect(again.fields[1]).toBe(joined.fields[1]);
   });
 
+  it('joins a series with its empty forecast on the series own axis', () => {
+    const a = series('a', 'cpu', [1, 2, 3]);
+    const [joined, ...rest] = joinOnSharedTime(buildPlotFrames([a], new Map(), theme, 'utc'));
+    expect(rest).toHaveLength(0);
+    expect(joined.fields[0].values).toEqual([0, 1000, 2000]);
+    expect(joined.fields).toHaveLength(8);
+  });
+
   it('leaves frames whose axes interleave for Grafana to join', () => {
     const a = series('a', 'cpu', [1, 2, 3]);
     const outcomes = new Map([['a', outcome('a', { forecast: forecast(1500) })]]);
     const frames = buildPlotFrames([a], outcomes, theme, 'utc');
     expect(joinOnSharedTime(frames)).toBe(frames);
-    const single = buildPlotFrames([a], new Map(), theme, 'utc');
-    expect(joinOnSharedTime(single)).toBe(single);
   });
 });
 
 describe('frameStructureKey', () => {
   const theme = createTheme();
-  it('moves when fields or their drawing change, not when values do', () => {
+  it('moves when fields or their drawing change, not when values or results do', () => {
     const a = series('a', 'cpu', [1, 2, 3]);
     const key = frameStructureKey(buildPlotFrames([a], new Map(), theme, 'utc'));
     expect(frameStructureKey(buildPlotFrames([series('a', 'cpu', [4, 5, 6])], new Map(), theme, 'utc'))).toBe(key);
-    // A forecast adds fields: a new structure.
+    // A detection and a forecast fill fields that were there already (and show them in the
+    // legend, which is not the chart's configuration): the same structure, new data.
     const forecast = { timestamps: Float64Array.from([3000]), yhat: Float64Array.from([4]) };
-    const withForecast = new Map([['a', outcome('a', { forecast })]]);
-    expect(frameStructureKey(buildPlotFrames([a], withForecast, theme, 'utc'))).not.toBe(key);
+    const results = new Map([['a', outcome('a', { detection: detection(3), forecast })]]);
+    expect(frameStructureKey(buildPlotFrames([a], results, theme, 'utc'))).toBe(key);
+    // Another series: a new structure.
+    const b = series('b', 'mem', [1, 2, 3]);
+    expect(frameStructureKey(buildPlotFrames([a, b], new Map(), theme, 'utc'))).not.toBe(key);
     // Another theme colours the same fields differently: a new structure too.
     const light = createTheme({ colors: { mode: 'light' } });
     expect(frameStructureKey(buildPlotFrames([a], new Map(), light, 'utc'))).not.toBe(key);

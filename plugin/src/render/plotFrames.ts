@@ -71,9 +71,12 @@ interface CachedFrame {
 type PlotSeries = SeriesInput & { threshold?: { value: number } };
 
 /**
- * One frame per analysed series: observed values, the engine's expected line, the band drawn as
- * `upper` filled down to `lower` (Grafana's fillBelowTo); and, when
- * there is a forecast, a second frame past the last point with the forecast and its band.
+ * Two frames per series: observed values, the engine's expected line, the band drawn as `upper`
+ * filled down to `lower` (Grafana's fillBelowTo); and the forecast with its band, past the last
+ * point. Fields that have no result yet are there already, empty (nulls, hidden from the legend):
+ * the chart's structure (frameStructureKey) does not move when results arrive, so Grafana's
+ * TimeSeries takes them as new data (uPlot's setData) instead of building a new chart for each
+ * batch (a new configuration, a new uPlot, a new legend: most of a batch's main-thread time).
  * Results stream in series by series: with a `cache`, a frame is rebuilt only when what it draws
  * changed (a panel of 100 series redraws on every batch; above DETAIL_LIMIT series a detection
  * changes no frame at all, only markers). With `visible`, only that part of each series is drawn
@@ -113,17 +116,23 @@ export function buildPlotFrames(
     entry.series = s;
     const look = [theme, timeZone, index];
     const detection = detailed ? outcome?.detection : undefined;
-    const observed = cached(entry.observed, [...look, detection, s.threshold?.value, visible?.from, visible?.to], () =>
-      observedFrame(s, index, detection, theme, visible)
+    const observed = cached(
+      entry.observed,
+      [...look, detailed, detection, s.threshold?.value, visible?.from, visible?.to],
+      () => observedFrame(s, index, detection, detailed, theme, visible)
     );
     entry.observed = observed;
     const forecast = outcome?.forecast;
-    if (!forecast || forecast.timestamps.length === 0) {
-      return [observed.frame];
-    }
-    entry.forecast = cached(entry.forecast, [...look, forecast, detailed], () =>
-      forecastFrame(s, index, forecast, theme, detailed)
-    );
+    const times = observed.frame.fields[0].values;
+    entry.forecast =
+      forecast && forecast.timestamps.length > 0
+        ? cached(entry.forecast, [...look, forecast, detailed], () =>
+            forecastFrame(s, index, forecast.timestamps, forecast, theme, detailed)
+          )
+        : // No forecast yet: its fields, empty, on the series' own time axis (joined with it).
+          cached(entry.forecast, [...look, undefined, detailed, visible?.from, visible?.to], () =>
+            forecastFrame(s, index, times, undefined, theme, detailed)
+          );
     return [observed.frame, entry.forecast.frame];
   });
   if (cache.bySeries.size > series.length) {
@@ -162,9 +171,23 @@ function fieldConfig(
   };
 }
 
-function numberField(name: string, values: ArrayLike<number>, config: FieldConfig<GraphFieldConfig>): Field {
-  return { name, type: FieldType.number, config, values: nullGaps(values) };
+/** A number field; without values (no result yet), nulls on an axis of `length` points. */
+function numberField(
+  name: string,
+  values: ArrayLike<number> | undefined,
+  config: FieldConfig<GraphFieldConfig>,
+  length = values?.length ?? 0
+): Field {
+  return {
+    name,
+    type: FieldType.number,
+    config,
+    values: values ? nullGaps(values) : new Array<null>(length).fill(null),
+  };
 }
+
+/** Hidden from the legend until it has values (the legend reads this from the frames, not the chart's configuration). */
+const legendUnless = (shown: boolean) => (shown ? {} : { hideFrom: hiddenFromLegend });
 
 /**
  * Observed and forecast lines are 1 px, Grafana's default: the canvas is rasterised on the
@@ -181,11 +204,15 @@ function seriesColor(theme: GrafanaTheme2, i: number): string {
   return theme.visualization.getColorByName(palette[i % palette.length]);
 }
 
-/** The series' frame (before field overrides): observed values, and the detection's expected line and band. */
+/**
+ * The series' frame (before field overrides): observed values and, when `detailed`, the
+ * detection's expected line and band (empty until the detection).
+ */
 function observedFrame(
   s: PlotSeries,
   i: number,
   detection: SeriesOutcome['detection'],
+  detailed: boolean,
   theme: GrafanaTheme2,
   visible?: { from: number; to: number }
 ): DataFrame {
@@ -201,65 +228,77 @@ function observedFrame(
       withThreshold(config({ lineWidth: LINE_WIDTH }, s.name), s.threshold?.value, theme)
     ),
   ];
-  const d = detection;
-  if (d && d.timestamps.length === s.timestamps.length) {
+  if (detailed) {
+    // Before the detection (or one that does not line up with the series): empty.
+    const d = detection && detection.timestamps.length === s.timestamps.length ? detection : undefined;
     const lowerName = `${s.name} ${LOWER_SUFFIX}`;
+    const length = i1 - i0;
     fields.push(
       numberField(
         `${s.name} ${EXPECTED_SUFFIX}`,
-        part(d.expected),
-        config({ lineStyle: { fill: 'dash', dash: [6, 4] } }, `${s.name} ${EXPECTED_SUFFIX}`)
+        d && part(d.expected),
+        config({ lineStyle: { fill: 'dash', dash: [6, 4] }, ...legendUnless(!!d) }, `${s.name} ${EXPECTED_SUFFIX}`),
+        length
       ),
       numberField(
         `${s.name} ${UPPER_SUFFIX}`,
-        part(d.upper),
+        d && part(d.upper),
         config(
           { lineWidth: 0, fillOpacity: 18, fillBelowTo: lowerName, hideFrom: hiddenFromLegend },
           `${s.name} ${UPPER_SUFFIX}`
-        )
+        ),
+        length
       ),
-      numberField(lowerName, part(d.lower), config({ lineWidth: 0, hideFrom: hiddenFromLegend }, lowerName))
+      numberField(lowerName, d && part(d.lower), config({ lineWidth: 0, hideFrom: hiddenFromLegend }, lowerName), length)
     );
   }
   return { name: s.name, refId: s.refId, length: i1 - i0, fields };
 }
 
-/** The forecast's frame (before field overrides), past the series' last point, with its band when detailed. */
+/**
+ * The forecast's frame (before field overrides), past the series' last point, with its band when
+ * detailed. Without a forecast yet: the same fields, empty, on `times` (the series' own axis).
+ */
 function forecastFrame(
   s: PlotSeries,
   i: number,
-  f: NonNullable<SeriesOutcome['forecast']>,
+  times: ArrayLike<number>,
+  f: NonNullable<SeriesOutcome['forecast']> | undefined,
   theme: GrafanaTheme2,
   detailed: boolean
 ): DataFrame {
   const color = seriesColor(theme, i);
   const config = (extra: Partial<GraphFieldConfig>, displayName: string) => fieldConfig(s, color, extra, displayName);
   const name = `${s.name} ${FORECAST_SUFFIX}`;
-  // Many series: the legend lists the series, not a forecast entry beside each.
-  const legend = detailed ? {} : { hideFrom: hiddenFromLegend };
+  const length = times.length;
   const fields: DataFrame['fields'] = [
-    { name: 'Time', type: FieldType.time, config: {}, values: Array.from(f.timestamps) },
+    // The series' own axis is shared as is (joinOnSharedTime recognises it by identity).
+    { name: 'Time', type: FieldType.time, config: {}, values: f ? Array.from(times) : (times as number[]) },
     numberField(
       name,
-      f.yhat,
-      config({ lineStyle: { fill: 'dot', dash: [2, 4] }, lineWidth: LINE_WIDTH, ...legend }, name)
+      f?.yhat,
+      // Many series: the legend lists the series, not a forecast entry beside each.
+      config({ lineStyle: { fill: 'dot', dash: [2, 4] }, lineWidth: LINE_WIDTH, ...legendUnless(!!f && detailed) }, name),
+      length
     ),
   ];
-  if (detailed && f.lower && f.upper) {
+  if (detailed) {
     const lowerName = `${name} ${LOWER_SUFFIX}`;
+    const band = f?.lower && f.upper ? f : undefined;
     fields.push(
       numberField(
         `${name} ${UPPER_SUFFIX}`,
-        f.upper,
+        band?.upper,
         config(
           { lineWidth: 0, fillOpacity: 10, fillBelowTo: lowerName, hideFrom: hiddenFromLegend },
           `${name} ${UPPER_SUFFIX}`
-        )
+        ),
+        length
       ),
-      numberField(lowerName, f.lower, config({ lineWidth: 0, hideFrom: hiddenFromLegend }, lowerName))
+      numberField(lowerName, band?.lower, config({ lineWidth: 0, hideFrom: hiddenFromLegend }, lowerName), length)
     );
   }
-  return { name, refId: s.refId, length: f.timestamps.length, fields };
+  return { name, refId: s.refId, length, fields };
 }
 
 /**
@@ -366,11 +405,14 @@ const lastOf = (xs: ArrayLike<number>) => xs[xs.length - 1];
 /**
  * What GraphNG builds its chart configuration from, per field: the name, type and drawing
  * config (colour, line, fill, unit, thresholds), not the values. Equal keys mean the chart can
- * take the new frames as new data (uPlot's setData) instead of a new configuration.
+ * take the new frames as new data (uPlot's setData) instead of a new configuration. Whether a
+ * field is hidden from the legend is not part of it: the legend reads that from the frames on
+ * each render (PlotLegend), the chart's configuration does not use it.
  */
 export function frameStructureKey(frames: DataFrame[]): string {
   return JSON.stringify(
-    frames.map((frame) => frame.fields.map((f) => [getFieldDisplayNameFromConfig(f), f.type, f.config]))
+    frames.map((frame) => frame.fields.map((f) => [getFieldDisplayNameFromConfig(f), f.type, f.config])),
+    (key, value) => (key === 'hideFrom' && value ? { ...value, legend: undefined } : value)
   );
 }
 
