@@ -249,7 +249,12 @@ function observedFrame(
         ),
         length
       ),
-      numberField(lowerName, d && part(d.lower), config({ lineWidth: 0, hideFrom: hiddenFromLegend }, lowerName), length)
+      numberField(
+        lowerName,
+        d && part(d.lower),
+        config({ lineWidth: 0, hideFrom: hiddenFromLegend }, lowerName),
+        length
+      )
     );
   }
   return { name: s.name, refId: s.refId, length: i1 - i0, fields };
@@ -278,7 +283,10 @@ function forecastFrame(
       name,
       f?.yhat,
       // Many series: the legend lists the series, not a forecast entry beside each.
-      config({ lineStyle: { fill: 'dot', dash: [2, 4] }, lineWidth: LINE_WIDTH, ...legendUnless(!!f && detailed) }, name),
+      config(
+        { lineStyle: { fill: 'dot', dash: [2, 4] }, lineWidth: LINE_WIDTH, ...legendUnless(!!f && detailed) },
+        name
+      ),
       length
     ),
   ];
