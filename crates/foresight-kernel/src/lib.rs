@@ -108,6 +108,8 @@ pub struct Scratch {
     e_trend: Vec<f64>,
     g_add: Vec<f64>,
     g_mul: Vec<f64>,
+    /// The logistic trend's sigmoid per row, kept for its gradient.
+    sigmoid: Vec<f64>,
 }
 
 /// One mostly-zero feature column: its position in `beta`, its non-zero rows and its values
@@ -345,8 +347,13 @@ impl Kernel {
             e_trend,
             g_add,
             g_mul,
+            sigmoid: sig,
         } = &mut *scratch;
-        self.trend_into(theta, trend);
+        if self.trend == Trend::Logistic {
+            self.logistic_trend_into(theta, trend, sig);
+        } else {
+            self.trend_into(theta, trend);
+        }
         beta_dense.clear();
         match &self.dense {
             Some(idx) => beta_dense.extend(idx.iter().map(|&p| beta[p])),
@@ -446,7 +453,7 @@ impl Kernel {
         match self.trend {
             Trend::Flat => grad[1] -= g_trend.sum(),
             Trend::Linear => self.linear_grad(g_trend, grad),
-            Trend::Logistic => self.logistic_grad(theta, g_trend, grad),
+            Trend::Logistic => self.logistic_grad_from(theta, sig, g_trend, grad),
         }
         f
     }
@@ -521,9 +528,36 @@ impl Kernel {
         }
     }
 
+    /// The logistic trend into `out` and its sigmoid per row into `sig` (one exp per row for
+    /// both the value and the gradient; the same arithmetic as [`Kernel::trend_into`]).
+    fn logistic_trend_into(&self, theta: &[f64], out: &mut Vec<f64>, sig: &mut Vec<f64>) {
+        let delta = &theta[DELTA0..DELTA0 + self.s];
+        let (rate, m_pr) = self.logistic_segments(theta[0], theta[1], delta);
+        sig.clear();
+        sig.extend((0..self.n).map(|i| {
+            let c = self.segment[i];
+            sigmoid(rate[c] * (self.t[i] - m_pr[c]))
+        }));
+        out.clear();
+        out.extend(sig.iter().zip(&self.cap).map(|(p, cap)| cap * p));
+    }
+
     /// Adds d f / d (k, m, delta) for the logistic trend, back-propagating through the
     /// `logistic_gamma` recursion that keeps the trend continuous at changepoints.
     pub fn logistic_grad(&self, theta: &[f64], g_trend: ArrayView1<f64>, grad: &mut [f64]) {
+        let mut sig = Vec::new();
+        self.logistic_trend_into(theta, &mut Vec::new(), &mut sig);
+        self.logistic_grad_from(theta, &sig, g_trend, grad);
+    }
+
+    /// [`Kernel::logistic_grad`] given the trend's sigmoid per row.
+    fn logistic_grad_from(
+        &self,
+        theta: &[f64],
+        sig: &[f64],
+        g_trend: ArrayView1<f64>,
+        grad: &mut [f64],
+    ) {
         let (k, m) = (theta[0], theta[1]);
         let delta = &theta[DELTA0..DELTA0 + self.s];
         let (rate, m_pr) = self.logistic_segments(k, m, delta);
@@ -532,7 +566,7 @@ impl Kernel {
         let mut sum_ht = vec![0.0; self.s + 1];
         for i in 0..self.n {
             let c = self.segment[i];
-            let p = sigmoid(rate[c] * (self.t[i] - m_pr[c]));
+            let p = sig[i];
             let h = -g_trend[i] * self.cap[i] * p * (1.0 - p);
             sum_h[c] += h;
             sum_ht[c] += h * self.t[i];
