@@ -676,6 +676,16 @@ pub fn merge_sort_by<T: Copy>(v: &mut [T], mut le: impl FnMut(&T, &T) -> bool) {
     }
 }
 
+/// Sorts a vector of any element type stably by `le`, through [`merge_sort_by`] on indices
+/// (so that sorting records costs no `slice::sort_by` instantiation either).
+pub fn merge_sort_vec_by<T>(v: &mut Vec<T>, mut le: impl FnMut(&T, &T) -> bool) {
+    let mut order: Vec<usize> = (0..v.len()).collect();
+    merge_sort_by(&mut order, |&a, &b| le(&v[a], &v[b]));
+    let mut slots: Vec<Option<T>> = v.drain(..).map(Some).collect();
+    // `order` is a permutation, so every slot is taken exactly once.
+    v.extend(order.into_iter().filter_map(|i| slots[i].take()));
+}
+
 /// For each hinted fingerprint in turn, an unused column of `x` with that fingerprint.
 fn match_columns(x: &Array2<f64>, hint: &[f64]) -> Option<Vec<usize>> {
     if hint.len() != x.ncols() {
@@ -752,7 +762,7 @@ pub fn sign(x: f64) -> f64 {
 
 #[cfg(test)]
 mod tests {
-    use super::merge_sort_by;
+    use super::{merge_sort_by, merge_sort_vec_by};
 
     #[test]
     fn merge_sort_is_a_stable_sort() {
@@ -770,5 +780,16 @@ mod tests {
             std.sort_by_key(|e| e.0);
             assert_eq!(ours, std, "n = {n}");
         }
+    }
+
+    #[test]
+    fn vector_sort_moves_records_stably() {
+        let mut v: Vec<(String, u8)> = [("c", 2), ("a", 1), ("b", 2), ("d", 1), ("e", 0)]
+            .iter()
+            .map(|(s, k)| (s.to_string(), *k))
+            .collect();
+        merge_sort_vec_by(&mut v, |a, b| a.1 <= b.1);
+        let names: Vec<&str> = v.iter().map(|(s, _)| s.as_str()).collect();
+        assert_eq!(names, ["e", "a", "d", "c", "b"]);
     }
 }

@@ -651,7 +651,7 @@ fn batch(ts: &[f64], vs: &[f64], opts: &AnomalyOptions, tun: Tuning) -> SeriesAn
                 }
             }
         }
-        ps.sort_unstable();
+        foresight_kernel::merge_sort_by(&mut ps, |a, b| a <= b);
         ps.dedup();
         ps
     };

@@ -319,7 +319,9 @@ pub fn attribute_components(
         })
         .filter(|(m, _)| *m > 0.0)
         .collect();
-    active.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(y.1)));
+    foresight_kernel::merge_sort_by(&mut active, |x, y| {
+        y.0.total_cmp(&x.0).then(x.1.cmp(y.1)).is_le()
+    });
     let [trend, seasonal, event, residual] = parts;
     Ok(Attribution {
         cause,

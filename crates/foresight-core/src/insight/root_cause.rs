@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::anomaly::stats::{median, median_sigma};
 use crate::anomaly::{Incident, SeriesAnomalies};
 use crate::error::{Error, Result};
+use foresight_kernel::merge_sort_vec_by;
 use foresight_kernel::robust::{finite_pairs_correlation, max_abs_finite};
 
 /// Labels of one series (Prometheus-style name → value).
@@ -260,10 +261,11 @@ pub fn root_cause(
             rank_score: deviation * factor,
         });
     }
-    related.sort_by(|a, b| {
+    merge_sort_vec_by(&mut related, |a, b| {
         b.rank_score
             .total_cmp(&a.rank_score)
             .then(a.series.cmp(&b.series))
+            .is_le()
     });
 
     let anomalous_series = masses.iter().filter(|&&m| m > 0.0).count();
@@ -344,11 +346,12 @@ pub fn label_breakdown(labels: &[Labels], masses: &[f64]) -> Vec<LabelShare> {
             })
         })
         .collect();
-    out.sort_by(|a, b| {
+    merge_sort_vec_by(&mut out, |a, b| {
         b.excess
             .total_cmp(&a.excess)
             .then_with(|| a.name.cmp(&b.name))
             .then_with(|| a.value.cmp(&b.value))
+            .is_le()
     });
     out
 }
