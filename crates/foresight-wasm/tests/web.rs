@@ -83,7 +83,6 @@ fn retail_reference() -> Vec<[f64; 4]> {
 }
 
 #[wasm_bindgen_test]
-#[ignore = "on wasm32 sin/cos/exp/ln come from Rust's libm, not glibc; they differ in the last bit, and on Prophet's flat posterior the optimiser then stops elsewhere (retail yhat 0.5-1.1 % of range(y) off Python Prophet in wasm, 0.19 % natively): see docs/prophet.md"]
 fn prophet_fits_and_predicts_like_python_prophet_in_the_browser() {
     let rows = retail_reference();
     let train: Vec<&[f64; 4]> = rows.iter().filter(|r| r[1].is_finite()).collect();
@@ -102,10 +101,8 @@ fn prophet_fits_and_predicts_like_python_prophet_in_the_browser() {
     let range =
         ys.iter().cloned().fold(f64::MIN, f64::max) - ys.iter().cloned().fold(f64::MAX, f64::min);
     for (i, r) in rows.iter().enumerate() {
-        // The native parity tests hold 0.2 % of range(y) on training rows; here 0.5 %: the
-        // browser's libm differs from the native one in the last bits, and on Prophet's flat
-        // posterior the optimiser then stops a little elsewhere (measured 0.21 % at worst).
-        let tol = if r[1].is_finite() { 0.005 } else { 0.01 } * range;
+        // Issue 3's tolerances: 0.2 % of range(y) on training rows, 1 % on the horizon.
+        let tol = if r[1].is_finite() { 0.002 } else { 0.01 } * range;
         assert!(
             (yhat[i] - r[2]).abs() <= tol,
             "yhat row {i}: {} vs {}",
