@@ -296,3 +296,80 @@ pub fn lbfgs(
         converged,
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(tol_rel_grad: f64) -> LbfgsSettings {
+        LbfgsSettings {
+            tol_rel: 1e4 * f64::EPSILON,
+            tol_rel_grad,
+            tol_obj: 1e-12,
+            tol_grad: 1e-8,
+            tol_param: 1e-8,
+            history: 5,
+            iters: 1000,
+        }
+    }
+
+    fn rosenbrock(x: &[f64], g: &mut [f64]) -> f64 {
+        let (a, b) = (x[0], x[1]);
+        g[0] = -2.0 * (1.0 - a) - 400.0 * a * (b - a * a);
+        g[1] = 200.0 * (b - a * a);
+        (1.0 - a).powi(2) + 100.0 * (b - a * a).powi(2)
+    }
+
+    #[test]
+    fn two_loop_recovers_the_inverse_hessian_of_a_quadratic() {
+        // f = (a x² + b y²) / 2: the pairs along both axes are A-conjugate, so the L-BFGS
+        // estimate is A⁻¹ exactly and g·H⁻¹g = gx²/a + gy²/b.
+        let (a, b) = (4.0, 0.5);
+        let mut stop = StanStop {
+            solver: (),
+            settings: settings(0.0),
+            pairs: VecDeque::new(),
+            previous: None,
+        };
+        stop.pairs.push_back((vec![1.0, 0.0], vec![a, 0.0]));
+        stop.pairs.push_back((vec![0.0, 2.0], vec![0.0, 2.0 * b]));
+        let g = [3.0, -1.0];
+        let expected = 9.0 / a + 1.0 / b;
+        assert!((stop.gradient_h_gradient(&g) - expected).abs() < 1e-12);
+    }
+
+    #[test]
+    fn minimises_rosenbrock_and_reports_convergence() {
+        let (x, f, _, converged) = lbfgs(
+            &rosenbrock,
+            vec![-1.2, 1.0],
+            vec![0, 1],
+            &settings(1e7 * f64::EPSILON),
+        )
+        .unwrap();
+        assert!(converged);
+        assert!(f < 1e-8, "f = {f}");
+        assert!(
+            (x[0] - 1.0).abs() < 1e-4 && (x[1] - 1.0).abs() < 1e-4,
+            "{x:?}"
+        );
+    }
+
+    #[test]
+    fn the_relative_gradient_test_stops_a_run_sooner() {
+        let run = |tol_rel_grad| {
+            lbfgs(
+                &rosenbrock,
+                vec![-1.2, 1.0],
+                vec![0, 1],
+                &settings(tol_rel_grad),
+            )
+            .unwrap()
+        };
+        let (_, _, strict, _) = run(0.0);
+        let (_, f_loose, loose, converged) = run(1e-3);
+        assert!(converged);
+        assert!(loose < strict, "{loose} vs {strict} iterations");
+        assert!(f_loose > 0.0);
+    }
+}
