@@ -13,11 +13,9 @@ use super::newton;
 use super::objective::{Objective, DELTA0, LN_SIGMA_MIN};
 use super::stan_lbfgs;
 
-/// Stan's L-BFGS defaults as Prophet calls them (`iter = 10^4`, history 5); tolerances are
-/// Stan's relative ones applied to the objective value.
-const DEFAULT_ITER: u64 = 10_000;
-const DEFAULT_HISTORY: usize = 5;
-const DEFAULT_TOL_REL_OBJ: f64 = 1e4;
+/// Stan's iteration budget as Prophet calls `optimize` (`iter = 10^4`); the other defaults
+/// are in [`stan_lbfgs::Settings::default`].
+pub(super) const DEFAULT_ITER: u64 = 10_000;
 /// Prophet's switch from L-BFGS to Newton (`algorithm='Newton' if T < 100`).
 const NEWTON_BELOW_ROWS: usize = 100;
 
@@ -124,17 +122,17 @@ fn lbfgs(
     free: Vec<usize>,
     opts: &OptimizeOpts,
 ) -> Result<(Vec<f64>, f64, u64, bool), String> {
+    // Stan's tolerances (unset ones at CmdStan's defaults); the relative ones are multiples
+    // of epsilon.
+    let stan = stan_settings(opts);
     let settings = LbfgsSettings {
-        // Stan stops when the objective's relative change falls below tol_rel_obj * epsilon.
-        tol_rel: opts.tol_rel_obj.unwrap_or(DEFAULT_TOL_REL_OBJ) * f64::EPSILON,
-        tol_rel_grad: opts.tol_rel_grad.unwrap_or(1e7) * f64::EPSILON,
-        tol_obj: opts.tol_obj.unwrap_or(1e-12),
-        tol_grad: opts.tol_grad.unwrap_or(1e-8),
-        tol_param: opts.tol_param.unwrap_or(1e-8),
-        history: opts
-            .history_size
-            .map_or(DEFAULT_HISTORY, |h| h.max(1) as usize),
-        iters: opts.iter.map_or(DEFAULT_ITER, u64::from),
+        tol_rel: stan.tol_rel_obj * f64::EPSILON,
+        tol_rel_grad: stan.tol_rel_grad * f64::EPSILON,
+        tol_obj: stan.tol_obj,
+        tol_grad: stan.tol_grad,
+        tol_param: stan.tol_param,
+        history: stan.history,
+        iters: stan.max_iter as u64,
     };
     foresight_kernel::lbfgs(
         &|x: &[f64], g: &mut [f64]| objective.value_grad(x, g),

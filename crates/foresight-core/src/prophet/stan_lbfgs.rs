@@ -35,7 +35,7 @@ impl Default for Settings {
             tol_grad: 1e-8,
             tol_rel_grad: 1e7,
             tol_param: 1e-8,
-            max_iter: 10_000,
+            max_iter: super::optimizer::DEFAULT_ITER as usize,
         }
     }
 }
