@@ -46,30 +46,32 @@ type Engine = { name: string; fitPredict: (s: BenchSeries) => { fitMs: number; p
 const seasonality = (on: boolean | undefined) =>
   on === undefined ? { type: 'auto' as const } : { type: 'manual' as const, enabled: on };
 
+/** augurs' Prophet with wasmstan, with the series' options. */
+const referenceProphet = (s: BenchSeries) =>
+  new Prophet({
+    optimizer,
+    growth: s.growth,
+    seasonalityMode: s.seasonalityMode,
+    changepointPriorScale: s.changepointPriorScale,
+    yearlySeasonality: seasonality(s.yearly),
+    weeklySeasonality: seasonality(s.weekly),
+    dailySeasonality: seasonality(s.daily),
+  });
+
+/** The series' cap and floor as augurs takes them: one value per row of `n`. */
+const capFloor = (s: BenchSeries, n: number) => ({
+  cap: s.cap === undefined ? undefined : new Float64Array(n).fill(s.cap),
+  floor: s.floor === undefined ? undefined : new Float64Array(n).fill(s.floor),
+});
+
 const reference: Engine = {
   name: 'augurs + wasmstan',
   fitPredict: (s) => {
-    const prophet = new Prophet({
-      optimizer,
-      growth: s.growth,
-      seasonalityMode: s.seasonalityMode,
-      changepointPriorScale: s.changepointPriorScale,
-      yearlySeasonality: seasonality(s.yearly),
-      weeklySeasonality: seasonality(s.weekly),
-      dailySeasonality: seasonality(s.daily),
-    });
-    const n = s.ds.length;
-    const cap = s.cap === undefined ? undefined : new Float64Array(n).fill(s.cap);
-    const floor = s.floor === undefined ? undefined : new Float64Array(n).fill(s.floor);
+    const prophet = referenceProphet(s);
     const t0 = performance.now();
-    prophet.fit({ ds: s.ds.map((t) => t / 1000), y: Float64Array.from(s.y), cap, floor });
+    prophet.fit({ ds: s.ds.map((t) => t / 1000), y: Float64Array.from(s.y), ...capFloor(s, s.ds.length) });
     const t1 = performance.now();
-    const m = s.predictDs.length;
-    prophet.predict({
-      ds: s.predictDs.map((t) => t / 1000),
-      cap: s.cap === undefined ? undefined : new Float64Array(m).fill(s.cap),
-      floor: s.floor === undefined ? undefined : new Float64Array(m).fill(s.floor),
-    });
+    prophet.predict({ ds: s.predictDs.map((t) => t / 1000), ...capFloor(s, s.predictDs.length) });
     const t2 = performance.now();
     prophet.free();
     return { fitMs: t1 - t0, predictMs: t2 - t1 };
@@ -79,23 +81,26 @@ const reference: Engine = {
 const ready = Promise.all([initAugurs(), initOurs()]);
 
 /**
- * Our engine: the same options under Prophet's names; `sufficientStatistics` evaluates the
+ * Our options for the series, under Prophet's names; `sufficientStatistics` evaluates the
  * objective from sufficient statistics (`optimize.sufficient_statistics`, as the panel fits).
  */
+const oursOptions = (s: BenchSeries, sufficientStatistics: boolean) =>
+  ({
+    growth: s.growth,
+    cap: s.cap,
+    floor: s.floor,
+    seasonality_mode: s.seasonalityMode,
+    changepoint_prior_scale: s.changepointPriorScale,
+    yearly_seasonality: s.yearly ?? 'auto',
+    weekly_seasonality: s.weekly ?? 'auto',
+    daily_seasonality: s.daily ?? 'auto',
+    optimize: { sufficient_statistics: sufficientStatistics },
+  }) as const;
+
 const oursEngine = (name: string, sufficientStatistics: boolean): Engine => ({
   name,
   fitPredict: (s) => {
-    const opts = {
-      growth: s.growth,
-      cap: s.cap,
-      floor: s.floor,
-      seasonality_mode: s.seasonalityMode,
-      changepoint_prior_scale: s.changepointPriorScale,
-      yearly_seasonality: s.yearly ?? 'auto',
-      weekly_seasonality: s.weekly ?? 'auto',
-      daily_seasonality: s.daily ?? 'auto',
-      optimize: { sufficient_statistics: sufficientStatistics },
-    } as const;
+    const opts = oursOptions(s, sufficientStatistics);
     const t0 = performance.now();
     const model = ours.ProphetModel.fit(Float64Array.from(s.ds), Float64Array.from(s.y), opts);
     const t1 = performance.now();
@@ -136,32 +141,16 @@ window.predict600 = async (s: BenchSeries, repeats: number) => {
 window.fitRows = async (s, engine) => {
   await ready;
   if (engine === reference.name) {
-    const n = s.ds.length;
-    const prophet = new Prophet({
-      optimizer,
-      growth: s.growth,
-      seasonalityMode: s.seasonalityMode,
-      changepointPriorScale: s.changepointPriorScale,
-      yearlySeasonality: seasonality(s.yearly),
-      weeklySeasonality: seasonality(s.weekly),
-      dailySeasonality: seasonality(s.daily),
-    });
-    const cap = s.cap === undefined ? undefined : new Float64Array(n).fill(s.cap);
-    const floor = s.floor === undefined ? undefined : new Float64Array(n).fill(s.floor);
+    const prophet = referenceProphet(s);
     const ds = s.ds.map((t) => t / 1000);
-    prophet.fit({ ds, y: Float64Array.from(s.y), cap, floor });
-    const p = prophet.predict({ ds, cap, floor });
+    prophet.fit({ ds, y: Float64Array.from(s.y), ...capFloor(s, s.ds.length) });
+    const p = prophet.predict({ ds, ...capFloor(s, s.ds.length) });
     prophet.free();
     return { yhat: Array.from(p.yhat.point), trend: Array.from(p.trend.point) };
   }
   const model = ours.ProphetModel.fit(Float64Array.from(s.ds), Float64Array.from(s.y), {
-    growth: s.growth,
-    cap: s.cap,
-    floor: s.floor,
-    seasonality_mode: s.seasonalityMode,
-    changepoint_prior_scale: s.changepointPriorScale,
+    ...oursOptions(s, engine === foresightStats.name),
     uncertainty_samples: 0,
-    optimize: { sufficient_statistics: engine === foresightStats.name },
   });
   const p = model.predict(Float64Array.from(s.ds));
   model.free();
