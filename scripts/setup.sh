@@ -19,10 +19,12 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
-  # Debian's package may start a daemon listening on all interfaces; we run our own on loopback.
-  $SUDO systemctl disable --now prometheus prometheus-node-exporter >/dev/null 2>&1 || true
-  pkill -x prometheus-node-exporter >/dev/null 2>&1 || true
-  pkill -x prometheus >/dev/null 2>&1 || true
+  # On a machine with systemd, Debian's package starts its own service (port 9090). It is the
+  # machine's now: we leave it alone. The tests and the demo run their own Prometheus on a free
+  # loopback port with a data folder of their own, and stop it by its process id.
+  if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus 2>/dev/null; then
+    log "note: Debian's prometheus package started its service (prometheus.service); left running"
+  fi
 fi
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
@@ -40,7 +42,7 @@ fi
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ] \
    || ! command -v wasm-bindgen-test-runner >/dev/null; then
   log "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION"
-  # --locked fails for wasm-bindgen-cli (see HANDBOOK); the version is pinned in Cargo.toml.
+  # --locked fails for wasm-bindgen-cli's own lock file; the version is pinned in Cargo.toml.
   cargo install wasm-bindgen-cli --version "=$WASM_BINDGEN_VERSION" --force
 fi
 

@@ -8,7 +8,6 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startHarnessServer } from '../harness/server.mjs';
 import { readCsvSeries } from '../harness/prometheus.mjs';
-import { sharedPath } from '../fixtures/shared.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DAY = 86_400_000;
@@ -28,13 +27,7 @@ function horizon(lastMs, { periods, freq }) {
 }
 
 function referenceCases() {
-  let REF;
-  try {
-    REF = sharedPath('reference/prophet/');
-  } catch (e) {
-    console.warn(`[bench] ${e.message}: reference cases skipped`);
-    return [];
-  }
+  const REF = `${ROOT}tests/data/prophet/`;
   return readdirSync(`${REF}cases`)
     .filter((f) => f.endsWith('.json'))
     .map((f) => {

@@ -6,7 +6,7 @@ import { END_MS, QUERY, START_MS, STEP_MS, yosemiteSeries } from '../fixtures/yo
 import { collectErrors, expectBaselineAndBand, waitForDrawn } from './helpers';
 
 // A real Prometheus (Debian's package) on 127.0.0.1, its TSDB backfilled by promtool from the
-// real series in tests/fixtures/data; frames built from /api/v1/query_range as Grafana does.
+// real series in tests/data/prophet/data; frames built from /api/v1/query_range as Grafana does.
 let prom: { url: string; stop: () => Promise<void> };
 let server: { url: string; close: () => Promise<void> };
 let frameCount = 0;

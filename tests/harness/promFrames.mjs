@@ -1,5 +1,5 @@
 // Builds data frames from a Prometheus /api/v1/query_range answer exactly as Grafana's
-// Prometheus data source hands them to a panel (see HANDBOOK: timeseries-multi, one frame per
+// Prometheus data source hands them to a panel (timeseries-multi, one frame per
 // series, labels on the value field, step on the time field, executedQueryString on the
 // first frame only). Wire (JSON) format, decoded in the page by dataFrameFromJSON.
 

@@ -3,25 +3,9 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-/// The workplace's shared data (`shared/`): `$FORESIGHT_SHARED` if set, else `shared/` beside
-/// the repository, else `/work/shared` (where the workplace keeps it for clones made elsewhere).
-fn shared_dir() -> PathBuf {
-    let beside_repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
-    std::env::var_os("FORESIGHT_SHARED")
-        .map(PathBuf::from)
-        .into_iter()
-        .chain([beside_repo, PathBuf::from("/work/shared")])
-        .find(|dir| dir.join("reference/prophet/cases").is_dir())
-        .unwrap_or_else(|| {
-            panic!(
-                "Prophet reference data not found: set FORESIGHT_SHARED to the directory holding \
-                 reference/prophet/cases (looked beside the repository and in /work/shared)"
-            )
-        })
-}
-
+/// The Python Prophet reference outputs kept in the repository (`tests/data/prophet`).
 fn reference_dir() -> PathBuf {
-    shared_dir().join("reference/prophet")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/prophet")
 }
 
 fn out_path(name: &str) -> PathBuf {

@@ -159,19 +159,9 @@ fn detect_fleet_cost() {
     }
 }
 
-/// The NAB dev subset's data folder, when the shared data is there.
-fn nab_data() -> Option<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let mut dirs: Vec<PathBuf> = std::env::var("FORESIGHT_SHARED")
-        .ok()
-        .map(PathBuf::from)
-        .into_iter()
-        .collect();
-    dirs.push(root.join("../shared"));
-    dirs.push(PathBuf::from("/work/shared"));
-    dirs.into_iter()
-        .map(|d| d.join("data/nab/data"))
-        .find(|d| d.is_dir())
+/// The NAB dev subset kept in the repository (`tests/data/nab`).
+fn nab_data() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/nab/data")
 }
 
 /// `YYYY-MM-DD HH:MM:SS` (UTC) in ms.
@@ -216,7 +206,8 @@ fn batch_digest() {
         "fleet (peer)".into(),
         digest(&detect(&series, &AnomalyOptions::default()).unwrap()),
     );
-    if let Some(dir) = nab_data() {
+    {
+        let dir = nab_data();
         let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
             .unwrap()
             .flat_map(|d| std::fs::read_dir(d.unwrap().path()).unwrap())

@@ -1,5 +1,5 @@
 //! Parity with Python Prophet 1.5.0 (cmdstan MAP fit) on the reference cases in
-//! `shared/reference/prophet` (see its README). Run with `--nocapture` to see the measured
+//! `tests/data/prophet` (see its README). Run with `--nocapture` to see the measured
 //! errors per case (they are the numbers in docs/prophet.md).
 //!
 //! Tolerances (issue 3): trend and yhat within 0.2 % of range(y) on training rows and 1 % on
@@ -18,25 +18,9 @@ use foresight_core::prophet::{parse_datetime_ms, Engine, ForecastOptions, Mode, 
 use foresight_core::Series;
 use serde_json::Value;
 
-/// The workplace's shared data (`shared/`): `$FORESIGHT_SHARED` if set, else `shared/` beside
-/// the repository, else `/work/shared` (where the workplace keeps it for clones made elsewhere).
-fn shared_dir() -> PathBuf {
-    let beside_repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
-    std::env::var_os("FORESIGHT_SHARED")
-        .map(PathBuf::from)
-        .into_iter()
-        .chain([beside_repo, PathBuf::from("/work/shared")])
-        .find(|dir| dir.join("reference/prophet/cases").is_dir())
-        .unwrap_or_else(|| {
-            panic!(
-                "Prophet reference data not found: set FORESIGHT_SHARED to the directory holding \
-                 reference/prophet/cases (looked beside the repository and in /work/shared)"
-            )
-        })
-}
-
+/// The reference outputs kept in the repository (`tests/data/prophet`, see its README).
 fn reference_dir() -> PathBuf {
-    shared_dir().join("reference/prophet")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/prophet")
 }
 
 /// A tiny CSV reader: header row, comma-separated, optional double quotes, any line ending

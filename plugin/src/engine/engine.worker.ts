@@ -360,7 +360,8 @@ function errorMessage(e: unknown): string {
 self.onmessage = (event: MessageEvent<ToWorker>) => {
   const msg = event.data;
   if (msg.type === 'init') {
-    // Chunks and the .wasm asset are fetched relative to this absolute URL (see HANDBOOK).
+    // Inside a worker webpack's public path is relative to the worker script: chunks and the
+    // .wasm asset are fetched relative to this absolute URL from the page instead.
     __webpack_public_path__ = msg.publicPath;
     engine = loadEngine();
     engine.then(
