@@ -7,6 +7,10 @@ const DETECTION = ['Anomaly detection'];
 const EVENTS = ['Events'];
 
 export const plugin = new PanelPlugin<ForesightOptions>(ForesightPanel)
+  // Grafana hands a panel the dashboard's annotations only when it declares it can use them
+  // (PanelPlugin.dataSupport defaults to none; both dashboard runtimes then drop them). The
+  // panel reads annotations as events; it does not read alert states.
+  .setDataSupport({ annotations: true, alertStates: false })
   // Grafana's standard field options: unit and decimals for axes and tooltips, thresholds the
   // forecast is checked against, Max as the cap of logistic growth. No threshold by default
   // (Grafana's usual 80 would put a threshold on every series).
