@@ -1,5 +1,6 @@
 //! `foresight`: the engine on the command line, for batch runs and evaluation.
 
+mod corpus;
 mod forecast;
 mod incidents;
 mod nab;
@@ -73,6 +74,24 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// The generated yardstick: seeded series with injected, labelled anomalies of every
+    /// kind; recall and precision per kind, incidents per 1,000 normal points.
+    CorpusEval {
+        /// The repository's test data folder (holding nab/ and prophet/).
+        #[arg(long, default_value = "tests/data")]
+        data: PathBuf,
+        #[arg(long, default_value_t = 13)]
+        seed: u64,
+        /// The small part (strong and moderate anomalies on a few bases), as `cargo test`.
+        #[arg(long)]
+        small: bool,
+        /// `batch`, `causal` or `both`.
+        #[arg(long, default_value = "both")]
+        mode: String,
+        /// One JSON object on standard output.
+        #[arg(long)]
+        json: bool,
+    },
     /// Batch anomaly detection (the panel's defaults) over a NAB-layout folder: incidents
     /// per file, incidents overlapping a labelled window, windows hit, incidents per 1,000
     /// points.
@@ -123,6 +142,21 @@ fn main() -> Result<()> {
             table::write_columns(out.as_deref(), &columns)
         }
         Command::Nab { data, out } => nab::run(&data, &out),
+        Command::CorpusEval {
+            data,
+            seed,
+            small,
+            mode,
+            json,
+        } => {
+            let modes: &[foresight_core::Mode] = match mode.as_str() {
+                "batch" => &[foresight_core::Mode::Batch],
+                "causal" => &[foresight_core::Mode::Causal],
+                "both" => &[foresight_core::Mode::Batch, foresight_core::Mode::Causal],
+                other => anyhow::bail!("--mode must be batch, causal or both, got {other}"),
+            };
+            corpus::run(&data, seed, small, modes, json)
+        }
         Command::Incidents {
             data,
             windows,
