@@ -558,14 +558,6 @@ pub struct Report {
 }
 
 impl Report {
-    /// Recall of one kind (hit / events).
-    pub fn recall(&self, kind: Kind) -> f64 {
-        self.kinds
-            .iter()
-            .find(|(k, _)| *k == kind)
-            .map_or(0.0, |(_, t)| t.hit as f64 / t.events.max(1) as f64)
-    }
-
     fn to_json(&self) -> serde_json::Value {
         let kinds: serde_json::Map<String, serde_json::Value> = self
             .kinds
