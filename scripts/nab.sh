@@ -1,22 +1,17 @@
 #!/bin/sh
-# Builds the CLI, runs the causal detector over the NAB subset and scores it, then counts
+# Builds the CLI, runs the causal detector over the NAB development subset kept in the
+# repository and scores it (NAB's rules, plus the leave-one-category-out score), then counts
 # the batch-mode incidents the panel would list.
 #   scripts/nab.sh [DATA_ROOT] [OUT_DIR]
-# DATA_ROOT defaults to data/nab in the shared data ($FORESIGHT_SHARED, else ../shared, else
-# /work/shared), holding data/ and windows.json; OUT_DIR to
+# DATA_ROOT (default tests/data/nab) holds data/ and windows.json; OUT_DIR defaults to
 # target/nab. Experiment knobs pass through FORESIGHT_NAB (see crates/foresight-cli/src/nab.rs).
 set -eu
 cd "$(dirname "$0")/.."
-shared=${FORESIGHT_SHARED:-}
-for dir in "$shared" ../shared /work/shared; do
-  if [ -n "$dir" ] && [ -d "$dir/data/nab" ]; then shared=$dir; break; fi
-done
-root=${1:-$shared/data/nab}
+root=${1:-tests/data/nab}
 out=${2:-target/nab}
-scorer=${NAB_SCORER:-$root/../../eval/nab_score.py}
 cargo build --release -p foresight-cli
 rm -rf "$out"
 ./target/release/foresight nab --data "$root/data" --out "$out"
-python3 "$scorer" --data "$root/data" --windows "$root/windows.json" --results "$out"
+./target/release/foresight nab-score --data "$root/data" --windows "$root/windows.json" --results "$out" --cv
 # The panel's view: batch mode at default options, incidents per file (docs/evaluation.md).
 ./target/release/foresight incidents --data "$root/data" --windows "$root/windows.json" | tail -1

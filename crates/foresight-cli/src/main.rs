@@ -4,6 +4,7 @@ mod corpus;
 mod forecast;
 mod incidents;
 mod nab;
+mod nab_score;
 mod table;
 
 use std::path::PathBuf;
@@ -92,6 +93,27 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Scores detector output with NAB's rules (windows, scaled sigmoid, three profiles,
+    /// threshold sweep, normalisation).
+    NabScore {
+        /// Folder with `<category>/<file>.csv` (columns timestamp,value).
+        #[arg(long)]
+        data: PathBuf,
+        /// Labelled windows (NAB's windows.json).
+        #[arg(long)]
+        windows: PathBuf,
+        /// Detector output: `<category>/<file>.csv` or `<category>/<detector>_<file>.csv`
+        /// with a column anomaly_score in [0, 1], one row per data row.
+        #[arg(long)]
+        results: PathBuf,
+        /// Score at this threshold instead of the best one.
+        #[arg(long)]
+        threshold: Option<f64>,
+        /// Also the leave-one-category-out score: each category scored at the threshold
+        /// chosen on the others.
+        #[arg(long)]
+        cv: bool,
+    },
     /// Batch anomaly detection (the panel's defaults) over a NAB-layout folder: incidents
     /// per file, incidents overlapping a labelled window, windows hit, incidents per 1,000
     /// points.
@@ -142,6 +164,13 @@ fn main() -> Result<()> {
             table::write_columns(out.as_deref(), &columns)
         }
         Command::Nab { data, out } => nab::run(&data, &out),
+        Command::NabScore {
+            data,
+            windows,
+            results,
+            threshold,
+            cv,
+        } => nab_score::run(&data, &windows, &results, threshold, cv),
         Command::CorpusEval {
             data,
             seed,
