@@ -10,6 +10,12 @@ export default defineConfig({
   workers: 1,
   forbidOnly: !!process.env.CI,
   reporter: [['list']],
+  // Every spec runs in both Grafana runtimes (tests/runtime-12, tests/runtime-13), the same built
+  // plugin in each: the header tells the harness server which runtime's page to serve.
+  projects: [
+    { name: 'grafana-12', use: { extraHTTPHeaders: { 'x-foresight-runtime': '12' } } },
+    { name: 'grafana-13', use: { extraHTTPHeaders: { 'x-foresight-runtime': '13' } } },
+  ],
   use: {
     viewport: { width: 1200, height: 640 },
     launchOptions: {

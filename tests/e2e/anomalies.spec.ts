@@ -7,7 +7,7 @@ import { startHarnessServer } from '../harness/server.mjs';
 import { startPrometheus } from '../harness/prometheus.mjs';
 import { queryRangeFrames } from '../harness/promFrames.mjs';
 import { LABELS, METRIC, nabSeries, QUERY, STEP_MS } from '../fixtures/nab.mjs';
-import { collectErrors, drawnMarkers, expectBaselineAndBand, expectForecast, waitForDrawn } from './helpers';
+import { collectErrors, drawnMarkers, expectBaselineAndBand, expectForecast, waitForDrawn, screenshot } from './helpers';
 
 // A real CloudWatch CPU series with two labelled anomaly windows (NAB), backfilled into a real
 // Prometheus on 127.0.0.1 and read back through /api/v1/query_range as Grafana does.
@@ -71,7 +71,7 @@ test('flags the labelled anomalies, lists the incidents and forecasts past the e
   expect(hints.some((h) => /spike|trend change|seasonal pattern changed|event effect/.test(h))).toBe(true);
   const scores = await page.getByTestId('foresight-incident').evaluateAll((els) => els.map((el) => Number(el.querySelector('td')?.textContent)));
   expect(scores).toEqual([...scores].sort((a, b) => b - a));
-  await page.screenshot({ path: 'screenshots/panel-anomalies.png' });
+  await screenshot(page, 'screenshots/panel-anomalies.png');
   expect(errors).toEqual([]);
 });
 
@@ -118,7 +118,7 @@ test('the tooltip gives actual, expected, band, score and kind at the hovered ti
   await expect(tooltip).toBeVisible();
   await expect(tooltip).toContainText(NAME);
   await expect(tooltip).toContainText(/expected [\d.]+ · band [\d.]+ – [\d.]+ · score [\d.]+/);
-  await page.screenshot({ path: 'screenshots/panel-tooltip.png' });
+  await screenshot(page, 'screenshots/panel-tooltip.png');
   expect(errors).toEqual([]);
 });
 
@@ -168,7 +168,7 @@ test('says when the forecast crosses a threshold, and draws the threshold', asyn
   await page.evaluate(() => window.foresightHarness.setOptions({ threshold: 50 }));
   await expect(row).toHaveAttribute('data-kind', /notWithinHorizon|neverReaches/);
   await expect(row).not.toHaveText(/^\s*$/);
-  await page.screenshot({ path: 'screenshots/panel-threshold.png' });
+  await screenshot(page, 'screenshots/panel-threshold.png');
   expect(errors).toEqual([]);
 });
 
@@ -180,7 +180,7 @@ test('alert rules for the panel query pass promtool; incidents are saved as tagg
   const yaml = await page.getByTestId('foresight-rules').textContent();
   expect(yaml).toContain(METRIC);
   expect(yaml).toContain('alert:');
-  await page.screenshot({ path: 'screenshots/panel-alert-rules.png' });
+  await screenshot(page, 'screenshots/panel-alert-rules.png');
   const dir = mkdtempSync(join(tmpdir(), 'foresight-rules-'));
   writeFileSync(join(dir, 'rules.yml'), yaml!);
   const check = spawnSync('promtool', ['check', 'rules', join(dir, 'rules.yml')], { encoding: 'utf8' });

@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { startHarnessServer } from '../harness/server.mjs';
-import { collectErrors } from './helpers';
+import { collectErrors, screenshot } from './helpers';
 
 const T0 = 1_700_000_000_000;
 const time = (n: number) => ({ name: 'Time', type: 'time', config: { interval: 15000 }, values: Array.from({ length: n }, (_, i) => T0 + i * 15000) });
@@ -47,7 +47,7 @@ for (const c of cases) {
     await expect(message).toContainText(c.message);
     expect(await page.evaluate(() => (window as any).__xss)).toBeUndefined();
     if (c.name === 'one point') {
-      await page.screenshot({ path: 'screenshots/panel-message.png' });
+      await screenshot(page, 'screenshots/panel-message.png');
     }
     expect(errors).toEqual([]);
   });

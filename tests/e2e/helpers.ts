@@ -1,4 +1,4 @@
-import { expect, Page } from '@playwright/test';
+import { expect, Page, test } from '@playwright/test';
 
 export interface Drawn {
   series: Array<{ label: string; show: boolean; points: number; firstTime: number | null; max: number | null }>;
@@ -6,6 +6,16 @@ export interface Drawn {
   xMax: number;
   /** Anomaly markers drawn, per "<series> <kind> anomalies". */
   markers: Record<string, number>;
+}
+
+/**
+ * Saves a screenshot of the page under tests/screenshots: those in the repository show the panel
+ * in the newest runtime (Grafana 13), so the other runtimes' projects take none.
+ */
+export async function screenshot(page: Page, path: string) {
+  if (test.info().project.name === 'grafana-13') {
+    await page.screenshot({ path });
+  }
 }
 
 /** Collects everything the page reports as an error: console errors and uncaught exceptions. */
@@ -80,12 +90,20 @@ declare global {
   interface Window {
     /** Test hooks of the harness page (tests/harness/src/index.tsx). */
     foresightHarness: {
+      runtime: { grafana: string; react: string };
       timeRangeChanges: Array<{ from: number; to: number }>;
       setTimeRange: (r: { from: number; to: number }) => void;
       setOptions: (changes: Record<string, unknown>) => void;
+      options: () => Record<string, unknown>;
       setTheme: (name: 'dark' | 'light') => void;
       backendPosts: Array<{ url: string; data: { tags: string[]; time: number; timeEnd: number; text: string } }>;
       setAnnotations: (list: Array<{ time: number; timeEnd?: number; text: string }>) => void;
+      dataSupport: () => { annotations?: boolean; alertStates?: boolean } | undefined;
+      panelAnnotationCount: () => number | undefined;
+      queries: Array<{ from: number; to: number; stepMs: number; requestId: string }>;
+      setPanelSize: (size: { width: number; height: number }) => void;
+      setRefresh: (interval: string) => void;
+      removePanel: () => void;
     };
   }
 }

@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { startHarnessServer } from '../harness/server.mjs';
-import { collectErrors, expectBaselineAndBand, waitForDrawn } from './helpers';
+import { collectErrors, expectBaselineAndBand, waitForDrawn, screenshot } from './helpers';
 
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/yosemite.frames.json', import.meta.url), 'utf8'));
 const NAMES = [
@@ -27,7 +27,7 @@ test('draws every Prometheus series with its baseline and band, computed in the 
     await expect(legend.getByText(`${name} expected`, { exact: true })).toBeVisible();
   }
   await expect(legend.getByText(`${NAMES[0]} upper`, { exact: true })).toHaveCount(0);
-  await page.screenshot({ path: 'screenshots/panel-embedded.png' });
+  await screenshot(page, 'screenshots/panel-embedded.png');
   expect(errors).toEqual([]);
 });
 
@@ -51,7 +51,7 @@ test('the light theme draws too', async ({ page }) => {
   const errors = collectErrors(page);
   await page.goto(`${server.url}?theme=light`);
   expectBaselineAndBand(await waitForDrawn(page, 2), NAMES);
-  await page.screenshot({ path: 'screenshots/panel-light.png' });
+  await screenshot(page, 'screenshots/panel-light.png');
   expect(errors).toEqual([]);
 });
 

@@ -3,7 +3,7 @@ import { startHarnessServer } from '../harness/server.mjs';
 import { startPrometheus } from '../harness/prometheus.mjs';
 import { queryRangeFrames } from '../harness/promFrames.mjs';
 import { END_MS, QUERY, START_MS, STEP_MS, yosemiteSeries } from '../fixtures/yosemite.mjs';
-import { collectErrors, expectBaselineAndBand, waitForDrawn } from './helpers';
+import { collectErrors, expectBaselineAndBand, waitForDrawn, screenshot } from './helpers';
 
 // A real Prometheus (Debian's package) on 127.0.0.1, its TSDB backfilled by promtool from the
 // real series in tests/data/prophet/data; frames built from /api/v1/query_range as Grafana does.
@@ -36,7 +36,7 @@ test('renders the panel over a live Prometheus range query', async ({ page }) =>
     'yosemite_temp_fahrenheit{job="weather", station="yosemite_valley"}',
     'yosemite_temp_fahrenheit{job="weather", station="yosemite_valley", week="previous"}',
   ]);
-  await page.screenshot({ path: 'screenshots/panel-prometheus.png' });
+  await screenshot(page, 'screenshots/panel-prometheus.png');
   expect(errors).toEqual([]);
 });
 

@@ -2,7 +2,7 @@ import { expect, Page, test } from '@playwright/test';
 import { startHarnessServer } from '../harness/server.mjs';
 import { matrixToFrames } from '../harness/promFrames.mjs';
 import { plantedMatrix, STEP_MS } from '../fixtures/planted.mjs';
-import { collectErrors, waitForDrawn } from './helpers';
+import { collectErrors, waitForDrawn, screenshot } from './helpers';
 
 // db-2 degrades first; the other instances' 5xx follow 15 minutes later.
 const frames = matrixToFrames(plantedMatrix(), { stepMs: STEP_MS, query: 'http_requests_per_second' });
@@ -27,7 +27,7 @@ test('root-cause hints point at the instance that moved first', async ({ page })
   const hint = follower.getByTestId('foresight-hint');
   await expect(hint).toContainText('instance="db-2"');
   await expect(hint).toContainText(/http_requests_per_second\{instance="db-2", status="5xx"\} moved \d+m earlier/);
-  await page.screenshot({ path: 'screenshots/panel-root-cause.png' });
+  await screenshot(page, 'screenshots/panel-root-cause.png');
   expect(errors).toEqual([]);
 });
 
@@ -47,7 +47,7 @@ test('the incident detail lists the related series (who moved first) and the lab
   const labels = detail.getByTestId('foresight-detail-label-row');
   await expect(labels.first()).toBeVisible();
   await expect(detail.getByTestId('foresight-detail-labels')).toContainText('status="5xx"');
-  await page.screenshot({ path: 'screenshots/panel-incident-detail.png' });
+  await screenshot(page, 'screenshots/panel-incident-detail.png');
   // Back to the list.
   await detail.getByRole('button', { name: 'Incidents' }).click();
   await expect(page.getByTestId('foresight-incidents')).toBeVisible();

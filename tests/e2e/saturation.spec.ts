@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { startHarnessServer } from '../harness/server.mjs';
 import { matrixToFrames } from '../harness/promFrames.mjs';
-import { collectErrors, waitForDrawn } from './helpers';
+import { collectErrors, waitForDrawn, screenshot } from './helpers';
 
 // A disk filling up: 30 % to 93 % over 7 days at 5 min with a daily cycle, the field's Max set
 // to 100 (as Grafana hands a panel its standard options).
@@ -49,7 +49,7 @@ test('logistic growth saturates at the field Max where the linear forecast runs 
   expect(logistic).toBeGreaterThan(90);
   // The threshold below the cap is still reached, and said so.
   await expect(page.getByTestId('foresight-crossings')).toContainText(/crosses|95/);
-  await page.screenshot({ path: 'screenshots/panel-saturation.png' });
+  await screenshot(page, 'screenshots/panel-saturation.png');
   expect(errors).toEqual([]);
 });
 

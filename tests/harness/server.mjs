@@ -22,13 +22,17 @@ const TYPES = {
   '.md': 'text/markdown',
 };
 
-const mounts = () => [
+/** The Grafana runtimes the page can run in: tests/runtime-<N> (see tests/harness/webpack.config.cjs). */
+export const RUNTIMES = ['12', '13'];
+export const DEFAULT_RUNTIME = '13';
+
+const mounts = (runtime) => [
   // FORESIGHT_PLUGIN_DIST: another build of the plugin (A/B measurements of two builds).
   [`/public/plugins/${PLUGIN_ID}/`, process.env.FORESIGHT_PLUGIN_DIST ?? join(ROOT, 'plugin/dist')],
   ['/harness/', join(ROOT, 'tests/harness/dist')],
   ['/bench/', join(ROOT, 'tests/bench/dist')],
   // Grafana's icons, which @grafana/ui loads from Grafana's public folder.
-  ['/public/build/img/', join(ROOT, 'node_modules/@grafana/ui/dist/public/img')],
+  ['/public/build/img/', join(ROOT, `tests/runtime-${runtime}/node_modules/@grafana/ui/dist/public/img`)],
   ['/fixtures/', join(ROOT, 'tests/fixtures')],
   // The release engine package (after wasm-opt), for the test that loads it directly.
   ['/wasm/', join(ROOT, 'plugin/src/wasm')],
@@ -38,15 +42,30 @@ const BENCH_PAGE = `<!doctype html>
 <html><head><meta charset="utf-8"><title>Foresight benchmark</title></head>
 <body><script src="/bench/bench.js"></script></body></html>`;
 
-const PAGE = `<!doctype html>
-<html><head><meta charset="utf-8"><title>Foresight panel harness</title>
+/** The Grafana version a runtime set provides (its @grafana/data). */
+async function grafanaVersion(runtime) {
+  const pkg = join(ROOT, `tests/runtime-${runtime}/node_modules/@grafana/data/package.json`);
+  return JSON.parse(await readFile(pkg, 'utf8').catch(() => '{"version":"unknown"}')).version;
+}
+
+const page = (runtime, version, theme) => `<!doctype html>
+<html><head><meta charset="utf-8"><title>Foresight panel harness (Grafana ${version})</title>
 <style>html,body,#root{margin:0;height:100%;}</style></head>
 <body><div id="root"></div>
 <script>
   // Read by @grafana/runtime when it loads: set before the bundle, as Grafana's index.html does.
-  window.grafanaBootData = { settings: { buildInfo: { version: '12.4.2', edition: 'harness' }, featureToggles: {}, theme2: {} }, user: {}, navTree: [] };
+  window.grafanaBootData = { settings: { buildInfo: { version: '${version}', edition: 'harness' }, featureToggles: {}, minRefreshInterval: '1s', theme2: {} }, user: { theme: '${theme}' }, navTree: [] };
 </script>
-<script src="/harness/harness.js"></script></body></html>`;
+<script src="/harness/${runtime}/harness.js"></script></body></html>`;
+
+/**
+ * The runtime a request runs in: `?runtime=12|13` on the page, else the `x-foresight-runtime`
+ * header (what each Playwright project sends), else FORESIGHT_RUNTIME, else the newest.
+ */
+function runtimeOf(req, query) {
+  const wanted = query.get('runtime') ?? req.headers['x-foresight-runtime'] ?? process.env.FORESIGHT_RUNTIME ?? DEFAULT_RUNTIME;
+  return RUNTIMES.includes(wanted) ? wanted : DEFAULT_RUNTIME;
+}
 
 /**
  * @param {{port?: number, frames: (range?: {start: number, end: number, stepMs: number}) => Promise<object[]>}} opts
@@ -57,9 +76,12 @@ const PAGE = `<!doctype html>
 export function startHarnessServer({ port = 0, frames }) {
   const server = createServer(async (req, res) => {
     try {
-      const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+      const url = new URL(req.url, 'http://x');
+      const path = decodeURIComponent(url.pathname);
+      const runtime = runtimeOf(req, url.searchParams);
       if (path === '/' || path === '/index.html') {
-        return send(res, 200, TYPES['.html'], PAGE);
+        const theme = url.searchParams.get('theme') === 'light' ? 'light' : 'dark';
+        return send(res, 200, TYPES['.html'], page(runtime, await grafanaVersion(runtime), theme));
       }
       // Grafana serves its Inter font from here; the harness has none (the browser falls back).
       if (path === '/bench.html') {
@@ -78,7 +100,7 @@ export function startHarnessServer({ port = 0, frames }) {
         );
         return send(res, result.ok ? 200 : 502, result.ok ? TYPES['.json'] : 'text/plain', result.body);
       }
-      for (const [prefix, dir] of mounts()) {
+      for (const [prefix, dir] of mounts(runtime)) {
         if (path.startsWith(prefix)) {
           const file = normalize(join(dir, path.slice(prefix.length)));
           if (!file.startsWith(dir) || !(await stat(file).catch(() => null))?.isFile()) {
