@@ -11,7 +11,9 @@ root=${1:-tests/data/nab}
 out=${2:-target/nab}
 cargo build --release -p foresight-cli
 rm -rf "$out"
-./target/release/foresight nab --data "$root/data" --out "$out"
+# --cv: the plain dev score beside the leave-one-category-out score of the settings and of a
+# small grid around them (settings and threshold chosen without the category scored).
+./target/release/foresight nab --data "$root/data" --out "$out" --cv
 ./target/release/foresight nab-score --data "$root/data" --windows "$root/windows.json" --results "$out" --cv
 # The panel's view: batch mode at default options, incidents per file (docs/evaluation.md).
 ./target/release/foresight incidents --data "$root/data" --windows "$root/windows.json" | tail -1

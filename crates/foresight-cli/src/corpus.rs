@@ -709,11 +709,9 @@ pub fn run(data_root: &Path, seed: u64, small: bool, modes: &[Mode], as_json: bo
     let groups = generate(data_root, seed, size)?;
     let mut out = serde_json::Map::new();
     for &mode in modes {
-        let options = AnomalyOptions {
-            mode,
-            ..Default::default()
-        };
-        let report = evaluate(&groups, &options, Tuning::default())?;
+        // The panel's defaults; experiment knobs as for `foresight incidents`.
+        let (options, tuning) = crate::incidents::options(mode, None)?;
+        let report = evaluate(&groups, &options, tuning)?;
         let name = match mode {
             Mode::Batch => "batch",
             Mode::Causal => "causal",

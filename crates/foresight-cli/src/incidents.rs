@@ -43,7 +43,7 @@ impl Counts {
 
 /// Options: the panel's defaults, with the mode and sensitivity from the command line and
 /// further experiment knobs from `FORESIGHT_INCIDENTS` (`name=value,...`).
-fn options(mode: Mode, sensitivity: Option<f64>) -> Result<(AnomalyOptions, Tuning)> {
+pub(crate) fn options(mode: Mode, sensitivity: Option<f64>) -> Result<(AnomalyOptions, Tuning)> {
     let mut t = Tuning::default();
     let mut o = AnomalyOptions {
         mode,

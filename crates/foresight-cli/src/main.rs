@@ -74,24 +74,13 @@ enum Command {
         /// Output folder: `<category>/<file>.csv` with timestamp,value,anomaly_score.
         #[arg(long)]
         out: PathBuf,
-    },
-    /// The generated yardstick: seeded series with injected, labelled anomalies of every
-    /// kind; recall and precision per kind, incidents per 1,000 normal points.
-    CorpusEval {
-        /// The repository's test data folder (holding nab/ and prophet/).
-        #[arg(long, default_value = "tests/data")]
-        data: PathBuf,
-        #[arg(long, default_value_t = 13)]
-        seed: u64,
-        /// The small part (strong and moderate anomalies on a few bases), as `cargo test`.
+        /// Also score the settings and a small grid around them with leave-one-category-out
+        /// cross-validation (docs/evaluation.md).
         #[arg(long)]
-        small: bool,
-        /// `batch`, `causal` or `both`.
-        #[arg(long, default_value = "both")]
-        mode: String,
-        /// One JSON object on standard output.
+        cv: bool,
+        /// Labelled windows for `--cv` (default: `windows.json` beside DATA).
         #[arg(long)]
-        json: bool,
+        windows: Option<PathBuf>,
     },
     /// Scores detector output with NAB's rules (windows, scaled sigmoid, three profiles,
     /// threshold sweep, normalisation).
@@ -113,6 +102,24 @@ enum Command {
         /// chosen on the others.
         #[arg(long)]
         cv: bool,
+    },
+    /// The generated yardstick: seeded series with injected, labelled anomalies of every
+    /// kind; recall and precision per kind, incidents per 1,000 normal points.
+    CorpusEval {
+        /// The repository's test data folder (holding nab/ and prophet/).
+        #[arg(long, default_value = "tests/data")]
+        data: PathBuf,
+        #[arg(long, default_value_t = 13)]
+        seed: u64,
+        /// The small part (strong and moderate anomalies on a few bases), as `cargo test`.
+        #[arg(long)]
+        small: bool,
+        /// `batch`, `causal` or `both`.
+        #[arg(long, default_value = "both")]
+        mode: String,
+        /// One JSON object on standard output.
+        #[arg(long)]
+        json: bool,
     },
     /// Batch anomaly detection (the panel's defaults) over a NAB-layout folder: incidents
     /// per file, incidents overlapping a labelled window, windows hit, incidents per 1,000
@@ -163,7 +170,15 @@ fn main() -> Result<()> {
             ];
             table::write_columns(out.as_deref(), &columns)
         }
-        Command::Nab { data, out } => nab::run(&data, &out),
+        Command::Nab {
+            data,
+            out,
+            cv,
+            windows,
+        } => {
+            let windows = windows.unwrap_or_else(|| data.with_file_name("windows.json"));
+            nab::run(&data, &out, cv.then_some(windows.as_path()))
+        }
         Command::NabScore {
             data,
             windows,

@@ -9,13 +9,21 @@ use anyhow::{Context, Result};
 use foresight_core::anomaly::{alert_levels, detect_series_tuned, Tuning};
 use foresight_core::{AlertOptions, AnomalyOptions, Mode, Series};
 
-use crate::table;
+use crate::{nab_score, table};
 
 /// Experiment knobs, read from `FORESIGHT_NAB` as `name=value,...` (empty: the defaults).
+#[derive(Clone)]
 struct Knobs {
     options: AnomalyOptions,
     tuning: Tuning,
     alert: AlertOptions,
+}
+
+impl Knobs {
+    /// The grid's knobs, as `sensitivity/hold`.
+    fn short(&self) -> String {
+        format!("{}/{}", self.options.sensitivity, self.alert.hold)
+    }
 }
 
 fn knobs() -> Result<Knobs> {
@@ -84,7 +92,12 @@ fn knobs() -> Result<Knobs> {
     Ok(k)
 }
 
-pub fn run(data: &Path, out: &Path) -> Result<()> {
+/// The grid `foresight nab --cv` cross-validates: the knobs that matter most on NAB (band
+/// width and alert hold, docs/evaluation.md), around the defaults.
+const GRID_SENSITIVITY: [f64; 3] = [0.2, 0.3, 0.4];
+const GRID_HOLD: [usize; 3] = [200, 300, 400];
+
+pub fn run(data: &Path, out: &Path, cv: Option<&Path>) -> Result<()> {
     let knobs = knobs()?;
     let started = Instant::now();
     let files = crate::table::nab_files(data)?;
@@ -102,22 +115,119 @@ pub fn run(data: &Path, out: &Path) -> Result<()> {
         files.len(),
         started.elapsed().as_secs_f64()
     );
+    if let Some(windows) = cv {
+        cross_validated(data, windows, &knobs)?;
+    }
     Ok(())
 }
 
-fn score_file(input: &Path, target: &Path, knobs: &Knobs) -> Result<()> {
-    let (raw_times, values) = table::read_raw(input)?;
-    let ts: Vec<f64> = raw_times
+/// Scores the corpus at the given settings and at every setting of the grid, and prints,
+/// per profile, the plain dev score (settings and threshold chosen on all files), the
+/// leave-one-category-out score of the given settings (threshold chosen without the
+/// category), and that of the grid (settings and threshold chosen without the category).
+fn cross_validated(data: &Path, windows: &Path, base: &Knobs) -> Result<()> {
+    let started = Instant::now();
+    let corpus = nab_score::load_corpus(data, windows)?;
+    let inputs: Vec<(Vec<f64>, Vec<f64>)> = corpus
+        .files
         .iter()
-        .map(|t| table::parse_time_ms(t))
+        .map(|f| {
+            let path = data.join(&f.name);
+            let (raw_times, values) = table::read_raw(&path)?;
+            let ts = raw_times
+                .iter()
+                .map(|t| table::parse_time_ms(t))
+                .collect::<Result<Vec<_>>>()?;
+            Ok((ts, values))
+        })
         .collect::<Result<_>>()?;
+    let mut settings: Vec<(String, Knobs)> = Vec::new();
+    for &sensitivity in &GRID_SENSITIVITY {
+        for &hold in &GRID_HOLD {
+            let mut k = base.clone();
+            k.options.sensitivity = sensitivity;
+            k.alert.hold = hold;
+            settings.push((format!("sensitivity={sensitivity},hold={hold}"), k));
+        }
+    }
+    let run_setting = |k: &Knobs| -> Result<Vec<Vec<f64>>> {
+        inputs
+            .iter()
+            .map(|(ts, vs)| Ok(file_scores(ts, vs, k)?.0))
+            .collect()
+    };
+    let dev = run_setting(base)?;
+    // Two workers: the grid is independent settings.
+    let grid: Vec<Vec<Vec<f64>>> = std::thread::scope(|scope| {
+        let half = settings.len().div_ceil(2);
+        let (a, b) = settings.split_at(half);
+        let worker = |part: &[(String, Knobs)]| -> Result<Vec<Vec<Vec<f64>>>> {
+            part.iter().map(|(_, k)| run_setting(k)).collect()
+        };
+        let hb = scope.spawn(move || worker(b));
+        let mut out = worker(a)?;
+        out.extend(hb.join().map_err(|_| anyhow::anyhow!("grid worker panicked"))??);
+        Ok::<_, anyhow::Error>(out)
+    })?;
+    println!(
+        "{:<15} {:>8} {:>10} {:>9}   per left-out category: sensitivity/hold@threshold",
+        "profile", "dev", "CV(thr.)", "CV(grid)"
+    );
+    for profile in nab_score::PROFILES {
+        let plain = nab_score::score(&corpus, &dev, profile, None);
+        let cv_one = nab_score::cross_validate(&corpus, std::slice::from_ref(&dev), profile);
+        let cv_grid = nab_score::cross_validate(&corpus, &grid, profile);
+        let folds: Vec<String> = cv_grid
+            .folds
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {}@{:.3}",
+                    f.category
+                        .replace("artificial", "art")
+                        .replace("Anomaly", "")
+                        .replace("real", ""),
+                    settings[f.candidate].1.short(),
+                    f.threshold
+                )
+            })
+            .collect();
+        println!(
+            "{:<15} {:>8.2} {:>10.2} {:>9.2}   {}",
+            profile.name,
+            plain.score,
+            cv_one.score,
+            cv_grid.score,
+            folds.join(", ")
+        );
+    }
+    // The grid's own dev scores: what choosing on all files would have picked.
+    let best: Vec<String> = nab_score::PROFILES
+        .iter()
+        .map(|&p| {
+            let (k, s) = grid
+                .iter()
+                .enumerate()
+                .map(|(k, g)| (k, nab_score::score(&corpus, g, p, None).score))
+                .fold((0, f64::NEG_INFINITY), |a, b| if b.1 > a.1 { b } else { a });
+            format!("{} {} ({:.2})", p.name, settings[k].0, s)
+        })
+        .collect();
+    println!("best grid setting on all files: {}", best.join("; "));
+    eprintln!(
+        "cross-validated {} settings in {:.2} s",
+        settings.len() + 1,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// The alert level (what NAB scores) and the band score of every input row.
+fn file_scores(ts: &[f64], values: &[f64], knobs: &Knobs) -> Result<(Vec<f64>, Vec<f64>)> {
     let mut scores = vec![0.0; ts.len()];
     let mut raw = vec![0.0; ts.len()];
-    if let Ok(series) = Series::new(&ts, &values) {
+    if let Ok(series) = Series::new(ts, values) {
         let result = detect_series_tuned(&series, &knobs.options, knobs.tuning)?;
-        if std::env::var_os("FORESIGHT_NAB_VERBOSE").is_some() {
-            eprintln!("{}: period {:?}", input.display(), result.period);
-        }
         // Signed residual in band half-widths, for the drift evidence (CUSUM).
         let signed: Vec<f64> = (0..result.values.len())
             .map(|j| {
@@ -139,6 +249,16 @@ fn score_file(input: &Path, target: &Path, knobs: &Knobs) -> Result<()> {
             }
         }
     }
+    Ok((scores, raw))
+}
+
+fn score_file(input: &Path, target: &Path, knobs: &Knobs) -> Result<()> {
+    let (raw_times, values) = table::read_raw(input)?;
+    let ts: Vec<f64> = raw_times
+        .iter()
+        .map(|t| table::parse_time_ms(t))
+        .collect::<Result<_>>()?;
+    let (scores, raw) = file_scores(&ts, &values, knobs)?;
     let mut w = csv::Writer::from_path(target)
         .with_context(|| format!("cannot write {}", target.display()))?;
     // raw_score (the detector's band score) is ignored by the scorer; kept for diagnosis.
