@@ -40,7 +40,7 @@ test.afterAll(async () => server?.close());
 for (const c of cases) {
   test(`bad input: ${c.name} shows a message, not a blank panel`, async ({ page }) => {
     const errors = collectErrors(page);
-    await page.route('**/frames.json', (route) => route.fulfill({ json: c.frames }));
+    await page.route(/\/frames\.json(\?|$)/, (route) => route.fulfill({ json: c.frames }));
     await page.goto(server.url);
     const message = page.getByTestId('foresight-message');
     await expect(message).toBeVisible();
@@ -55,7 +55,7 @@ for (const c of cases) {
 
 test('an engine that fails to load: the data is still drawn, the status line gives the error', async ({ page }) => {
   const frames = [frame([time(200), value(Array.from({ length: 200 }, (_, i) => 10 + Math.sin(i / 10)))])];
-  await page.route('**/frames.json', (route) => route.fulfill({ json: frames }));
+  await page.route(/\/frames\.json(\?|$)/, (route) => route.fulfill({ json: frames }));
   await page.route('**/*.wasm', (route) => route.abort());
   await page.goto(server.url);
   await expect(page.getByTestId('foresight-failure')).toContainText('Could not load the Foresight engine');
@@ -66,7 +66,7 @@ test('an engine that fails to load: the data is still drawn, the status line giv
 
 test('a browser without WebAssembly: the data is still drawn, the status line says so', async ({ page }) => {
   const frames = [frame([time(200), value(Array.from({ length: 200 }, (_, i) => 10 + Math.sin(i / 10)))])];
-  await page.route('**/frames.json', (route) => route.fulfill({ json: frames }));
+  await page.route(/\/frames\.json(\?|$)/, (route) => route.fulfill({ json: frames }));
   // The engine worker as it runs where WebAssembly is disabled (e.g. by policy).
   await page.route(/foresight-worker\.js/, async (route) => {
     const original = await route.fetch();
