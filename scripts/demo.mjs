@@ -4,6 +4,7 @@
 //   node scripts/demo.mjs --prometheus URL --query 'PROMQL' [--range 6h] [--step 30s] [--legend '{{job}}']
 //   node scripts/demo.mjs --backfilled            a real local Prometheus, backfilled with the fixture series
 //   --port N                                      default 3033
+//   --grafana 12|13                               the Grafana runtime (tests/runtime-12, -13); default 13
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startHarnessServer } from '../tests/harness/server.mjs';
@@ -20,6 +21,7 @@ const { values: args } = parseArgs({
     legend: { type: 'string' },
     backfilled: { type: 'boolean', default: false },
     port: { type: 'string', default: '3033' },
+    grafana: { type: 'string', default: '13' },
   },
 });
 
@@ -65,9 +67,11 @@ if (args.prometheus || args.backfilled) {
 }
 
 const server = await startHarnessServer({ port: Number(args.port), frames });
-console.log(`Foresight demo: ${server.url}`);
+const runtime = args.grafana === '12' ? '12' : '13';
+console.log(`Foresight demo (Grafana ${runtime} runtime): ${server.url}?runtime=${runtime}&options=1`);
 console.log(`  data: ${source}`);
-console.log('  light theme: add ?theme=light — Ctrl-C to stop');
+console.log('  the panel in Grafana\'s dashboard runtime, its options beside it as in the panel editor');
+console.log('  light theme: add &theme=light; without the options: drop &options=1 — Ctrl-C to stop');
 const stop = async () => {
   await server.close();
   await cleanup();

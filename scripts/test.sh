@@ -23,7 +23,7 @@ step "build (release wasm + wasm-opt, plugin, harness)" bash scripts/build.sh
 step "plugin typecheck" npm run --silent typecheck -w plugin
 step "plugin lint" npm run --silent lint -w plugin
 step "plugin jest" npm run --silent test:ci -w plugin
-step "Playwright e2e (built plugin, real Chromium, real Prometheus)" \
+step "Playwright e2e (built plugin in Grafana 12.4 and 13.2 dashboard runtimes, real Chromium, real Prometheus)" \
   bash -c 'cd tests && playwright test'
 
 echo; echo "=== summary"
