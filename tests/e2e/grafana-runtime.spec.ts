@@ -99,8 +99,16 @@ test('bad input: a query superseded by a time-range change is dropped; the panel
     await route.continue().catch(() => {});
   });
   const slow = page.waitForResponse((r) => r.url().includes(`start=${END - 3 * DAY}&`));
-  await page.evaluate(([f, t]) => window.foresightHarness.setTimeRange({ from: f, to: t }), [END - 3 * DAY, END]);
-  await page.evaluate(([f, t]) => window.foresightHarness.setTimeRange({ from: f, to: t }), [END - 2 * DAY, END - DAY]);
+  await page.evaluate(async ([f1, t1, f2, t2]) => {
+    const h = window.foresightHarness;
+    const asked = h.queries.length;
+    void h.setTimeRange({ from: f1, to: t1 });
+    // Once the first range's query is on its way, the range changes again.
+    await new Promise<void>((resolve) => {
+      const poll = setInterval(() => h.queries.length > asked && (clearInterval(poll), resolve()), 5);
+    });
+    await h.setTimeRange({ from: f2, to: t2 });
+  }, [END - 3 * DAY, END, END - 2 * DAY, END - DAY]);
   const panel = page.getByTestId('foresight-panel');
   // The drawn axis ends at the data's end plus its forecast: within the second range's last day
   // (the first range's data would end at END).

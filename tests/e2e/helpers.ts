@@ -92,7 +92,7 @@ declare global {
     foresightHarness: {
       runtime: { grafana: string; react: string };
       timeRangeChanges: Array<{ from: number; to: number }>;
-      setTimeRange: (r: { from: number; to: number }) => void;
+      setTimeRange: (r: { from: number; to: number }) => Promise<void>;
       setOptions: (changes: Record<string, unknown>) => void;
       options: () => Record<string, unknown>;
       setTheme: (name: 'dark' | 'light') => void;

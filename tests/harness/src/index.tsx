@@ -88,8 +88,11 @@ declare global {
     foresightHarness: {
       /** The runtime the page runs: Grafana's version and React's. */
       runtime: { grafana: string; react: string };
-      /** A new dashboard time range (the same range again: a refresh, as the refresh button does). */
-      setTimeRange: (r: { from: number; to: number }) => void;
+      /**
+       * A new dashboard time range (the same range again: a refresh, as the refresh button does);
+       * resolves when the query for it has answered.
+       */
+      setTimeRange: (r: { from: number; to: number }) => Promise<void>;
       /** Time ranges the panel asked for (onChangeTimeRange), in order. */
       timeRangeChanges: Array<{ from: number; to: number }>;
       /** Changes panel options as the options pane would. */
@@ -303,7 +306,8 @@ function OptionsPane({ panel }: { panel: VizPanel }) {
   return (
     <div data-testid="harness-options" style={{ width: 340, overflow: 'auto', paddingRight: 8 }}>
       {[...groups].map(([category, items]) => (
-        <grafanaUi.FieldSet key={category} label={category}>
+        <section key={category} aria-label={category}>
+          <h6 style={{ margin: '16px 0 8px' }}>{category}</h6>
           {items.map((item) => {
             const Editor = item.editor;
             const id = `option-${item.path}`;
@@ -319,7 +323,7 @@ function OptionsPane({ panel }: { panel: VizPanel }) {
               </grafanaUi.Field>
             );
           })}
-        </grafanaUi.FieldSet>
+        </section>
       ))}
     </div>
   );
@@ -621,6 +625,18 @@ async function main() {
       runtime: { grafana: grafanaRuntime.config.buildInfo.version, react: ReactAll.version },
       timeRangeChanges,
       setTimeRange: ({ from, to }) => {
+        // Resolves when the dashboard's query for it has answered (the panel's loading ends),
+        // as a user would wait for it; a query superseded by another resolves with the newer.
+        const before = built.queryRunner.state.data?.request?.requestId;
+        const answered = new Promise<void>((resolve) => {
+          const sub = built.queryRunner.subscribeToState((n) => {
+            const data = n.data;
+            if (data?.request && data.request.requestId !== before && data.state !== LoadingState.Loading) {
+              sub.unsubscribe();
+              resolve();
+            }
+          });
+        });
         settingRange = true;
         const range: TimeRange = {
           from: grafanaData.dateTime(from),
@@ -634,6 +650,7 @@ async function main() {
           timeRange.onTimeRangeChange(range);
         }
         settingRange = false;
+        return answered;
       },
       setOptions: (changes) => panel.onOptionsChange(changes),
       options: () => panel.state.options as Record<string, unknown>,
