@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::series::Series;
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
 pub struct BaselineOptions {
     /// Window length in points (odd; even values are rounded up). `None` picks one from the
     /// series length: 1 % of it, between 5 and 301 points.
@@ -56,6 +56,12 @@ pub fn rolling_baseline(series: &Series, options: &BaselineOptions) -> Result<Ba
             return Err(Error::InvalidOption {
                 name: "window",
                 reason: "must be at least 1".into(),
+            })
+        }
+        Some(w) if w > n => {
+            return Err(Error::InvalidOption {
+                name: "window",
+                reason: format!("must be at most the series' length ({n} points), got {w}"),
             })
         }
         Some(w) => w | 1,
@@ -171,5 +177,21 @@ mod tests {
             rolling_baseline(&s, &bad),
             Err(Error::InvalidOption { .. })
         ));
+        // Wider than the series: refused before anything is allocated for it.
+        for window in [4, 1_000_000_000, usize::MAX] {
+            let bad = BaselineOptions {
+                window: Some(window),
+                ..Default::default()
+            };
+            assert!(matches!(
+                rolling_baseline(&s, &bad),
+                Err(Error::InvalidOption { name: "window", .. })
+            ));
+        }
+        let whole = BaselineOptions {
+            window: Some(3),
+            ..Default::default()
+        };
+        assert_eq!(rolling_baseline(&s, &whole).unwrap().window, 3);
     }
 }

@@ -225,6 +225,20 @@ fn root_cause_bad_input_is_a_typed_error() {
         root_cause(&[], &incident, &[], &Default::default()),
         Err(Error::Empty)
     );
+    // Lags and context longer than any series are refused before they size an allocation.
+    for (lag, context) in [(100_000_000, 30), (u32::MAX as usize, 30), (10, usize::MAX)] {
+        let options = RootCauseOptions {
+            max_lag_points: lag,
+            context_points: context,
+            ..Default::default()
+        };
+        let err = root_cause(&detection.series, &incident, &labels, &options).unwrap_err();
+        assert!(matches!(err, Error::InvalidOption { .. }), "{err}");
+        assert!(
+            err.to_string().contains("at most the longest series"),
+            "{err}"
+        );
+    }
 }
 
 #[test]

@@ -4,7 +4,7 @@ use foresight_core::{AnomalyOptions, Series};
 use js_sys::{Array, Float64Array, Int8Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use crate::{parse_options, set};
+use crate::{array, parse_options, set};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &str = r#"
@@ -57,10 +57,11 @@ export interface Detection { series: SeriesAnomalies[]; incidents: Incident[] }
 /// three or more). Throws an `Error` naming the bad series or option.
 #[wasm_bindgen(js_name = detectAnomalies, unchecked_return_type = "Detection")]
 pub fn detect_anomalies(
-    #[wasm_bindgen(unchecked_param_type = "SeriesInput[]")] series: Array,
+    #[wasm_bindgen(unchecked_param_type = "SeriesInput[]")] series: JsValue,
     #[wasm_bindgen(unchecked_param_type = "AnomalyOptions | undefined")] options: JsValue,
 ) -> Result<Object, JsError> {
     let options: AnomalyOptions = parse_options(options)?;
+    let series = array(&series, "series")?;
     let mut parsed = Vec::with_capacity(series.length() as usize);
     for (i, item) in series.iter().enumerate() {
         let timestamps = typed_field(&item, "timestamps", i)?;

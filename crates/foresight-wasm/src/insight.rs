@@ -11,7 +11,7 @@ use js_sys::{Array, Object, Reflect};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
-use crate::{numbers, parse_options, set};
+use crate::{array, from_js, numbers, own_keys, parse_options, set};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &str = r#"
@@ -174,17 +174,18 @@ fn named(item: &JsValue, key: &str) -> Result<Vec<NamedValues>, JsError> {
     if v.is_undefined() || v.is_null() {
         return Ok(Vec::new());
     }
-    let object = v
-        .dyn_ref::<Object>()
-        .ok_or_else(|| JsError::new(&format!("`{key}` must be an object of arrays")))?;
+    if !v.is_object() {
+        return Err(JsError::new(&format!(
+            "`{key}` must be an object of arrays"
+        )));
+    }
+    let keys = own_keys(&v).map_err(|_| JsError::new(&format!("cannot read `{key}`")))?;
     let mut out = Vec::new();
-    for entry in Object::entries(object).iter() {
-        let pair = Array::from(&entry);
-        let name = pair
-            .get(0)
-            .as_string()
-            .ok_or_else(|| JsError::new(&format!("`{key}` has a non-string key")))?;
-        let values = numbers(&pair.get(1), &format!("`{key}.{name}`"))?;
+    for name in keys.iter().filter_map(|k| k.as_string()) {
+        if name == "__proto__" {
+            continue;
+        }
+        let values = numbers(&get(&v, &name)?, &format!("`{key}.{name}`"))?;
         out.push(NamedValues { name, values });
     }
     Ok(out)
@@ -197,7 +198,7 @@ fn named(item: &JsValue, key: &str) -> Result<Vec<NamedValues>, JsError> {
 /// `{ status: 'noPeers' }`; bad input throws an `Error`.
 #[wasm_bindgen(js_name = rootCause, unchecked_return_type = "RootCause")]
 pub fn root_cause(
-    #[wasm_bindgen(unchecked_param_type = "RootCauseSeries[]")] series: Array,
+    #[wasm_bindgen(unchecked_param_type = "RootCauseSeries[]")] series: JsValue,
     #[wasm_bindgen(unchecked_param_type = "{ series: number; start: number; end: number }")]
     incident: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Array<Record<string, string>> | undefined")]
@@ -216,9 +217,9 @@ pub fn root_cause(
 /// incident the engine rejects (its message is that of [`root_cause`]).
 #[wasm_bindgen(js_name = rootCauses, unchecked_return_type = "Array<RootCause | null>")]
 pub fn root_causes(
-    #[wasm_bindgen(unchecked_param_type = "RootCauseSeries[]")] series: Array,
+    #[wasm_bindgen(unchecked_param_type = "RootCauseSeries[]")] series: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Array<{ series: number; start: number; end: number }>")]
-    incidents: Array,
+    incidents: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Array<Record<string, string>> | undefined")]
     labels: JsValue,
     #[wasm_bindgen(unchecked_param_type = "RootCauseOptions | undefined")] options: JsValue,
@@ -226,6 +227,7 @@ pub fn root_causes(
     let options: RootCauseOptions = parse_options(options)?;
     let parsed = root_cause_series(&series)?;
     let labels = root_cause_labels(labels)?;
+    let incidents = array(&incidents, "incidents")?;
     let out = Array::new();
     for incident in incidents.iter() {
         let result = root_cause_incident(&incident)
@@ -236,7 +238,8 @@ pub fn root_causes(
     Ok(out)
 }
 
-fn root_cause_series(series: &Array) -> Result<Vec<SeriesAnomalies>, JsError> {
+fn root_cause_series(series: &JsValue) -> Result<Vec<SeriesAnomalies>, JsError> {
+    let series = array(series, "series")?;
     let mut parsed = Vec::with_capacity(series.length() as usize);
     for (i, item) in series.iter().enumerate() {
         let context = format!("series {i}: ");
@@ -285,11 +288,10 @@ fn root_cause_labels(labels: JsValue) -> Result<Vec<Labels>, JsError> {
     if labels.is_undefined() || labels.is_null() {
         return Ok(Vec::new());
     }
-    serde_wasm_bindgen::from_value(labels).map_err(|e| {
-        JsError::new(&format!(
-            "labels must be one {{name: value}} object per series: {e}"
-        ))
-    })
+    from_js(
+        &labels,
+        "labels must be one {name: value} object per series",
+    )
 }
 
 /// Attributes the window `[start, end]` (ms UTC) to a trend change, a seasonal deviation,
@@ -316,7 +318,7 @@ pub fn component_attribution(
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct ThresholdSpec {
     value: f64,
     #[serde(default)]
@@ -357,11 +359,10 @@ pub fn time_to_threshold(
     let upper = optional_numbers(&forecast, "yhatUpper")?;
     let time = number(&last, "time", "last observation ")?;
     let value = get(&last, "value")?.as_f64();
-    let spec: ThresholdSpec = serde_wasm_bindgen::from_value(threshold).map_err(|e| {
-        JsError::new(&format!(
-            "threshold must be {{ value: number, direction?: 'above' | 'below' }}: {e}"
-        ))
-    })?;
+    let spec: ThresholdSpec = from_js(
+        &threshold,
+        "threshold must be { value: number, direction?: 'above' | 'below' }",
+    )?;
     let crossing = insight::time_to_threshold(
         ForecastPath {
             timestamps: &timestamps,

@@ -41,17 +41,19 @@ pub fn version() -> String {
 
 /// Robust rolling baseline over one series.
 ///
-/// `timestamps` in ms UTC and `values` (NaN for gaps) as Float64Arrays; `options` an object
-/// `{ window?: number, bandSigmas?: number }` or undefined. Returns
-/// `{ timestamps, expected, lower, upper: Float64Array, window: number }`.
+/// `timestamps` in ms UTC and `values` (NaN, null or a hole for gaps) as Float64Arrays or
+/// arrays of numbers; `options` an object `{ window?: number, bandSigmas?: number }` or
+/// undefined. Returns `{ timestamps, expected, lower, upper: Float64Array, window: number }`.
 #[wasm_bindgen(js_name = rollingBaseline, unchecked_return_type = "BaselineResult")]
 pub fn rolling_baseline(
-    timestamps: &[f64],
-    values: &[f64],
+    #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] timestamps: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] values: JsValue,
     #[wasm_bindgen(unchecked_param_type = "BaselineOptions | undefined")] options: JsValue,
 ) -> Result<Object, JsError> {
     let options: BaselineOptions = parse_options(options)?;
-    let series = Series::new(timestamps, values)?;
+    let timestamps = numbers(&timestamps, "timestamps")?;
+    let values = numbers(&values, "values")?;
+    let series = Series::new(&timestamps, &values)?;
     let b = foresight_core::rolling_baseline(&series, &options)?;
     let out = Object::new();
     set(
@@ -66,35 +68,131 @@ pub fn rolling_baseline(
     Ok(out)
 }
 
+// JS operations that may throw (getters, proxies), imported so that a throw comes back as an
+// `Err` instead of unwinding through the module's frames: an exception crossing wasm frames
+// skips their epilogues and leaks the shadow stack, and enough of them corrupt the module.
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(catch, js_namespace = Object, js_name = keys)]
+    pub(crate) fn own_keys(object: &JsValue) -> Result<Array, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = Array, js_name = isArray)]
+    fn is_array(value: &JsValue) -> Result<bool, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ArrayBuffer, js_name = isView)]
+    fn is_view(value: &JsValue) -> Result<bool, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = Float64Array, js_name = from)]
+    fn float64_from(value: &JsValue) -> Result<Float64Array, JsValue>;
+}
+
+/// Nesting deeper than any option object of the engine is refused, not followed.
+const MAX_DEPTH: usize = 16;
+
+/// Options from JS: `undefined` or `null` is the defaults, anything else is read by
+/// [`from_js`].
 pub(crate) fn parse_options<T: serde::de::DeserializeOwned + Default>(
     value: JsValue,
 ) -> Result<T, JsError> {
     if value.is_undefined() || value.is_null() {
         return Ok(T::default());
     }
-    serde_wasm_bindgen::from_value(without_undefined(value)?)
-        .map_err(|e| JsError::new(&format!("invalid options: {e}")))
+    from_js(&value, "invalid options")
 }
 
-/// A copy of `value` without its `undefined` properties: JS callers write `{ growth: undefined }`
-/// to mean "not set", which serde would otherwise read as a value of the wrong type.
-fn without_undefined(value: JsValue) -> Result<JsValue, JsError> {
-    let Some(object) = value.dyn_ref::<Object>() else {
-        return Ok(value);
+/// A JS value read into a Rust type as JSON would be: own enumerable properties only (nothing
+/// inherited, so a polluted `Object.prototype` is not read), `__proto__` keys ignored,
+/// `undefined` properties left out (JS callers write `{ growth: undefined }` for "not set"),
+/// unknown keys refused by the types themselves, every JS throw turned into an error.
+pub(crate) fn from_js<T: serde::de::DeserializeOwned>(
+    value: &JsValue,
+    context: &str,
+) -> Result<T, JsError> {
+    let plain = plain(value, "", 0).map_err(|e| JsError::new(&format!("{context}: {e}")))?;
+    serde_json::from_value(plain.unwrap_or(serde_json::Value::Null))
+        .map_err(|e| JsError::new(&format!("{context}: {e}")))
+}
+
+/// `value` as plain data, `None` for `undefined`.
+fn plain(value: &JsValue, path: &str, depth: usize) -> Result<Option<serde_json::Value>, String> {
+    use serde_json::Value;
+    let at = |what: &str| {
+        if path.is_empty() {
+            what.to_string()
+        } else {
+            format!("`{path}` {what}")
+        }
     };
-    if Array::is_array(&value) {
-        return Ok(value);
+    if depth > MAX_DEPTH {
+        return Err(at("is nested too deeply"));
     }
-    let copy = Object::new();
-    for entry in Object::entries(object).iter() {
-        let pair = Array::from(&entry);
-        let v = pair.get(1);
-        if !v.is_undefined() {
-            Reflect::set(&copy, &pair.get(0), &v)
-                .map_err(|_| JsError::new("invalid options: cannot copy the options object"))?;
+    if value.is_undefined() {
+        return Ok(None);
+    }
+    if value.is_null() {
+        return Ok(Some(Value::Null));
+    }
+    if let Some(b) = value.as_bool() {
+        return Ok(Some(Value::Bool(b)));
+    }
+    if let Some(x) = value.as_f64() {
+        // Whole numbers as integers, so that they read into integer fields as in JSON.
+        const EXACT: f64 = 9_007_199_254_740_992.0;
+        if x.fract() == 0.0 && x.abs() <= EXACT {
+            let n = if x >= 0.0 {
+                serde_json::Number::from(x as u64)
+            } else {
+                serde_json::Number::from(x as i64)
+            };
+            return Ok(Some(Value::Number(n)));
+        }
+        return serde_json::Number::from_f64(x)
+            .map(|n| Some(Value::Number(n)))
+            .ok_or_else(|| at(&format!("must be a finite number, got {x}")));
+    }
+    if let Some(s) = value.as_string() {
+        return Ok(Some(Value::String(s)));
+    }
+    if !value.is_object() {
+        return Err(at("must be a number, string, boolean, array or object"));
+    }
+    let failed = |_| at("cannot be read");
+    if is_view(value).map_err(failed)? {
+        let numbers = float64_from(value).map_err(failed)?.to_vec();
+        return numbers
+            .into_iter()
+            .map(|x| plain(&JsValue::from(x), path, depth + 1).map(|v| v.unwrap_or(Value::Null)))
+            .collect::<Result<Vec<_>, _>>()
+            .map(|v| Some(Value::Array(v)));
+    }
+    if is_array(value).map_err(failed)? {
+        let array = Array::from(value);
+        let mut out = Vec::with_capacity(array.length() as usize);
+        for i in 0..array.length() {
+            let item_path = format!("{path}[{i}]");
+            let item =
+                Reflect::get_u32(value, i).map_err(|_| format!("`{item_path}` cannot be read"))?;
+            out.push(plain(&item, &item_path, depth + 1)?.unwrap_or(Value::Null));
+        }
+        return Ok(Some(Value::Array(out)));
+    }
+    let mut out = serde_json::Map::new();
+    for key in own_keys(value).map_err(failed)?.iter() {
+        let Some(name) = key.as_string() else {
+            continue;
+        };
+        if name == "__proto__" {
+            continue;
+        }
+        let item_path = if path.is_empty() {
+            name.clone()
+        } else {
+            format!("{path}.{name}")
+        };
+        let item =
+            Reflect::get(value, &key).map_err(|_| format!("`{item_path}` cannot be read"))?;
+        if let Some(v) = plain(&item, &item_path, depth + 1)? {
+            out.insert(name, v);
         }
     }
-    Ok(copy.into())
+    Ok(Some(Value::Object(out)))
 }
 
 pub(crate) fn set(target: &Object, key: &str, value: &JsValue) -> Result<(), JsError> {
@@ -103,12 +201,21 @@ pub(crate) fn set(target: &Object, key: &str, value: &JsValue) -> Result<(), JsE
         .map_err(|_| JsError::new(&format!("could not set `{key}` on the result")))
 }
 
-/// A Float64Array or an array of numbers (null/undefined are gaps) as a Vec.
+/// The elements of a JS array, or an error naming `what` when `value` is not one.
+pub(crate) fn array(value: &JsValue, what: &str) -> Result<Array, JsError> {
+    if is_array(value).unwrap_or(false) {
+        Ok(Array::from(value))
+    } else {
+        Err(JsError::new(&format!("{what} must be an array")))
+    }
+}
+
+/// A Float64Array or an array of numbers (null, undefined and holes are gaps) as a Vec.
 pub(crate) fn numbers(value: &JsValue, what: &str) -> Result<Vec<f64>, JsError> {
     if let Some(array) = value.dyn_ref::<Float64Array>() {
         return Ok(array.to_vec());
     }
-    if Array::is_array(value) {
+    if is_array(value).unwrap_or(false) {
         return Array::from(value)
             .iter()
             .map(|v| match v.as_f64() {

@@ -5,7 +5,7 @@ use foresight_core::Series;
 use js_sys::{Array, Float64Array, Object};
 use wasm_bindgen::prelude::*;
 
-use crate::{parse_options, set};
+use crate::{numbers, parse_options, set};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &str = r#"
@@ -52,30 +52,41 @@ pub struct JsProphetModel(ProphetModel);
 
 #[wasm_bindgen(js_class = ProphetModel)]
 impl JsProphetModel {
-    /// Fits Prophet to `values` at `timestamps` (ms UTC); NaN values are gaps left out of the
-    /// fit. Throws an `Error` with the engine's message on bad input or options.
+    /// Fits Prophet to `values` at `timestamps` (ms UTC, Float64Arrays or arrays of numbers);
+    /// NaN, null and holes are gaps left out of the fit. Throws an `Error` with the engine's
+    /// message on bad input or options.
     pub fn fit(
-        timestamps: &[f64],
-        values: &[f64],
+        #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] timestamps: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] values: JsValue,
         #[wasm_bindgen(unchecked_param_type = "ForecastOptions | undefined")] options: JsValue,
     ) -> Result<JsProphetModel, JsError> {
         let options: ForecastOptions = parse_options(options)?;
-        let series = Series::new(timestamps, values)?;
+        let timestamps = numbers(&timestamps, "timestamps")?;
+        let values = numbers(&values, "values")?;
+        let series = Series::new(&timestamps, &values)?;
         Ok(Self(ProphetModel::fit(&series, &options)?))
     }
 
     /// Forecast at `timestamps` (ms UTC, any order, past or future); intervals are sampled for
     /// these timestamps only.
     #[wasm_bindgen(unchecked_return_type = "ForecastResult")]
-    pub fn predict(&self, timestamps: &[f64]) -> Result<Object, JsError> {
-        forecast_object(&self.0.predict(timestamps)?)
+    pub fn predict(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] timestamps: JsValue,
+    ) -> Result<Object, JsError> {
+        let timestamps = numbers(&timestamps, "timestamps")?;
+        forecast_object(&self.0.predict(&timestamps)?)
     }
 
     /// As `predict`, without the uncertainty intervals (no `yhatLower` / `yhatUpper`): the
     /// expected value and components only, far cheaper (no sampling).
     #[wasm_bindgen(js_name = predictPoint, unchecked_return_type = "ForecastResult")]
-    pub fn predict_point(&self, timestamps: &[f64]) -> Result<Object, JsError> {
-        forecast_object(&self.0.predict_point(timestamps)?)
+    pub fn predict_point(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] timestamps: JsValue,
+    ) -> Result<Object, JsError> {
+        let timestamps = numbers(&timestamps, "timestamps")?;
+        forecast_object(&self.0.predict_point(&timestamps)?)
     }
 
     /// The seasonalities the fit used (auto-detected ones included).

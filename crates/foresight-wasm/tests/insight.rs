@@ -50,7 +50,9 @@ fn detection() -> JsValue {
             .collect();
         list.push(&obj(&[("timestamps", f64s(&ts)), ("values", f64s(&vs))]));
     }
-    detect_anomalies(list, JsValue::UNDEFINED).unwrap().into()
+    detect_anomalies(list.into(), JsValue::UNDEFINED)
+        .unwrap()
+        .into()
 }
 
 #[wasm_bindgen_test]
@@ -67,7 +69,7 @@ fn root_cause_reads_the_detection_as_returned() {
         labels.push(&obj(&[("instance", JsValue::from_str(name))]));
     }
     let rc = root_cause(
-        series.clone(),
+        series.clone().into(),
         incident.clone(),
         labels.into(),
         JsValue::UNDEFINED,
@@ -86,7 +88,7 @@ fn root_cause_reads_the_detection_as_returned() {
         ("start", field(&incident, "start")),
         ("end", field(&incident, "end")),
     ]);
-    let rc = root_cause(one, single, JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap();
+    let rc = root_cause(one.into(), single, JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap();
     assert_eq!(field(&rc, "status").as_string().unwrap(), "noPeers");
 
     let bad = obj(&[
@@ -94,7 +96,7 @@ fn root_cause_reads_the_detection_as_returned() {
         ("start", JsValue::from(0)),
         ("end", JsValue::from(1)),
     ]);
-    let err = root_cause(series, bad, JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap_err();
+    let err = root_cause(series.into(), bad, JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap_err();
     assert!(message(err).contains("out of range"));
 }
 
@@ -111,8 +113,8 @@ fn root_causes_answers_each_incident_as_root_cause_does() {
     let asked: Array = incidents.iter().collect();
     asked.push(&bad);
     let all = root_causes(
-        series.clone(),
-        asked,
+        series.clone().into(),
+        asked.into(),
         JsValue::UNDEFINED,
         JsValue::UNDEFINED,
     )
@@ -120,7 +122,7 @@ fn root_causes_answers_each_incident_as_root_cause_does() {
     assert_eq!(all.length(), incidents.length() + 1);
     for (i, incident) in incidents.iter().enumerate() {
         let one = root_cause(
-            series.clone(),
+            series.clone().into(),
             incident,
             JsValue::UNDEFINED,
             JsValue::UNDEFINED,
@@ -135,8 +137,8 @@ fn root_causes_answers_each_incident_as_root_cause_does() {
     assert!(all.get(incidents.length()).is_null());
     // Series that cannot be read are an error for the whole call.
     let err = root_causes(
-        Array::of1(&JsValue::from(3)),
-        Array::new(),
+        Array::of1(&JsValue::from(3)).into(),
+        Array::new().into(),
         JsValue::UNDEFINED,
         JsValue::UNDEFINED,
     )

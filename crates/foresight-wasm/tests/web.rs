@@ -6,6 +6,11 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+/// A slice as the Float64Array a JS caller passes.
+fn fa(values: &[f64]) -> JsValue {
+    Float64Array::from(values).into()
+}
+
 fn field(obj: &JsValue, key: &str) -> JsValue {
     Reflect::get(obj, &JsValue::from_str(key)).unwrap()
 }
@@ -16,7 +21,7 @@ fn baseline_returns_typed_arrays_aligned_with_input() {
     let mut vs: Vec<f64> = (0..100).map(|i| 50.0 + (i as f64 / 5.0).sin()).collect();
     vs[40] = f64::NAN;
     vs[60] = 500.0;
-    let out: JsValue = rolling_baseline(&ts, &vs, JsValue::UNDEFINED)
+    let out: JsValue = rolling_baseline(fa(&ts), fa(&vs), JsValue::UNDEFINED)
         .unwrap()
         .into();
     let expected = Float64Array::from(field(&out, "expected")).to_vec();
@@ -33,18 +38,25 @@ fn options_are_read_from_a_js_object() {
     let vs: Vec<f64> = (0..50).map(|i| i as f64).collect();
     let opts = js_sys::Object::new();
     Reflect::set(&opts, &"window".into(), &JsValue::from(7)).unwrap();
-    let out: JsValue = rolling_baseline(&ts, &vs, opts.into()).unwrap().into();
+    let out: JsValue = rolling_baseline(fa(&ts), fa(&vs), opts.into())
+        .unwrap()
+        .into();
     assert_eq!(field(&out, "window").as_f64(), Some(7.0));
 }
 
 #[wasm_bindgen_test]
 fn bad_input_is_a_js_error_not_a_panic() {
-    let err = rolling_baseline(&[], &[], JsValue::UNDEFINED).unwrap_err();
+    let err = rolling_baseline(fa(&[]), fa(&[]), JsValue::UNDEFINED).unwrap_err();
     let msg = JsValue::from(err);
     let text = js_sys::Error::from(msg).message().as_string().unwrap();
     assert!(text.contains("empty"), "{text}");
 
-    let err = rolling_baseline(&[1.0, 2.0], &[f64::NAN, f64::NAN], JsValue::UNDEFINED).unwrap_err();
+    let err = rolling_baseline(
+        fa(&[1.0, 2.0]),
+        fa(&[f64::NAN, f64::NAN]),
+        JsValue::UNDEFINED,
+    )
+    .unwrap_err();
     let text = js_sys::Error::from(JsValue::from(err))
         .message()
         .as_string()
@@ -53,7 +65,7 @@ fn bad_input_is_a_js_error_not_a_panic() {
 
     let bad = js_sys::Object::new();
     Reflect::set(&bad, &"bandSigmas".into(), &JsValue::from_str("wide")).unwrap();
-    let err = rolling_baseline(&[1.0, 2.0, 3.0], &[1.0, 2.0, 3.0], bad.into()).unwrap_err();
+    let err = rolling_baseline(fa(&[1.0, 2.0, 3.0]), fa(&[1.0, 2.0, 3.0]), bad.into()).unwrap_err();
     let text = js_sys::Error::from(JsValue::from(err))
         .message()
         .as_string()
@@ -88,10 +100,10 @@ fn prophet_fits_and_predicts_like_python_prophet_in_the_browser() {
     let train: Vec<&[f64; 4]> = rows.iter().filter(|r| r[1].is_finite()).collect();
     let ts: Vec<f64> = train.iter().map(|r| r[0]).collect();
     let ys: Vec<f64> = train.iter().map(|r| r[1]).collect();
-    let model = JsProphetModel::fit(&ts, &ys, JsValue::UNDEFINED).unwrap();
+    let model = JsProphetModel::fit(fa(&ts), fa(&ys), JsValue::UNDEFINED).unwrap();
 
     let all: Vec<f64> = rows.iter().map(|r| r[0]).collect();
-    let out: JsValue = model.predict(&all).unwrap().into();
+    let out: JsValue = model.predict(fa(&all)).unwrap().into();
     let yhat = Float64Array::from(field(&out, "yhat")).to_vec();
     let trend = Float64Array::from(field(&out, "trend")).to_vec();
     let lower = Float64Array::from(field(&out, "yhatLower")).to_vec();
@@ -131,7 +143,7 @@ fn prophet_fits_and_predicts_like_python_prophet_in_the_browser() {
 
 #[wasm_bindgen_test]
 fn prophet_bad_input_and_options_are_js_errors() {
-    let err = JsProphetModel::fit(&[1.0], &[1.0], JsValue::UNDEFINED)
+    let err = JsProphetModel::fit(fa(&[1.0]), fa(&[1.0]), JsValue::UNDEFINED)
         .err()
         .unwrap();
     assert!(!error_message(err).is_empty());
@@ -140,7 +152,9 @@ fn prophet_bad_input_and_options_are_js_errors() {
     Reflect::set(&opts, &"growth".into(), &"logistic".into()).unwrap();
     let ts: Vec<f64> = (0..50).map(|i| i as f64 * 86_400_000.0).collect();
     let vs: Vec<f64> = (0..50).map(|i| i as f64).collect();
-    let err = JsProphetModel::fit(&ts, &vs, opts.into()).err().unwrap();
+    let err = JsProphetModel::fit(fa(&ts), fa(&vs), opts.into())
+        .err()
+        .unwrap();
     assert!(error_message(err).contains("cap"));
 
     // Properties set to undefined mean "not set", as JS callers write them.
@@ -152,11 +166,13 @@ fn prophet_bad_input_and_options_are_js_errors() {
         &JsValue::UNDEFINED,
     )
     .unwrap();
-    assert!(JsProphetModel::fit(&ts, &vs, opts.into()).is_ok());
+    assert!(JsProphetModel::fit(fa(&ts), fa(&vs), opts.into()).is_ok());
 
     let opts = Object::new();
     Reflect::set(&opts, &"growth".into(), &"exponential".into()).unwrap();
-    let err = JsProphetModel::fit(&ts, &vs, opts.into()).err().unwrap();
+    let err = JsProphetModel::fit(fa(&ts), fa(&vs), opts.into())
+        .err()
+        .unwrap();
     assert!(error_message(err).contains("invalid options"));
 }
 
@@ -180,7 +196,9 @@ fn anomalies_are_found_and_returned_as_typed_arrays() {
     vs[400] = 400.0;
     let input = Array::new();
     input.push(&series_object(&ts, &vs));
-    let out: JsValue = detect_anomalies(input, JsValue::UNDEFINED).unwrap().into();
+    let out: JsValue = detect_anomalies(input.into(), JsValue::UNDEFINED)
+        .unwrap()
+        .into();
     let first = Array::from(&field(&out, "series")).get(0);
     let kind = Uint8Array::from(field(&first, "kind")).to_vec();
     let score = Float64Array::from(field(&first, "score")).to_vec();
@@ -203,18 +221,18 @@ fn anomaly_bad_input_names_the_series() {
     let input = Array::new();
     input.push(&series_object(&[1.0, 2.0, 3.0], &[1.0, 2.0, 3.0]));
     input.push(&series_object(&[1.0, 2.0], &[f64::NAN, f64::NAN]));
-    let err = detect_anomalies(input, JsValue::UNDEFINED).unwrap_err();
+    let err = detect_anomalies(input.into(), JsValue::UNDEFINED).unwrap_err();
     assert!(error_message(err).starts_with("series 1"));
 
     let input = Array::new();
     input.push(&JsValue::from_str("not a series"));
-    let err = detect_anomalies(input, JsValue::UNDEFINED).unwrap_err();
+    let err = detect_anomalies(input.into(), JsValue::UNDEFINED).unwrap_err();
     assert!(error_message(err).contains("timestamps"));
 
     let opts = Object::new();
     Reflect::set(&opts, &"sensitivity".into(), &JsValue::from(7)).unwrap();
     let input = Array::new();
     input.push(&series_object(&[1.0, 2.0, 3.0], &[1.0, 2.0, 3.0]));
-    let err = detect_anomalies(input, opts.into()).unwrap_err();
+    let err = detect_anomalies(input.into(), opts.into()).unwrap_err();
     assert!(error_message(err).contains("sensitivity"));
 }

@@ -89,14 +89,14 @@ impl AnomalyKind {
 /// A time range (ms UTC, inclusive) treated as a one-off event: never used to fit the
 /// model and never flagged.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ShockWindow {
     pub start: f64,
     pub end: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
 pub struct AnomalyOptions {
     pub mode: Mode,
     /// 0–1; higher flags more. 0.5 gives a band of ±3 robust standard deviations,

@@ -23,7 +23,7 @@ pub enum BaselineStatistic {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
 pub struct AlertRuleOptions {
     /// The panel's PromQL query (any instant-vector expression).
     pub query: String,

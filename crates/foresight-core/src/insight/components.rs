@@ -92,7 +92,7 @@ impl ComponentInput {
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
 pub struct AttributionOptions {
     /// Points before the window that serve as the reference (the trend is extrapolated from
     /// them, events are compared with their level there). `None`: as many as the window has,

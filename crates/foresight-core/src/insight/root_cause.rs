@@ -15,7 +15,7 @@ use foresight_kernel::robust::{finite_pairs_correlation, max_abs_finite};
 pub type Labels = BTreeMap<String, String>;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
 pub struct RootCauseOptions {
     /// Points on each side of the incident window used for the residual correlation; the
     /// context is never shorter than the incident itself on each side.
@@ -177,6 +177,22 @@ pub fn root_cause(
         }
     }
     let target = &series[incident.series];
+    // Lags and context beyond the series' length read nothing more; refused before they size
+    // any allocation.
+    let longest = series.iter().map(|s| s.timestamps.len()).max().unwrap_or(0);
+    for (name, value) in [
+        ("maxLagPoints", options.max_lag_points),
+        ("contextPoints", options.context_points),
+    ] {
+        if value > longest {
+            return Err(invalid(
+                name,
+                format!(
+                    "must be at most the longest series' length ({longest} points), got {value}"
+                ),
+            ));
+        }
+    }
     let window: Vec<usize> = indices_in(&target.timestamps, incident.start, incident.end);
     if window.is_empty() {
         return Err(invalid(
