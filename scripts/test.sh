@@ -20,6 +20,7 @@ step "cargo test (workspace)" cargo test --workspace --quiet
 step "wasm-pack test --headless --chrome (foresight-wasm)" \
   wasm-pack --log-level warn test --headless --chrome crates/foresight-wasm
 step "build (release wasm + wasm-opt, plugin, harness)" bash scripts/build.sh
+step "engine module under failing calls (Node, built module)" node --test tests/engine/
 step "plugin typecheck" npm run --silent typecheck -w plugin
 step "plugin lint" npm run --silent lint -w plugin
 step "plugin jest" npm run --silent test:ci -w plugin
