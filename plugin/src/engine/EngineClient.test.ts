@@ -1,4 +1,4 @@
-import { EngineClient, Member, ownerOf, Pool, poolSize } from './EngineClient';
+import { EngineClient, Member, ownerOf, Pool, poolSize, WorkerPool } from './EngineClient';
 import { AnalyzeOptions, EngineSeries, FromWorker, ToWorker } from './protocol';
 import { ForecastResult } from '../types';
 
@@ -150,5 +150,62 @@ describe('worker pool', () => {
     expect(counts[1]).toBeGreaterThan(110);
     expect(counts[2]).toBeGreaterThan(110);
     expect(keys.every((k) => ownerOf(k, 1) === 0)).toBe(true);
+  });
+});
+
+/** A stand-in for a Web Worker: records what it is sent; `emit` plays a message from it. */
+class FakeWorker {
+  static made: FakeWorker[] = [];
+  sent: ToWorker[] = [];
+  onmessage: ((event: MessageEvent<FromWorker>) => void) | null = null;
+  onerror: ((event: ErrorEvent) => void) | null = null;
+  constructor() {
+    FakeWorker.made.push(this);
+  }
+  postMessage(msg: ToWorker) {
+    this.sent.push(msg);
+  }
+  terminate() {}
+  emit(msg: FromWorker) {
+    this.onmessage?.({ data: msg } as MessageEvent<FromWorker>);
+  }
+}
+
+describe('WorkerPool', () => {
+  beforeEach(() => {
+    FakeWorker.made = [];
+    // What webpack defines in the built plugin: where its chunks and the engine are served.
+    Object.assign(globalThis, { __webpack_public_path__: '/public/plugins/aiops-foresight-panel/' });
+  });
+
+  it('replaces a worker whose engine trapped, in the same slot, and retires the old one', () => {
+    const pool = new WorkerPool(2, () => new FakeWorker() as unknown as Worker);
+    const client = new EngineClient(pool);
+    const parts: string[] = [];
+    let done = 0;
+    const callbacks = { onPart: (p: { key: string }) => parts.push(p.key), onDone: () => done++, onFatal: jest.fn() };
+    client.analyze([series('a')], { ...options, model: 'fast' }, callbacks);
+    const [first, second] = FakeWorker.made;
+    const detect = [first, second].find((w) => w.sent.some((m) => m.type === 'detect'))!;
+    const job = detect.sent.find((m) => m.type === 'detect') as Extract<ToWorker, { type: 'detect' }>;
+
+    detect.emit({ type: 'trapped', message: 'unreachable' });
+    expect(FakeWorker.made).toHaveLength(3);
+    const replacement = FakeWorker.made[2];
+    expect(replacement.sent[0]).toMatchObject({ type: 'init' });
+    expect(detect.sent.at(-1)).toEqual({ type: 'retire' });
+    // The old worker still answers the job it had: the request completes, nothing is fatal.
+    detect.emit({ type: 'error', clientId: job.clientId, requestId: job.requestId, key: 'a', message: 'restarted' });
+    detect.emit({ type: 'done', clientId: job.clientId, requestId: job.requestId, job: 'detect' });
+    expect(parts).toEqual(['a']);
+    expect(done).toBe(1);
+    expect(callbacks.onFatal).not.toHaveBeenCalled();
+    // The next request goes to the replacement, in the trapped worker's slot.
+    client.analyze([series('a')], { ...options, model: 'fast' }, callbacks);
+    expect(replacement.sent.some((m) => m.type === 'detect')).toBe(true);
+    expect(detect.sent.filter((m) => m.type === 'detect')).toHaveLength(1);
+    // A second report from the retired worker changes nothing.
+    detect.emit({ type: 'trapped', message: 'unreachable' });
+    expect(FakeWorker.made).toHaveLength(3);
   });
 });

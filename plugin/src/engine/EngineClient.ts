@@ -78,8 +78,12 @@ export class WorkerPool implements Pool {
   private workers: Worker[] = [];
   private members = new Map<number, Member>();
   private nextId = 0;
+  private publicPath = '';
 
-  constructor(readonly size = poolSize()) {}
+  constructor(
+    readonly size = poolSize(),
+    private readonly create: () => Worker = createWorker
+  ) {}
 
   /** Joins the pool (starting the workers if needed); returns the client id to send with. */
   join(member: Member): number {
@@ -105,19 +109,32 @@ export class WorkerPool implements Pool {
       return this.workers;
     }
     // Relative public paths do not resolve inside a worker; hand it an absolute one.
-    const publicPath = new URL(__webpack_public_path__, document.baseURI).href;
+    this.publicPath = new URL(__webpack_public_path__, document.baseURI).href;
     for (let i = 0; i < this.size; i++) {
-      const worker = createWorker();
-      worker.onmessage = (event: MessageEvent<FromWorker>) => this.route(event.data);
-      worker.onerror = (event) => this.failAll(`Engine worker error: ${event.message || 'failed to start'}`);
-      worker.postMessage({ type: 'init', publicPath } satisfies ToWorker);
-      this.workers.push(worker);
+      this.workers.push(this.spawn());
     }
     return this.workers;
   }
 
-  private route(msg: FromWorker) {
+  private spawn(): Worker {
+    const worker = this.create();
+    worker.onmessage = (event: MessageEvent<FromWorker>) => this.route(event.data, worker);
+    worker.onerror = (event) => this.failAll(`Engine worker error: ${event.message || 'failed to start'}`);
+    worker.postMessage({ type: 'init', publicPath: this.publicPath } satisfies ToWorker);
+    return worker;
+  }
+
+  private route(msg: FromWorker, from: Worker) {
     if (msg.type === 'ready') {
+      return;
+    }
+    if (msg.type === 'trapped') {
+      // Same slot, so each series keeps its worker; the old one answers its queue and closes.
+      const slot = this.workers.indexOf(from);
+      if (slot >= 0) {
+        this.workers[slot] = this.spawn();
+        from.postMessage({ type: 'retire' } satisfies ToWorker);
+      }
       return;
     }
     if (msg.type === 'fatal') {

@@ -23,6 +23,14 @@ type Detection = ReturnType<Engine['detectAnomalies']>;
 const AUTO_MIN_POINTS = 30;
 
 let engine: Promise<Engine> | undefined;
+/**
+ * Set when the engine trapped (a WebAssembly RuntimeError: its memory can no longer be
+ * trusted). The pool then replaces this worker; until it is retired, jobs are answered with
+ * errors without touching the engine.
+ */
+let trapped: string | undefined;
+let retiring = false;
+let activeJobs = 0;
 /** The latest request of each panel (engine client) this worker has seen. */
 const latestRequest = new Map<number, number>();
 
@@ -102,13 +110,15 @@ async function detect(msg: Detect) {
     const all = wasm.detectAnomalies(series, options.detector);
     all.series.forEach((d, i) => (detections[i] = d));
     all.incidents.forEach((inc) => incidents[inc.series].push(incidentOf(inc)));
-  } catch {
-    for (let i = 0; i < series.length; i++) {
+  } catch (e) {
+    noteTrap(e);
+    for (let i = 0; i < series.length && trapped === undefined; i++) {
       try {
         const one = wasm.detectAnomalies([series[i]], { ...options.detector, peer: false });
         detections[i] = one.series[0];
         incidents[i] = one.incidents.map(incidentOf);
       } catch (e) {
+        noteTrap(e);
         post({
           type: 'error',
           clientId,
@@ -154,6 +164,10 @@ async function detect(msg: Detect) {
       ]);
     }
   });
+  if (trapped !== undefined) {
+    answerTrapped(msg);
+    return;
+  }
   const causes = rootCauses(wasm, series, compared, incidents);
   if (causes.length > 0 && !stale(clientId, requestId)) {
     post({ type: 'rootCauses', clientId, requestId, causes });
@@ -173,6 +187,10 @@ async function forecast(msg: Forecast) {
     await yieldToMessages();
     if (stale(clientId, requestId)) {
       return;
+    }
+    if (trapped !== undefined) {
+      post({ type: 'error', clientId, requestId, key: s.key, message: trappedMessage() });
+      continue;
     }
     const range = trainingRange(s.timestamps, s.values);
     if (options.model === 'auto' && range.points < AUTO_MIN_POINTS) {
@@ -220,6 +238,7 @@ async function forecast(msg: Forecast) {
         buffers.filter((b): b is ArrayBuffer => b !== undefined)
       );
     } catch (e) {
+      noteTrap(e);
       const where =
         logistic && prophet.cap == null ? ' (set Cap in the panel options, or Max in the field options)' : '';
       post({ type: 'error', clientId, requestId, key: s.key, message: `forecast: ${errorMessage(e)}${where}` });
@@ -292,8 +311,9 @@ function attributeIncidents(
         start: inc.start,
         attribution: { cause: a.cause, activeEvents: a.activeEvents },
       });
-    } catch {
+    } catch (e) {
       // Attribution is a hint: an incident without it is still listed.
+      noteTrap(e);
     }
   }
 }
@@ -328,7 +348,8 @@ function rootCauses(
       const rootCause = causes[k];
       return rootCause ? [{ key: series[i].key, start: inc.start, rootCause }] : [];
     });
-  } catch {
+  } catch (e) {
+    noteTrap(e);
     return [];
   }
 }
@@ -357,6 +378,57 @@ function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/** Notes a trap (once) and asks the pool for a new worker. */
+function noteTrap(e: unknown) {
+  if (trapped === undefined && e instanceof WebAssembly.RuntimeError) {
+    trapped = e.message;
+    post({ type: 'trapped', message: e.message });
+  }
+}
+
+const trappedMessage = () =>
+  `the engine failed (${trapped}) and is being restarted; the next refresh runs on a new instance`;
+
+/** Answers a job of a worker whose engine trapped: an error per series, then its end. */
+function answerTrapped(msg: Detect | Forecast | Attribute) {
+  const { clientId, requestId } = msg;
+  if (msg.type === 'attribute') {
+    post({ type: 'done', clientId, requestId, job: 'attribute', key: msg.key });
+    return;
+  }
+  msg.series.forEach((s) => post({ type: 'error', clientId, requestId, key: s.key, message: trappedMessage() }));
+  post({ type: 'done', clientId, requestId, job: msg.type });
+}
+
+/** Runs a job; a trap that escapes it is answered as the trapped worker answers, anything else is fatal. */
+function run(msg: Detect | Forecast | Attribute, job: () => Promise<void>) {
+  activeJobs++;
+  (trapped === undefined ? job() : Promise.resolve(answerTrapped(msg)))
+    .catch((e) => {
+      noteTrap(e);
+      trapped === undefined ? post({ type: 'fatal', message: errorMessage(e) }) : answerTrapped(msg);
+    })
+    .finally(() => {
+      activeJobs--;
+      if (retiring && activeJobs === 0) {
+        self.close();
+      }
+    });
+}
+
+/** A one-off question's answer: the engine's, or its error (no engine call once trapped). */
+function answer<T>(ask: (wasm: Engine) => T): Promise<{ value?: T; error?: string }> {
+  if (trapped !== undefined) {
+    return Promise.resolve({ error: trappedMessage() });
+  }
+  return engine!
+    .then((wasm) => ({ value: ask(wasm) }))
+    .catch((e) => {
+      noteTrap(e);
+      return { error: errorMessage(e) };
+    });
+}
+
 self.onmessage = (event: MessageEvent<ToWorker>) => {
   const msg = event.data;
   if (msg.type === 'init') {
@@ -369,40 +441,27 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
       (e) => post({ type: 'fatal', message: errorMessage(e) })
     );
   } else if (msg.type === 'detect') {
-    detect(msg).catch((e) => post({ type: 'fatal', message: errorMessage(e) }));
+    run(msg, () => detect(msg));
   } else if (msg.type === 'forecast') {
-    forecast(msg).catch((e) => post({ type: 'fatal', message: errorMessage(e) }));
+    run(msg, () => forecast(msg));
   } else if (msg.type === 'attribute') {
-    attribute(msg).catch((e) => post({ type: 'fatal', message: errorMessage(e) }));
+    run(msg, () => attribute(msg));
   } else if (msg.type === 'rootCause') {
-    engine!
-      .then((wasm) =>
-        post({
-          type: 'rootCause',
-          clientId: msg.clientId,
-          requestId: msg.requestId,
-          rootCause: wasm.rootCause(msg.series, msg.incident, msg.labels, undefined),
-        })
-      )
-      .catch((e) =>
-        post({ type: 'rootCause', clientId: msg.clientId, requestId: msg.requestId, error: errorMessage(e) })
-      );
+    answer((wasm) => wasm.rootCause(msg.series, msg.incident, msg.labels, undefined)).then(({ value, error }) =>
+      post({ type: 'rootCause', clientId: msg.clientId, requestId: msg.requestId, rootCause: value, error })
+    );
+  } else if (msg.type === 'retire') {
+    retiring = true;
+    if (activeJobs === 0) {
+      self.close();
+    }
   } else if (msg.type === 'release') {
     latestRequest.delete(msg.clientId);
     forecastSeries.delete(msg.clientId);
     models.drop((key) => key.startsWith(`${msg.clientId}/`));
   } else if (msg.type === 'alertRules') {
-    engine!
-      .then((wasm) =>
-        post({
-          type: 'alertRules',
-          clientId: msg.clientId,
-          requestId: msg.requestId,
-          rules: wasm.alertRules(msg.options),
-        })
-      )
-      .catch((e) =>
-        post({ type: 'alertRules', clientId: msg.clientId, requestId: msg.requestId, error: errorMessage(e) })
-      );
+    answer((wasm) => wasm.alertRules(msg.options)).then(({ value, error }) =>
+      post({ type: 'alertRules', clientId: msg.clientId, requestId: msg.requestId, rules: value, error })
+    );
   }
 };

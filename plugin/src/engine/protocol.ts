@@ -58,12 +58,19 @@ export type ToWorker =
         }
       /** The panel is gone: forget its requests. */
       | { type: 'release' }
-    >;
+    >
+  /** This worker has been replaced after a trap: answer what is queued, then close. */
+  | { type: 'retire' };
 
 export type FromWorker =
   | { type: 'ready'; version: string }
   /** The engine could not load at all (e.g. WebAssembly unavailable): every panel is told. */
   | { type: 'fatal'; message: string }
+  /**
+   * The engine instance trapped (a WebAssembly RuntimeError): its memory can no longer be
+   * trusted, so the pool replaces the worker; the jobs already queued are answered with errors.
+   */
+  | { type: 'trapped'; message: string }
   | Routed<
       | { type: 'detection'; requestId: number; key: string; detection: DetectionResult; incidents: IncidentResult[] }
       | { type: 'forecast'; requestId: number; key: string; forecast: ForecastResult }
