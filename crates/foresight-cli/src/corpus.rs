@@ -12,7 +12,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use foresight_core::anomaly::{detect_tuned, Tuning};
-use foresight_core::{AnomalyOptions, Mode, Series};
+use foresight_core::{AnomalyKind, AnomalyOptions, Mode, Series};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal, Poisson};
@@ -543,6 +543,26 @@ struct Tally {
     /// Incidents on series with this kind of label: overlapping the label, and not.
     incidents_in: usize,
     incidents_out: usize,
+    /// Found anomalies whose first overlapping incident has a kind that fits (see
+    /// [`kind_fits`]).
+    kind_agrees: usize,
+}
+
+/// Whether the detector's kind for an incident fits what was injected: a spike is a point
+/// outside the band (global or contextual); a contextual stretch is contextual (or, when it
+/// lasts, collective); shifts, trend breaks, leaks and stuck values are collective (stuck
+/// values also contextual, when the frozen value leaves the band); a peer divergence is a
+/// peer anomaly. Variance changes fit any kind.
+fn kind_fits(injected: Kind, found: AnomalyKind) -> bool {
+    use AnomalyKind::*;
+    match injected {
+        Kind::Spike => matches!(found, Global | Contextual),
+        Kind::Contextual => matches!(found, Contextual | Collective),
+        Kind::LevelShift | Kind::TrendBreak | Kind::SlowLeak => found == Collective,
+        Kind::Stuck => matches!(found, Collective | Contextual),
+        Kind::VarianceChange => true,
+        Kind::Peer => found == Peer,
+    }
 }
 
 #[derive(Default)]
@@ -571,6 +591,7 @@ impl Report {
                         "recall_by_magnitude": t.by_magnitude.iter()
                             .map(|&(e, h)| h as f64 / e.max(1) as f64).collect::<Vec<_>>(),
                         "precision": precision(t),
+                        "kind_agrees": t.kind_agrees as f64 / t.hit.max(1) as f64,
                     }),
                 )
             })
@@ -622,9 +643,13 @@ pub fn evaluate(groups: &[Group], options: &AnomalyOptions, tuning: Tuning) -> R
                 (a, b)
             });
             let (mut inside, mut outside) = (0, 0);
+            let mut first_kind = None;
             for inc in d.incidents.iter().filter(|i| i.series == si) {
                 match span {
-                    Some((a, b)) if inc.start <= b && inc.end >= a => inside += 1,
+                    Some((a, b)) if inc.start <= b && inc.end >= a => {
+                        inside += 1;
+                        first_kind.get_or_insert(inc.kind);
+                    }
                     _ => outside += 1,
                 }
             }
@@ -649,6 +674,9 @@ pub fn evaluate(groups: &[Group], options: &AnomalyOptions, tuning: Tuning) -> R
                     st.1 += 1;
                     if inside > 0 {
                         t.hit += 1;
+                        if first_kind.is_some_and(|k| kind_fits(lab.kind, k)) {
+                            t.kind_agrees += 1;
+                        }
                         t.by_magnitude[lab.magnitude].1 += 1;
                         st.2 += 1;
                     }
@@ -671,8 +699,8 @@ fn print_report(mode: &str, r: &Report) {
         1000.0 * r.clean_incidents as f64 / r.clean_points.max(1) as f64,
     );
     println!(
-        "  {:<12} {:>6} {:>7} {:>7} {:>8} {:>7} {:>9}",
-        "kind", "events", "recall", "subtle", "moderate", "strong", "precision"
+        "  {:<12} {:>6} {:>7} {:>7} {:>8} {:>7} {:>9} {:>6}",
+        "kind", "events", "recall", "subtle", "moderate", "strong", "precision", "kind"
     );
     for (k, t) in &r.kinds {
         let m = |i: usize| {
@@ -684,14 +712,15 @@ fn print_report(mode: &str, r: &Report) {
             }
         };
         println!(
-            "  {:<12} {:>6} {:>7.2} {:>7} {:>8} {:>7} {:>9.2}",
+            "  {:<12} {:>6} {:>7.2} {:>7} {:>8} {:>7} {:>9.2} {:>6.2}",
             k.name(),
             t.events,
             t.hit as f64 / t.events.max(1) as f64,
             m(0),
             m(1),
             m(2),
-            precision(t)
+            precision(t),
+            t.kind_agrees as f64 / t.hit.max(1) as f64
         );
     }
     let steps: Vec<String> = r

@@ -77,3 +77,24 @@ fn clean_series_stay_quiet() {
         assert!(all.is_finite() && all >= 0.0);
     }
 }
+
+#[test]
+fn batch_incident_kinds_fit_what_was_injected() {
+    // Share of found anomalies whose incident kind fits the injected kind (a shift, leak or
+    // trend break is collective, a spike global or contextual; corpus.rs, `kind_fits`).
+    // Regression guards below the measured values (docs/evaluation.md).
+    let r = small_corpus();
+    for (kind, floor) in [
+        ("spike", 0.85),
+        ("contextual", 0.85),
+        ("level_shift", 0.9),
+        ("trend_break", 0.7),
+        ("stuck", 0.85),
+        ("slow_leak", 0.9),
+    ] {
+        let got = r["batch"]["kinds"][kind]["kind_agrees"]
+            .as_f64()
+            .unwrap_or_else(|| panic!("no kind agreement for {kind}"));
+        assert!(got >= floor, "batch {kind}: kind agreement {got:.2} < {floor}");
+    }
+}

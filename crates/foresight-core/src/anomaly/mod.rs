@@ -276,6 +276,28 @@ pub fn detect_series_tuned(
     Ok(r)
 }
 
+/// The kind of an incident: the kind most of its flagged points have (a five-hour shift whose
+/// peak point happens to leave the band is collective, not a spike), the peak's on a tie.
+fn incident_kind(kinds: &[Option<AnomalyKind>], peak: Option<AnomalyKind>) -> AnomalyKind {
+    let mut counts = [0usize; 4];
+    for k in kinds.iter().flatten() {
+        counts[k.code() as usize - 1] += 1;
+    }
+    let peak = peak.unwrap_or(AnomalyKind::Global);
+    let mut best = peak;
+    for k in [
+        AnomalyKind::Global,
+        AnomalyKind::Contextual,
+        AnomalyKind::Collective,
+        AnomalyKind::Peer,
+    ] {
+        if counts[k.code() as usize - 1] > counts[best.code() as usize - 1] {
+            best = k;
+        }
+    }
+    best
+}
+
 /// Merges flagged points into incidents (runs separated by at most `merge_gap` unflagged
 /// points are one incident), drops those shorter than the minimum duration or whose peak
 /// stays under `min_peak` (unflagging their points) and returns the rest.
@@ -331,7 +353,7 @@ fn finalise(
             end: r.timestamps[end],
             peak_time: r.timestamps[peak],
             peak_score: r.score[peak],
-            kind: r.kind[peak].unwrap_or(AnomalyKind::Global),
+            kind: incident_kind(&r.kind[start..=end], r.kind[peak]),
             direction: if r.direction[peak] < 0 {
                 Direction::Down
             } else {
