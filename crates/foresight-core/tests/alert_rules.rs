@@ -287,3 +287,105 @@ fn sensitivity_maps_to_band_sigmas_like_the_detector() {
     assert!(y.contains("offset 6900s"), "{y}");
     assert!(y.contains("foresight:api_request_rate:baseline + 6"), "{y}");
 }
+
+/// Text from the query, the panel and labels can hold anything: it reaches Prometheus as
+/// literal text (no template action, no raw control character), and the file still loads.
+#[test]
+fn hostile_text_is_escaped_for_templates_and_yaml() {
+    let nasty =
+        "x{{{ .Value }}}{{ $labels }} \u{7f}\u{85}\u{9f}\u{feff}\u{2028}\u{2029}\u{1}\"\\ {";
+    // Inside the query, a PromQL string literal (its own escapes for `"` and `\`).
+    let promql = nasty.replace('\\', "\\\\").replace('"', "\\\"");
+    let dir = temp_dir("hostile");
+    for direction in [Direction::Up, Direction::Both] {
+        let rules = alert_rules(&AlertRuleOptions {
+            query: format!("label_replace(up, \"note\", \"{promql}\", \"\", \"\")"),
+            name: nasty.into(),
+            labels: [("team".to_string(), nasty.to_string())].into(),
+            ..options(direction)
+        })
+        .unwrap();
+        std::fs::write(dir.join("rules.yml"), &rules.yaml).unwrap();
+        let (ok, text) = run(&["check", "rules", "rules.yml"], &dir);
+        assert!(ok, "promtool check rules failed:\n{text}\n{}", rules.yaml);
+        // Labels and annotations are templates: their one action is the description's own
+        // value. (The recorded expressions are PromQL, not templates: the query stays as it is.)
+        let templated = &rules.yaml[rules.yaml.find("        labels:").unwrap()..];
+        assert_eq!(templated.matches("{{").count(), 1, "{}", rules.yaml);
+        assert!(rules.yaml.contains("{{ $value | humanize }}"));
+        for raw in [
+            '\u{7f}', '\u{85}', '\u{9f}', '\u{feff}', '\u{2028}', '\u{2029}', '\u{1}',
+        ] {
+            assert!(!rules.yaml.contains(raw), "raw U+{:04X}", raw as u32);
+        }
+        assert!(rules.yaml.contains("\\x85") && rules.yaml.contains("\\ufeff"));
+    }
+}
+
+/// Durations Prometheus cannot hold and bands that are not numbers are refused up front,
+/// naming the option, instead of being written as `9223372036854775807ms` or `+ inf`.
+#[test]
+fn out_of_range_durations_and_bands_are_typed_errors() {
+    let cases: [(&str, AlertRuleOptions); 6] = [
+        (
+            "minDurationMs",
+            AlertRuleOptions {
+                min_duration_ms: 1e300,
+                ..options(Direction::Up)
+            },
+        ),
+        (
+            "stepMs",
+            AlertRuleOptions {
+                step_ms: 1e18,
+                window_ms: 1e18,
+                ..options(Direction::Up)
+            },
+        ),
+        (
+            "lookbackMs",
+            AlertRuleOptions {
+                period_ms: None,
+                lookback_ms: 1e300,
+                ..options(Direction::Up)
+            },
+        ),
+        (
+            "periodMs",
+            AlertRuleOptions {
+                period_ms: Some(1e18),
+                ..options(Direction::Up)
+            },
+        ),
+        (
+            "periodMs",
+            AlertRuleOptions {
+                period_ms: Some(2e11),
+                seasons: 10,
+                ..options(Direction::Up)
+            },
+        ),
+        (
+            "residualSpread",
+            AlertRuleOptions {
+                residual_spread: 1e308,
+                ..options(Direction::Up)
+            },
+        ),
+    ];
+    for (field, o) in cases {
+        match alert_rules(&o) {
+            Err(Error::InvalidOption { name, .. }) => assert_eq!(name, field),
+            other => panic!("{field}: {other:?}"),
+        }
+    }
+    // Long but sane: a year of lookback is written as Prometheus reads it.
+    let y = alert_rules(&AlertRuleOptions {
+        period_ms: None,
+        lookback_ms: 365.0 * 86_400_000.0,
+        ..options(Direction::Up)
+    })
+    .unwrap()
+    .yaml;
+    assert!(y.contains("[31536000s:60s]"), "{y}");
+}
