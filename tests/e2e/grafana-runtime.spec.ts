@@ -37,6 +37,11 @@ test('the page runs the Grafana version and React of its project', async ({ page
   expect(runtime.react).toMatch(expected.react);
   // Grafana's PanelChrome around the panel, with the title the dashboard gave it.
   await expect(page.getByTestId('data-testid Panel header Foresight')).toBeVisible();
+  // VizPanel applied the plugin's field config defaults over Grafana's standard field options:
+  // the plugin's one-step thresholds, not Grafana's default 80 (red).
+  const fieldConfig = await page.evaluate(() => window.foresightHarness.fieldConfig());
+  expect(fieldConfig.registry).toEqual(expect.arrayContaining(['unit', 'min', 'max', 'decimals', 'thresholds']));
+  expect(fieldConfig.defaults.thresholds).toMatchObject({ mode: 'absolute', steps: [{ color: 'green' }] });
   expect(errors).toEqual([]);
 });
 

@@ -95,6 +95,7 @@ declare global {
       setTimeRange: (r: { from: number; to: number }) => Promise<void>;
       setOptions: (changes: Record<string, unknown>) => void;
       options: () => Record<string, unknown>;
+      fieldConfig: () => { defaults: Record<string, unknown>; registry: string[] };
       setTheme: (name: 'dark' | 'light') => void;
       backendPosts: Array<{ url: string; data: { tags: string[]; time: number; timeEnd: number; text: string } }>;
       setAnnotations: (list: Array<{ time: number; timeEnd?: number; text: string }>) => void;

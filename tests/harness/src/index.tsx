@@ -99,6 +99,8 @@ declare global {
       setOptions: (changes: Record<string, unknown>) => void;
       /** The panel's options as the dashboard holds them (defaults applied by VizPanel). */
       options: () => Record<string, unknown>;
+      /** The panel's field config (defaults applied by VizPanel) and the field options it has. */
+      fieldConfig: () => { defaults: Record<string, unknown>; registry: string[] };
       setTheme: (name: 'dark' | 'light') => void;
       backendPosts: Array<{ url: string; data: unknown }>;
       /** The dashboard's annotations (the store the dashboard's annotation query reads). */
@@ -278,6 +280,45 @@ function registerOptionEditors() {
     ...Object.entries(editors).map(([id, editor]) => ({ id, name: id, editor })),
     ...idOnly.map((id) => ({ id, name: id, editor: () => null })),
   ]);
+  registerStandardFieldConfigs();
+}
+
+/**
+ * Grafana core's standard field options (public/app/core/components/OptionsUI/registry.tsx,
+ * registered at boot): what `useFieldConfig` builds a plugin's field config from — their
+ * defaults (thresholds, colour scheme, ...) and how each value is processed onto a field. No
+ * editors: the page edits panel options only.
+ */
+function registerStandardFieldConfigs() {
+  const d = grafanaData;
+  const any = () => true;
+  const numeric = (field: grafanaData.Field) => field.type === d.FieldType.number;
+  const fieldConfigs: Array<Partial<grafanaData.FieldConfigPropertyItem> & { id: string }> = [
+    { id: 'unit', process: d.stringOverrideProcessor, shouldApply: any, settings: { placeholder: 'none' } },
+    { id: 'min', process: d.numberOverrideProcessor, shouldApply: numeric, settings: { placeholder: 'auto' } },
+    { id: 'max', process: d.numberOverrideProcessor, shouldApply: numeric, settings: { placeholder: 'auto' } },
+    { id: 'fieldMinMax', process: d.booleanOverrideProcessor, shouldApply: numeric },
+    { id: 'decimals', process: d.numberOverrideProcessor, shouldApply: numeric, settings: { placeholder: 'auto', min: 0, max: 15, integer: true } },
+    { id: 'displayName', process: d.displayNameOverrideProcessor, shouldApply: any },
+    { id: 'color', process: d.identityOverrideProcessor, shouldApply: any, defaultValue: { mode: d.FieldColorModeId.PaletteClassic } },
+    { id: 'noValue', process: d.stringOverrideProcessor, shouldApply: any },
+    {
+      id: 'thresholds',
+      process: d.thresholdsOverrideProcessor,
+      shouldApply: any,
+      defaultValue: { mode: d.ThresholdsMode.Absolute, steps: [{ value: -Infinity, color: 'green' }, { value: 80, color: 'red' }] },
+    },
+    { id: 'mappings', process: d.valueMappingsOverrideProcessor, shouldApply: any, defaultValue: [] },
+    { id: 'links', process: d.dataLinksOverrideProcessor, shouldApply: any, defaultValue: [] },
+    { id: 'actions', process: d.identityOverrideProcessor, shouldApply: any, defaultValue: [] },
+    { id: 'filterable', process: d.booleanOverrideProcessor, shouldApply: any, hideFromDefaults: true },
+  ];
+  const known = new Set<string>(Object.values(d.FieldConfigProperty));
+  d.standardFieldConfigEditorRegistry.setInit(() =>
+    fieldConfigs
+      .filter((c) => known.has(c.id))
+      .map((c) => ({ name: c.id, path: c.id, editor: () => null, override: () => null, category: ['Standard options'], ...c }) as grafanaData.FieldConfigPropertyItem)
+  );
 }
 
 /**
@@ -567,7 +608,10 @@ function buildScene(saved: Awaited<ReturnType<typeof savedDashboard>>, params: U
   const scene = new EmbeddedScene({
     $timeRange: timeRange,
     $data: new SceneDataLayerSet({ layers: [annotations] }),
-    controls: [refreshPicker],
+    // The refresh picker's timer runs as a behaviour of the dashboard, its button not drawn: the
+    // button's icons (e.g. sync-slash while loading) are served from Grafana's own public
+    // folder, which @grafana/ui does not ship.
+    $behaviors: [refreshPicker],
     body: layout,
   });
   return { scene, timeRange, queryRunner, panel, annotations, item, layout, refreshPicker };
@@ -654,6 +698,10 @@ async function main() {
       },
       setOptions: (changes) => panel.onOptionsChange(changes),
       options: () => panel.state.options as Record<string, unknown>,
+      fieldConfig: () => ({
+        ...panel.state.fieldConfig,
+        registry: panel.getPlugin()?.fieldConfigRegistry.list().map((i) => i.id) ?? [],
+      }),
       setTheme: (name) => {
         themeSetter(name);
         // Field colours come from config.theme2 when VizPanel applies the field config.
