@@ -575,6 +575,9 @@ pub struct Report {
     clean_points: usize,
     clean_incidents: usize,
     seconds: f64,
+    /// False incidents and points per base (the name before the first `/`, fleets by shape
+    /// and step), for `--verbose`.
+    by_base: std::collections::BTreeMap<String, (usize, usize)>,
 }
 
 impl Report {
@@ -659,6 +662,10 @@ pub fn evaluate(groups: &[Group], options: &AnomalyOptions, tuning: Tuning) -> R
                 .map_or(0, |lab| (lab.end + TOLERANCE).min(n - 1) + 1 - lab.start.saturating_sub(TOLERANCE));
             report.normal_points += n - label_points;
             report.false_incidents += outside;
+            let base = l.name.split(['/', '@', '#']).next().unwrap_or("").to_string();
+            let e = report.by_base.entry(base).or_default();
+            e.0 += outside;
+            e.1 += n - label_points;
             match &l.label {
                 None => {
                     report.clean_points += n;
@@ -730,6 +737,16 @@ fn print_report(mode: &str, r: &Report) {
         .map(|(s, e, h)| format!("{s} {:.2} ({e})", *h as f64 / *e as f64))
         .collect();
     println!("  recall by step: {}", steps.join(", "));
+    if std::env::var_os("FORESIGHT_CORPUS_VERBOSE").is_some() {
+        let mut bases: Vec<_> = r.by_base.iter().collect();
+        bases.sort_by(|a, b| (b.1 .0 * a.1 .1).cmp(&(a.1 .0 * b.1 .1)));
+        for (name, (inc, pts)) in bases {
+            println!(
+                "    {name:<40} {inc:>5} false incidents, {:.2} per 1,000 points",
+                1000.0 * *inc as f64 / (*pts).max(1) as f64
+            );
+        }
+    }
 }
 
 /// `foresight corpus-eval`.

@@ -113,12 +113,12 @@ const MIN_TRAIN: usize = 24;
 
 /// The band's half-width in steps of the data's resolution, at least: a value one step
 /// from the expected one scores 0.67, two steps 1.33 (a lone point needs `min_peak_single`).
-const QUANTA: f64 = 1.5;
+pub(crate) const QUANTA: f64 = 1.5;
 
 /// The data's resolution when its values are quantised (counts, integer percentages): the
 /// median gap between consecutive distinct values when there are at most a quarter as many
 /// distinct values as values; 0 for continuous data.
-fn resolution(values: &[f64]) -> f64 {
+pub(crate) fn resolution(values: &[f64]) -> f64 {
     let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
     if v.len() < 8 {
         return 0.0;
