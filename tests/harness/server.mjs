@@ -109,6 +109,12 @@ export function startHarnessServer({ port = 0, frames }) {
           return send(res, 200, TYPES[extname(file)] ?? 'application/octet-stream', await readFile(file));
         }
       }
+      // Grafana serves its whole icon set from its public folder; @grafana/ui ships only part of
+      // it (not, e.g., PanelChrome's sync-slash "cancel query" icon shown while a query loads).
+      // The others are drawn empty rather than failing the page.
+      if (path.startsWith('/public/build/img/icons/') && path.endsWith('.svg')) {
+        return send(res, 200, TYPES['.svg'], '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"></svg>');
+      }
       send(res, 404, 'text/plain', `not found: ${path}`);
     } catch (e) {
       send(res, 500, 'text/plain', String(e?.message ?? e));
