@@ -164,7 +164,11 @@ fn synthetic(shape: Shape, step_ms: f64, n: usize, level: f64, rng: &mut ChaCha8
             let t = EPOCH + i as f64 * step_ms;
             let day = (t / DAY).fract() + phase_jitter;
             let weekday = ((t / DAY).floor() as i64 + 1).rem_euclid(7); // 0 = Sunday... roughly
-            let weekend = if weekday == 0 || weekday == 6 { 0.7 } else { 1.0 };
+            let weekend = if weekday == 0 || weekday == 6 {
+                0.7
+            } else {
+                1.0
+            };
             // 0 at 04:00, 1 at 16:00.
             let daily = 0.5 - 0.5 * (2.0 * std::f64::consts::PI * (day - 4.0 / 24.0)).cos();
             let z = std_normal.sample(rng);
@@ -174,9 +178,7 @@ fn synthetic(shape: Shape, step_ms: f64, n: usize, level: f64, rng: &mut ChaCha8
                     poisson(lambda, rng)
                 }
                 Shape::Cpu => (level * (0.4 + 0.6 * daily) * weekend + 3.0 * z).clamp(0.0, 100.0),
-                Shape::Latency => {
-                    level * (1.0 + 0.3 * daily) * (0.12 * z).exp()
-                }
+                Shape::Latency => level * (1.0 + 0.3 * daily) * (0.12 * z).exp(),
                 Shape::QueueDepth => {
                     // Mostly zero: a low rate that rises in the afternoon.
                     let lambda = (level / 50.0) * (0.1 + 1.5 * daily);
@@ -390,7 +392,11 @@ fn real_bases(
     let count = if len == n { 1 } else { count };
     (0..count)
         .map(|k| {
-            let start = if count > 1 { (n - len) * k / (count - 1) } else { 0 };
+            let start = if count > 1 {
+                (n - len) * k / (count - 1)
+            } else {
+                0
+            };
             Base {
                 name: format!("{name}@{start}"),
                 timestamps: ts[start..start + len].to_vec(),
@@ -415,7 +421,11 @@ fn real_series(data_root: &Path) -> Result<Vec<Base>> {
     files.sort();
     for f in files {
         let (ts, vs) = table::read_series(&f)?;
-        let name = f.file_stem().unwrap_or_default().to_string_lossy().to_string();
+        let name = f
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
         bases.extend(real_bases(&name, &ts, &vs, ts.len(), 1, Some(288)));
     }
     // Prophet's examples: (file, stretch length, stretches, cycle in points).
@@ -515,7 +525,11 @@ pub fn generate(data_root: &Path, seed: u64, size: Size) -> Result<Vec<Group>> {
                 for j in 0..members {
                     let lv = level * rng.gen_range(0.8..1.25);
                     let base = Base {
-                        name: format!("fleet_{}_{}x{members}#{j}", shape.name(), step_name(step_ms)),
+                        name: format!(
+                            "fleet_{}_{}x{members}#{j}",
+                            shape.name(),
+                            step_name(step_ms)
+                        ),
                         timestamps: (0..n).map(|i| EPOCH + i as f64 * step_ms).collect(),
                         values: synthetic(shape, step_ms, n, lv, &mut rng),
                         cycle: Some((DAY / step_ms).round() as usize),
@@ -625,8 +639,10 @@ const TOLERANCE: usize = 2;
 pub fn evaluate(groups: &[Group], options: &AnomalyOptions, tuning: Tuning) -> Result<Report> {
     let started = std::time::Instant::now();
     let mut kinds: Vec<(Kind, Tally)> = KINDS.iter().map(|&k| (k, Tally::default())).collect();
-    let mut steps: Vec<(&'static str, usize, usize)> =
-        ["1m", "5m", "1h", "1d+"].iter().map(|&s| (s, 0, 0)).collect();
+    let mut steps: Vec<(&'static str, usize, usize)> = ["1m", "5m", "1h", "1d+"]
+        .iter()
+        .map(|&s| (s, 0, 0))
+        .collect();
     let mut report = Report::default();
     for g in groups {
         let series: Vec<Series> = g
@@ -656,13 +672,17 @@ pub fn evaluate(groups: &[Group], options: &AnomalyOptions, tuning: Tuning) -> R
                     _ => outside += 1,
                 }
             }
-            let label_points = l
-                .label
-                .as_ref()
-                .map_or(0, |lab| (lab.end + TOLERANCE).min(n - 1) + 1 - lab.start.saturating_sub(TOLERANCE));
+            let label_points = l.label.as_ref().map_or(0, |lab| {
+                (lab.end + TOLERANCE).min(n - 1) + 1 - lab.start.saturating_sub(TOLERANCE)
+            });
             report.normal_points += n - label_points;
             report.false_incidents += outside;
-            let base = l.name.split(['/', '@', '#']).next().unwrap_or("").to_string();
+            let base = l
+                .name
+                .split(['/', '@', '#'])
+                .next()
+                .unwrap_or("")
+                .to_string();
             let e = report.by_base.entry(base).or_default();
             e.0 += outside;
             e.1 += n - label_points;
@@ -672,12 +692,19 @@ pub fn evaluate(groups: &[Group], options: &AnomalyOptions, tuning: Tuning) -> R
                     report.clean_incidents += outside;
                 }
                 Some(lab) => {
-                    let t = &mut kinds.iter_mut().find(|(k, _)| *k == lab.kind).expect("kind").1;
+                    let t = &mut kinds
+                        .iter_mut()
+                        .find(|(k, _)| *k == lab.kind)
+                        .expect("kind")
+                        .1;
                     t.events += 1;
                     t.by_magnitude[lab.magnitude].0 += 1;
                     t.incidents_in += inside;
                     t.incidents_out += outside;
-                    let st = steps.iter_mut().find(|(s, _, _)| *s == l.step).expect("step");
+                    let st = steps
+                        .iter_mut()
+                        .find(|(s, _, _)| *s == l.step)
+                        .expect("step");
                     st.1 += 1;
                     if inside > 0 {
                         t.hit += 1;

@@ -166,7 +166,10 @@ fn cross_validated(data: &Path, windows: &Path, base: &Knobs) -> Result<()> {
         };
         let hb = scope.spawn(move || worker(b));
         let mut out = worker(a)?;
-        out.extend(hb.join().map_err(|_| anyhow::anyhow!("grid worker panicked"))??);
+        out.extend(
+            hb.join()
+                .map_err(|_| anyhow::anyhow!("grid worker panicked"))??,
+        );
         Ok::<_, anyhow::Error>(out)
     })?;
     println!(

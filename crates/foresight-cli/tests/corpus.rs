@@ -95,6 +95,9 @@ fn batch_incident_kinds_fit_what_was_injected() {
         let got = r["batch"]["kinds"][kind]["kind_agrees"]
             .as_f64()
             .unwrap_or_else(|| panic!("no kind agreement for {kind}"));
-        assert!(got >= floor, "batch {kind}: kind agreement {got:.2} < {floor}");
+        assert!(
+            got >= floor,
+            "batch {kind}: kind agreement {got:.2} < {floor}"
+        );
     }
 }

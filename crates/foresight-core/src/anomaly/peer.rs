@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::model::{resolution, residual_sigma_from, residual_sigma_of, QUANTA};
+use super::model::{residual_sigma_from, residual_sigma_of, resolution, QUANTA};
 use super::stats::{median_in_place, SortedWindow};
 use super::{AnomalyKind, AnomalyOptions, Mode, SeriesAnomalies};
 use crate::series::Series;
@@ -97,7 +97,9 @@ pub(crate) fn apply(series: &[Series], opts: &AnomalyOptions, results: &mut [Ser
                 let devs: Vec<f64> = g.iter().map(|x| x.1 - offset).collect();
                 g.iter()
                     .enumerate()
-                    .map(|(j, &(i, _))| (i, signed_score(sustained(&devs, j), k * sigma, floor, opts)))
+                    .map(|(j, &(i, _))| {
+                        (i, signed_score(sustained(&devs, j), k * sigma, floor, opts))
+                    })
                     .collect()
             }
             Mode::Causal => {
