@@ -185,10 +185,16 @@ where
                 STEP_BELOW_TOL_PARAM.to_string(),
             ));
         }
-        let converged = (f0 - f).abs() < self.settings.tol_obj
+        // The objective-change tests stop a run only near an optimum: the quadratic model's
+        // remaining decrease ½·g·H⁻¹g at most `max_gap` nats. Without that condition (Stan's
+        // tests alone) a run could stop on a flat stretch thousands of nats short of the optimum
+        // (issue 14's fuzzer: docs/prophet.md, "Convergence check").
+        let ghg = self.gradient_h_gradient(&g.0);
+        let near = 0.5 * ghg <= self.settings.max_gap;
+        let converged = ((f0 - f).abs() < self.settings.tol_obj && near)
             || grad_norm < self.settings.tol_grad
-            || (f0 - f).abs() / f0.abs().max(f.abs()).max(1.0) < self.settings.tol_rel
-            || self.gradient_h_gradient(&g.0) / f.abs().max(1.0) < self.settings.tol_rel_grad;
+            || ((f0 - f).abs() / f0.abs().max(f.abs()).max(1.0) < self.settings.tol_rel && near)
+            || ghg / f.abs().max(1.0) < self.settings.tol_rel_grad;
         if converged {
             TerminationStatus::Terminated(TerminationReason::SolverConverged)
         } else {
@@ -217,6 +223,9 @@ pub struct LbfgsSettings {
     pub history: usize,
     /// Iteration budget.
     pub iters: u64,
+    /// The objective-change tests count only when ½·g·H⁻¹g, the decrease the quadratic model
+    /// still expects, is at most this many nats (`f64::INFINITY`: Stan's tests unchanged).
+    pub max_gap: f64,
 }
 
 /// Runs argmin's L-BFGS (More-Thuente line search) on `objective` (value and gradient at a
@@ -311,6 +320,7 @@ mod tests {
             tol_param: 1e-8,
             history: 5,
             iters: 1000,
+            max_gap: f64::INFINITY,
         }
     }
 

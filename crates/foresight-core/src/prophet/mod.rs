@@ -15,7 +15,7 @@ pub use model::{
     Component, Forecast, ProphetModel, SeasonalityInfo, MAX_DESIGN_CELLS, MAX_FOURIER_ORDER,
     MAX_PREDICT_TIMESTAMPS, MAX_SAMPLE_CELLS,
 };
-pub use optimizer::{Engine, FitReport, LbfgsOptimizer};
+pub use optimizer::{Engine, FitReport, LbfgsOptimizer, ProphetParams};
 pub use options::{
     parse_datetime_ms, AddedSeasonality, ForecastOptions, Growth, HolidayRow, Mode,
     OptimizeSettings, Scaling, SeasonalitySetting, TimeValue,

@@ -9,7 +9,7 @@ use augurs_prophet::{
     TrainingData,
 };
 
-use super::optimizer::{Engine, FitReport, LbfgsOptimizer};
+use super::optimizer::{Engine, FitReport, LbfgsOptimizer, ProphetParams};
 use super::options::{invalid, ForecastOptions, Growth, Mode, Scaling, SeasonalitySetting};
 use crate::error::{Error, Result};
 use crate::series::Series;
@@ -125,6 +125,27 @@ impl ProphetModel {
         series: &Series,
         options: &ForecastOptions,
         engine: Engine,
+    ) -> Result<Self> {
+        Self::build(series, options, engine, None)
+    }
+
+    /// The model Prophet would have with `params` (Python Prophet's `m.params`, on its scaled
+    /// axes) instead of fitting: its [`FitReport::objective`] is our negative log posterior at
+    /// those parameters and its predictions are Prophet's for them. For parity checks (the
+    /// fuzzer compares objectives at Stan's optimum and ours).
+    pub fn from_params(
+        series: &Series,
+        options: &ForecastOptions,
+        params: &ProphetParams,
+    ) -> Result<Self> {
+        Self::build(series, options, Engine::default(), Some(params.clone()))
+    }
+
+    fn build(
+        series: &Series,
+        options: &ForecastOptions,
+        engine: Engine,
+        probe: Option<ProphetParams>,
     ) -> Result<Self> {
         // Whole seconds: augurs-prophet's time axis. Rounding can merge two samples less than
         // a second apart; the later one wins, as in `Series::new`.
@@ -281,6 +302,7 @@ impl ProphetModel {
         opts.holidays = Some(holidays);
 
         let optimizer = LbfgsOptimizer::with_engine(engine);
+        optimizer.set_probe(probe);
         optimizer.set_column_hint(Some(prophet_column_order(
             &ds,
             &seasonalities,

@@ -23,6 +23,10 @@ pub(crate) struct Settings {
     pub tol_rel_grad: f64,
     pub tol_param: f64,
     pub max_iter: usize,
+    /// The objective-change tests (absolute and relative) stop a run only when the quadratic
+    /// model's remaining decrease, ½·g·H⁻¹g, is at most this many nats (Stan: no such
+    /// condition, `f64::INFINITY`).
+    pub max_gap: f64,
 }
 
 impl Default for Settings {
@@ -36,6 +40,7 @@ impl Default for Settings {
             tol_rel_grad: 1e7,
             tol_param: 1e-8,
             max_iter: super::optimizer::DEFAULT_ITER as usize,
+            max_gap: f64::INFINITY,
         }
     }
 }
@@ -373,7 +378,9 @@ pub(crate) fn minimize<F: Fn(&[f64], &mut [f64]) -> f64>(
         pk = memory.direction(&gk);
 
         let scale = fk_1.abs().max(fk.abs()).max(1.0);
-        let termination = if (fk_1 - fk).abs() < settings.tol_obj {
+        let ghg = -dot(&pk, &gk);
+        let near = 0.5 * ghg <= settings.max_gap;
+        let termination = if (fk_1 - fk).abs() < settings.tol_obj && near {
             Some(Termination::AbsObjective)
         } else if grad_norm < settings.tol_grad {
             Some(Termination::AbsGradient)
@@ -381,9 +388,9 @@ pub(crate) fn minimize<F: Fn(&[f64], &mut [f64]) -> f64>(
             Some(Termination::AbsParameter)
         } else if it >= settings.max_iter {
             Some(Termination::MaxIterations)
-        } else if (fk_1 - fk).abs() / scale < settings.tol_rel_obj * eps {
+        } else if (fk_1 - fk).abs() / scale < settings.tol_rel_obj * eps && near {
             Some(Termination::RelObjective)
-        } else if -dot(&pk, &gk) / fk.abs().max(1.0) < settings.tol_rel_grad * eps {
+        } else if ghg / fk.abs().max(1.0) < settings.tol_rel_grad * eps {
             Some(Termination::RelGradient)
         } else {
             None
