@@ -23,6 +23,19 @@ pub enum Source {
     },
 }
 
+/// The warning printed when the fit stopped without meeting a stopping test (iteration
+/// budget, failed line search): its forecast may be far from the optimum's.
+fn convergence_warning(model: &ProphetModel) -> Option<String> {
+    let report = model.fit_report();
+    (!report.converged).then(|| {
+        format!(
+            "warning: the Prophet fit did not converge ({} iterations, negative log posterior \
+             {:.4}): the forecast may be far from Prophet's",
+            report.iterations, report.objective
+        )
+    })
+}
+
 pub fn run(source: Source, out: Option<&Path>) -> Result<()> {
     let (ts, vs, options, horizon, freq) = match source {
         Source::Case(path) => read_case(&path)?,
@@ -46,6 +59,9 @@ pub fn run(source: Source, out: Option<&Path>) -> Result<()> {
     };
     let series = Series::new(&ts, &vs)?;
     let model = ProphetModel::fit(&series, &options)?;
+    if let Some(warning) = convergence_warning(&model) {
+        eprintln!("{warning}");
+    }
 
     // Prophet's history: the rows with a value, then the horizon after the last of them.
     let (mut ds, mut y) = (Vec::new(), Vec::new());
@@ -194,6 +210,25 @@ impl Step {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn warns_when_the_fit_did_not_converge() {
+        let ts: Vec<f64> = (0..300).map(|i| f64::from(i) * 3_600_000.0).collect();
+        let ys: Vec<f64> = (0..300)
+            .map(|i| {
+                let noise = f64::from((i * 7919) % 101) / 101.0 - 0.5;
+                (f64::from(i) / 24.0 * std::f64::consts::TAU).sin() + f64::from(i) * 0.01 + noise
+            })
+            .collect();
+        let series = Series::new(&ts, &ys).unwrap();
+        let converged = ProphetModel::fit(&series, &ForecastOptions::default()).unwrap();
+        assert_eq!(convergence_warning(&converged), None);
+        let options: ForecastOptions =
+            serde_json::from_str(r#"{"optimize":{"iter":2}}"#).unwrap();
+        let stopped = ProphetModel::fit(&series, &options).unwrap();
+        let warning = convergence_warning(&stopped).expect("a warning");
+        assert!(warning.contains("did not converge"), "{warning}");
+    }
 
     #[test]
     fn parses_pandas_frequencies() {

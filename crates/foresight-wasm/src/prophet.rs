@@ -43,6 +43,9 @@ export interface ForecastResult {
   /** Every seasonality and holiday, `holidays`, `additive_terms`, `multiplicative_terms`. */
   components: Record<string, Float64Array>;
 }
+/** How the fit's optimiser ended: `converged` false means the fit stopped without meeting a
+ * stopping test (iteration budget, failed line search) and may be far from the optimum. */
+export interface FitReport { converged: boolean; objective: number; iterations: number }
 export interface SeasonalityInfo { name: string; period: number; fourierOrder: number; priorScale: number; mode: string }
 "#;
 
@@ -105,6 +108,17 @@ impl JsProphetModel {
             list.push(&o);
         }
         Ok(list)
+    }
+
+    /// How the fit ended: `converged`, `objective` (negative log posterior) and `iterations`.
+    #[wasm_bindgen(js_name = fitReport, unchecked_return_type = "FitReport")]
+    pub fn fit_report(&self) -> Result<Object, JsError> {
+        let r = self.0.fit_report();
+        let o = Object::new();
+        set(&o, "converged", &JsValue::from_bool(r.converged))?;
+        set(&o, "objective", &JsValue::from(r.objective))?;
+        set(&o, "iterations", &JsValue::from(r.iterations as f64))?;
+        Ok(o)
     }
 
     /// Changepoint times (ms UTC).
