@@ -277,9 +277,8 @@ fn inject(base: &Base, kind: Kind, magnitude: usize, rng: &mut ChaCha8Rng) -> La
                 }
             }
             let i = best.0;
-            for j in i..i + len {
-                let other = base.values[j - half];
-                v[j] += f * (other - base.values[j]);
+            for (j, x) in v.iter_mut().enumerate().skip(i).take(len) {
+                *x += f * (base.values[j - half] - base.values[j]);
             }
             (i, i + len - 1)
         }

@@ -53,7 +53,7 @@ fn generated_anomalies_are_found_at_least_as_often_as_before() {
     let mut failures = Vec::new();
     for (kind, batch, causal) in floors {
         for (mode, floor) in [("batch", batch), ("causal", causal)] {
-            let got = recall(&r, mode, kind);
+            let got = recall(r, mode, kind);
             if got < floor {
                 failures.push(format!("{mode} {kind}: recall {got:.2} < floor {floor}"));
             }
