@@ -75,6 +75,7 @@ pub(crate) fn options(mode: Mode, sensitivity: Option<f64>) -> Result<(AnomalyOp
             "collective_self" => t.collective_self_scale = f != 0.0,
             "collective" => t.collective_fraction = f,
             "resolution" => t.resolution_floor = f != 0.0,
+            "stuck" => t.stuck_runs = f != 0.0,
             "merge_gap" => t.merge_gap = f as usize,
             "min_peak" => t.min_peak = f,
             "min_single" => t.min_peak_single = f,

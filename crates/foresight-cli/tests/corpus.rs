@@ -46,7 +46,7 @@ fn generated_anomalies_are_found_at_least_as_often_as_before() {
         ("level_shift", 0.7, 0.9),
         ("variance", 0.85, 0.9),
         ("trend_break", 0.25, 0.85),
-        ("stuck", 0.25, 0.65),
+        ("stuck", 0.85, 0.65),
         ("slow_leak", 0.65, 0.9),
         ("peer", 0.8, 0.8),
     ];

@@ -207,3 +207,38 @@ fn recurring_spikes_on_a_flat_zero_series_keep_the_outputs_finite() {
         assert!(d.incidents.len() <= 7, "{:?}", d.incidents);
     }
 }
+
+#[test]
+fn a_frozen_value_is_a_collective_incident_and_a_square_wave_is_not() {
+    // A noisy daily cycle whose sensor freezes for 40 points (3 hours 20 minutes) on day 4:
+    // one incident, collective, however its points score against the band.
+    let mut v = daily(7 * DAY, |_| 10.0, 0.5, 53);
+    let at = 4 * DAY + 100;
+    let frozen = v[at];
+    v[at..at + 40].iter_mut().for_each(|x| *x = frozen);
+    let d = detect(&[series(&v)], &AnomalyOptions::default()).unwrap();
+    let stuck: Vec<_> = d
+        .incidents
+        .iter()
+        .filter(|i| i.start <= T0 + (at + 39) as f64 * STEP && i.end >= T0 + at as f64 * STEP)
+        .collect();
+    assert_eq!(stuck.len(), 1, "{:?}", d.incidents);
+    assert_eq!(stuck[0].kind, AnomalyKind::Collective);
+    // A square wave rests at each level for half a day: its runs are its usual runs, and the
+    // stuck-value test adds nothing to what the rest of the model says.
+    let square: Vec<f64> = (0..7 * DAY)
+        .map(|i| if i % DAY < DAY / 2 { 20.0 } else { 80.0 })
+        .collect();
+    let opts = AnomalyOptions::default();
+    let with = detect(&[series(&square)], &opts).unwrap();
+    let without = foresight_core::anomaly::detect_tuned(
+        &[series(&square)],
+        &opts,
+        foresight_core::anomaly::Tuning {
+            stuck_runs: false,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(with.incidents, without.incidents);
+}

@@ -65,6 +65,9 @@ pub struct Tuning {
     /// Batch: the collective shift is also measured against the spread of such shifts
     /// over the series (a wandering level is not flagged throughout).
     pub collective_self_scale: bool,
+    /// Batch: runs of identical values far longer than the series' usual runs are flagged
+    /// (stuck sensors).
+    pub stuck_runs: bool,
     /// Batch: the band is never narrower than 1.5 steps of the data's resolution (counts:
     /// one count is not an anomaly by itself). Causal mode measured worse with it (NAB CV
     /// 69.85 → 67.56, docs/evaluation.md).
@@ -100,6 +103,7 @@ impl Default for Tuning {
             tail_unmasked: false,
             prophet_band: false,
             collective_self_scale: true,
+            stuck_runs: true,
             resolution_floor: true,
             merge_gap: 12,
             min_peak: 1.0,
@@ -901,7 +905,62 @@ fn batch(ts: &[f64], vs: &[f64], opts: &AnomalyOptions, tun: Tuning) -> SeriesAn
         }
         train = next_train;
     }
+    if tun.stuck_runs {
+        flag_stuck_runs(vs, &ts_shock(ts, opts), &mut out);
+    }
     out
+}
+
+/// Which points fall in a shock window (never flagged).
+fn ts_shock(ts: &[f64], opts: &AnomalyOptions) -> Vec<bool> {
+    ts.iter().map(|&t| opts.in_shock(t)).collect()
+}
+
+/// Batch: a frozen value (a stuck sensor) is a run of identical values much longer than the
+/// series' usual runs: at least 12 points and 3 times the run length that 90 % of the points
+/// sit in. Series that rest at one value (idle counters, square waves) have long usual runs
+/// and are not flagged; a constant series has nothing to compare with.
+fn flag_stuck_runs(vs: &[f64], shock: &[bool], out: &mut SeriesAnomalies) {
+    let n = vs.len();
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    while i < n {
+        if !vs[i].is_finite() {
+            i += 1;
+            continue;
+        }
+        let mut j = i + 1;
+        while j < n && vs[j] == vs[i] {
+            j += 1;
+        }
+        runs.push((i, j - i));
+        i = j;
+    }
+    if runs.len() < 2 {
+        return;
+    }
+    // The run length of each point, and the length 90 % of the points are in runs up to.
+    let mut lengths: Vec<f64> = runs
+        .iter()
+        .flat_map(|&(_, len)| std::iter::repeat(len as f64).take(len))
+        .collect();
+    let qi = ((lengths.len() - 1) as f64 * 0.9).round() as usize;
+    let usual = select_total(&mut lengths, qi);
+    let bar = (3.0 * usual).max(12.0);
+    for &(start, len) in &runs {
+        if (len as f64) < bar {
+            continue;
+        }
+        let score = (len as f64 / bar).clamp(1.0 + 1e-9, 10.0);
+        for j in start..start + len {
+            if shock[j] || out.score[j] > score {
+                continue;
+            }
+            out.score[j] = score;
+            out.kind[j] = Some(AnomalyKind::Collective);
+            out.direction[j] = if vs[j] >= out.expected[j] { 1 } else { -1 };
+        }
+    }
 }
 
 /// Prophet's fitted values at `ts` from the finite values of `train` (None when the fit
