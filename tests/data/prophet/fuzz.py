@@ -89,7 +89,11 @@ def make_problem(seed, i):
     nrng = np.random.default_rng(seed * 1_000_003 + i)
     special = None
     kind = i % 20
-    if kind == 0:
+    if i >= 220:
+        # Issue 14's second stall as reported: the values themselves go from ~22 to ~92 (a
+        # disk in %), cap 100, floors just below the data (15, 20 stalled) and further.
+        special = "logistic_filling_pct"
+    elif kind == 0:
         special = "hourly_temperature_gaps"
     elif kind == 10:
         special = "logistic_filling"
@@ -104,7 +108,7 @@ def make_problem(seed, i):
     if special == "hourly_temperature_gaps":
         freq, shape, step = "hourly", "gaps", HOUR
         n = rng.randint(5000, 8000)
-    elif special == "logistic_filling":
+    elif special in ("logistic_filling", "logistic_filling_pct"):
         freq, shape, step = "hourly", "smooth", HOUR
         n = rng.randint(900, 1600)
     elif special == "long":
@@ -181,6 +185,9 @@ def make_problem(seed, i):
         frac = a + (b - a) * (1 - np.exp(-3 * u)) / (1 - math.exp(-3))
         y = floor + (cap - floor) * frac + nrng.normal(0, 0.5, n) \
             + 0.8 * np.sin(2 * math.pi * ts / DAY)
+        if special == "logistic_filling_pct":
+            floor = [15.0, 20.0, 20.0, 15.0, 10.0, 19.0][(i - 220) % 6]
+            y = 100 * frac + nrng.normal(0, 0.5, n) + 0.8 * np.sin(2 * math.pi * ts / DAY)
         options = {"growth": "logistic", "cap": cap, "floor": floor}
     else:
         g = rng.random()
@@ -344,7 +351,7 @@ def main():
     logging.getLogger("prophet").setLevel(logging.WARNING)
     ap = argparse.ArgumentParser()
     ap.add_argument("--seed", type=int, default=14)
-    ap.add_argument("--count", type=int, default=220)
+    ap.add_argument("--count", type=int, default=226)
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("ids", nargs="*", type=int)
     a = ap.parse_args()
