@@ -223,8 +223,7 @@ mod tests {
         let series = Series::new(&ts, &ys).unwrap();
         let converged = ProphetModel::fit(&series, &ForecastOptions::default()).unwrap();
         assert_eq!(convergence_warning(&converged), None);
-        let options: ForecastOptions =
-            serde_json::from_str(r#"{"optimize":{"iter":2}}"#).unwrap();
+        let options: ForecastOptions = serde_json::from_str(r#"{"optimize":{"iter":2}}"#).unwrap();
         let stopped = ProphetModel::fit(&series, &options).unwrap();
         let warning = convergence_warning(&stopped).expect("a warning");
         assert!(warning.contains("did not converge"), "{warning}");
