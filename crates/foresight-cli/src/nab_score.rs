@@ -277,6 +277,9 @@ pub struct ProfileScore {
     pub false_positive_points: usize,
 }
 
+/// A window of the corpus: (file index, window index in the file).
+type WindowId = (usize, usize);
+
 /// One candidate level of the sweep: detections are rows scoring at least `threshold`.
 #[derive(Clone, Copy, Debug)]
 struct Level {
@@ -287,7 +290,8 @@ struct Level {
 /// The raw score at every distinct score level of `files` (highest threshold first), starting
 /// from "no detection" (threshold 1.1), or only down to `stop_at` when given.
 fn sweep(files: &[(&LabelledFile, &[f64])], profile: Profile, stop_at: Option<f64>) -> Vec<Level> {
-    let mut points: Vec<(f64, Option<(usize, usize)>, f64)> = Vec::new();
+    // (score, window as (file, window index) or None outside windows, earn)
+    let mut points: Vec<(f64, Option<WindowId>, f64)> = Vec::new();
     let mut window_ids = Vec::new();
     for (fi, (file, scores)) in files.iter().enumerate() {
         for (i, &row) in file.rows.iter().enumerate() {
@@ -303,7 +307,7 @@ fn sweep(files: &[(&LabelledFile, &[f64])], profile: Profile, stop_at: Option<f6
     }
     window_ids.sort_unstable();
     window_ids.dedup();
-    let slot: HashMap<(usize, usize), usize> = window_ids
+    let slot: HashMap<WindowId, usize> = window_ids
         .iter()
         .enumerate()
         .map(|(i, &w)| (w, i))
@@ -702,9 +706,8 @@ mod tests {
         a[500] = 0.3;
         let mut b = vec![0.0; 1000];
         b[500] = 0.9;
-        for i in 200..260 {
-            b[i] = 0.5; // b's false positives rule out b's low threshold
-        }
+        // b's false positives rule out b's low threshold.
+        b[200..260].fill(0.5);
         let scores = vec![a, b];
         let plain = score(&corpus, &scores, PROFILES[0], None).score;
         let cv = cross_validate(&corpus, &[scores], PROFILES[0]).score;
