@@ -55,6 +55,11 @@ fn knobs() -> Result<Knobs> {
             .trim()
             .parse()
             .with_context(|| format!("FORESIGHT_NAB: bad number in `{item}`"))?;
+        // Every knob is a size, a level or a weight: a negative or non-finite one is a typo,
+        // refused here rather than met as a panic deep in the detector (f64::clamp).
+        if !(f.is_finite() && f >= 0.0) {
+            anyhow::bail!("FORESIGHT_NAB: `{item}` must be a finite number >= 0");
+        }
         let u = f as usize;
         match name.trim() {
             "sensitivity" => k.options.sensitivity = f,
