@@ -117,6 +117,7 @@ fn promtool_test(test: &str, rules: &AlertRules, series: &str, alert_tests: &str
         "promtool test rules failed:\n{text}\n--- rules.yml\n{}\n--- test.yml\n{test_yaml}",
         rules.yaml
     );
+    let _ = std::fs::remove_dir_all(&dir);
     text
 }
 
@@ -156,6 +157,7 @@ fn generated_rules_pass_promtool_check() {
             assert!(rules.yaml.contains("for: 300s"), "{}", rules.yaml);
         }
     }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -320,6 +322,7 @@ fn hostile_text_is_escaped_for_templates_and_yaml() {
         }
         assert!(rules.yaml.contains("\\x85") && rules.yaml.contains("\\ufeff"));
     }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Durations Prometheus cannot hold and bands that are not numbers are refused up front,
