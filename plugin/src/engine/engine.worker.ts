@@ -237,6 +237,18 @@ async function forecast(msg: Forecast) {
         { type: 'forecast', clientId, requestId, key: s.key, forecast: result },
         buffers.filter((b): b is ArrayBuffer => b !== undefined)
       );
+      // The engine says whether its fit converged; a forecast from one that did not is drawn
+      // with a note, not presented as good.
+      const fit = model.fitReport();
+      if (!fit.converged) {
+        post({
+          type: 'error',
+          clientId,
+          requestId,
+          key: s.key,
+          message: `forecast: the Prophet fit did not converge (stopped after ${fit.iterations} iterations); the forecast may be off`,
+        });
+      }
     } catch (e) {
       noteTrap(e);
       const where =
