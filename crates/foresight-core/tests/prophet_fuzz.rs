@@ -24,16 +24,15 @@ use foresight_core::prophet::{
 use foresight_core::Series;
 use serde_json::Value;
 
+mod common;
+use common::{load_case, number, read_csv, reference_dir};
+
 const OBJECTIVE_SLACK: f64 = 0.5;
 const RMSE_RATIO: f64 = 1.02;
 const TRAIN_TOL: f64 = 0.005;
 const HORIZON_TOL: f64 = 0.01;
 /// Our prediction at Python's parameters against Python's, in range(y).
 const PROBE_TOL: f64 = 1e-4;
-
-fn data_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/prophet")
-}
 
 /// One problem: the series, options and what Python Prophet made of it.
 struct Problem {
@@ -180,69 +179,25 @@ fn load_fuzz(path: &PathBuf) -> Problem {
 
 /// A reference case (tests/data/prophet/cases) as a problem, checked at every row.
 fn load_reference(name: &str) -> Problem {
-    let dir = data_dir();
-    let case: Value = serde_json::from_str(
-        &std::fs::read_to_string(dir.join(format!("cases/{name}.json"))).expect("case json"),
-    )
-    .expect("case json");
-    let mut merged = case["prophet_kwargs"]
-        .as_object()
-        .cloned()
-        .unwrap_or_default();
-    if let Some(extra) = case["extra"].as_object() {
-        merged.extend(extra.clone());
-    }
-    let options: ForecastOptions =
-        serde_json::from_value(Value::Object(merged)).expect("reference options parse");
-    let csv = |path: PathBuf| -> (Vec<String>, Vec<Vec<String>>) {
-        let text = std::fs::read_to_string(&path).expect("csv");
-        let mut lines = text
-            .split(['\n', '\r'])
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| {
-                l.split(',')
-                    .map(|f| f.trim().trim_matches('"').to_string())
-                    .collect::<Vec<_>>()
-            });
-        let header = lines.next().expect("header");
-        (header, lines.collect())
-    };
-    let num = |raw: &str| -> f64 {
-        if raw.is_empty() || raw.eq_ignore_ascii_case("na") || raw.eq_ignore_ascii_case("nan") {
-            f64::NAN
-        } else {
-            raw.parse().expect("number")
-        }
-    };
-    let (h, rows) = csv(dir.join(case["data"].as_str().unwrap()));
-    let col = |h: &[String], name: &str| h.iter().position(|c| c == name).unwrap();
-    let (ds_i, y_i) = (col(&h, "ds"), col(&h, "y"));
-    let ts: Vec<f64> = rows
-        .iter()
-        .map(|r| {
-            r[ds_i]
-                .parse::<f64>()
-                .ok()
-                .or_else(|| parse_datetime_ms(&r[ds_i]))
-                .unwrap()
-        })
-        .collect();
-    let ys: Vec<f64> = rows.iter().map(|r| num(&r[y_i])).collect();
-    let (fh, frows) = csv(dir.join(format!("cases/{name}.forecast.csv")));
-    let (d, y, yh, tr) = (
-        col(&fh, "ds"),
-        col(&fh, "y"),
-        col(&fh, "yhat"),
-        col(&fh, "trend"),
-    );
+    let (dir, case, series, options) = load_case(name);
+    let (fh, frows) = read_csv(&dir.join(format!("cases/{name}.forecast.csv")));
+    let col = |name: &str| fh.iter().position(|c| c == name).unwrap();
+    let (d, y, yh, tr) = (col("ds"), col("y"), col("yhat"), col("trend"));
     let check = frows
         .iter()
-        .map(|r| (num(&r[d]), num(&r[y]).is_finite(), num(&r[yh]), num(&r[tr])))
+        .map(|r| {
+            (
+                number(&r[d]),
+                number(&r[y]).is_finite(),
+                number(&r[yh]),
+                number(&r[tr]),
+            )
+        })
         .collect();
     Problem {
         id: name.to_string(),
         group: "reference".to_string(),
-        series: Series::new(&ts, &ys).expect("valid series"),
+        series,
         options,
         python: Some(python_part(
             &case,
@@ -272,7 +227,7 @@ const REFERENCE: [&str; 10] = [
 const SLOW: [&str; 4] = ["s14_078", "s14_182", "s14_184", "s14_208"];
 
 fn problems() -> Vec<Problem> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(data_dir().join("fuzz"))
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(reference_dir().join("fuzz"))
         .expect("tests/data/prophet/fuzz (scripts/prophet-fuzz.sh)")
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
@@ -492,7 +447,7 @@ fn run_problem(p: &Problem) -> Run {
 /// criterion` per line, `#` comments): Stan's and our optimum differ on flat posteriors,
 /// local optima. Any other failure fails the test, so a new stall cannot pass unnoticed.
 fn known_failures() -> std::collections::BTreeSet<String> {
-    std::fs::read_to_string(data_dir().join("fuzz-known-failures.txt"))
+    std::fs::read_to_string(reference_dir().join("fuzz-known-failures.txt"))
         .unwrap_or_default()
         .lines()
         .map(|l| l.split('#').next().unwrap_or("").trim().to_string())

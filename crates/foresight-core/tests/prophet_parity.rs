@@ -11,50 +11,14 @@
 //! about 2 % of the band width, so the interval check is on the mean absolute edge error over
 //! training rows, with the maximum reported alongside.
 
-use std::path::PathBuf;
 use std::time::Instant;
 
-use foresight_core::prophet::{parse_datetime_ms, Engine, ForecastOptions, Mode, ProphetModel};
+use foresight_core::prophet::{Engine, ForecastOptions, Mode, ProphetModel};
 use foresight_core::Series;
 use serde_json::Value;
 
-/// The reference outputs kept in the repository (`tests/data/prophet`, see its README).
-fn reference_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/prophet")
-}
-
-/// A tiny CSV reader: header row, comma-separated, optional double quotes, any line ending
-/// (one of the inputs uses old Mac `\r`).
-fn read_csv(path: &PathBuf) -> (Vec<String>, Vec<Vec<String>>) {
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let mut lines = text
-        .split(['\n', '\r'])
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            l.split(',')
-                .map(|f| f.trim().trim_matches('"').to_string())
-                .collect::<Vec<_>>()
-        });
-    let header = lines.next().expect("a header row");
-    (header, lines.collect())
-}
-
-fn time_ms(raw: &str) -> f64 {
-    raw.parse::<f64>()
-        .ok()
-        .or_else(|| parse_datetime_ms(raw))
-        .unwrap_or_else(|| panic!("unreadable time {raw:?}"))
-}
-
-fn number(raw: &str) -> f64 {
-    if raw.is_empty() || raw.eq_ignore_ascii_case("na") || raw.eq_ignore_ascii_case("nan") {
-        f64::NAN
-    } else {
-        raw.parse()
-            .unwrap_or_else(|_| panic!("unreadable number {raw:?}"))
-    }
-}
+mod common;
+use common::{load_case, number, read_csv};
 
 struct Column<'a>(&'a [String], &'a [Vec<String>]);
 
@@ -83,34 +47,6 @@ fn engine() -> Engine {
         Ok("sufficient") => Engine::ArgminSufficientStats,
         _ => Engine::default(),
     }
-}
-
-/// A case's JSON, its series and its options (`prophet_kwargs` plus `extra`).
-fn load_case(name: &str) -> (PathBuf, Value, Series, ForecastOptions) {
-    let dir = reference_dir();
-    let case: Value = serde_json::from_str(
-        &std::fs::read_to_string(dir.join(format!("cases/{name}.json"))).expect("case json"),
-    )
-    .expect("valid case json");
-
-    // Options: prophet_kwargs plus `extra` (cap/floor, added seasonalities) in one object.
-    let mut merged = case["prophet_kwargs"]
-        .as_object()
-        .cloned()
-        .unwrap_or_default();
-    if let Some(extra) = case["extra"].as_object() {
-        merged.extend(extra.clone());
-    }
-    let options: ForecastOptions =
-        serde_json::from_value(Value::Object(merged)).expect("reference options parse");
-
-    let (h, rows) = read_csv(&dir.join(case["data"].as_str().expect("data path")));
-    let ds_i = h.iter().position(|c| c == "ds").expect("ds column");
-    let y_i = h.iter().position(|c| c == "y").expect("y column");
-    let ts: Vec<f64> = rows.iter().map(|r| time_ms(&r[ds_i])).collect();
-    let ys: Vec<f64> = rows.iter().map(|r| number(&r[y_i])).collect();
-    let series = Series::new(&ts, &ys).expect("valid series");
-    (dir, case, series, options)
 }
 
 fn run_case(name: &str) {
