@@ -19,13 +19,15 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use foresight_core::prophet::{
-    parse_datetime_ms, ForecastOptions, Mode, OptimizeSettings, ProphetModel, ProphetParams,
+    parse_datetime_ms, ForecastOptions, OptimizeSettings, ProphetModel, ProphetParams,
 };
 use foresight_core::Series;
 use serde_json::Value;
 
 mod common;
-use common::{load_case, number, read_csv, reference_dir};
+use common::{
+    load_case, number, our_seasonalities, read_csv, reference_dir, their_seasonalities, Choice,
+};
 
 const OBJECTIVE_SLACK: f64 = 0.5;
 const RMSE_RATIO: f64 = 1.02;
@@ -45,7 +47,7 @@ struct Problem {
 
 struct Python {
     params: ProphetParams,
-    seasonalities: Vec<(String, f64, u32, f64, String)>,
+    seasonalities: Vec<Choice>,
     changepoints: Vec<f64>,
     rmse: f64,
     /// Rows to compare at: ds (ms), whether a training row, yhat, trend.
@@ -67,21 +69,7 @@ fn floats(v: &Value) -> Vec<f64> {
 
 fn python_part(p: &Value, check: Vec<(f64, bool, f64, f64)>, rmse: f64) -> Python {
     let params = &p["params"];
-    let mut seasonalities: Vec<_> = p["seasonalities"]
-        .as_object()
-        .expect("seasonalities")
-        .iter()
-        .map(|(k, v)| {
-            (
-                k.clone(),
-                v["period"].as_f64().unwrap(),
-                v["fourier_order"].as_u64().unwrap() as u32,
-                v["prior_scale"].as_f64().unwrap(),
-                v["mode"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
-    seasonalities.sort_by(|a, b| a.0.cmp(&b.0));
+    let seasonalities = their_seasonalities(&p["seasonalities"]);
     Python {
         params: ProphetParams {
             k: scalar(&params["k"]),
@@ -349,25 +337,7 @@ fn check(p: &Problem, panel: bool, stan_objective: f64, log: &mut String) -> Opt
     ));
     o.train = tr <= TRAIN_TOL || dlp < -OBJECTIVE_SLACK;
     o.horizon = hz <= HORIZON_TOL || dlp < -OBJECTIVE_SLACK;
-    let mut ours: Vec<_> = model
-        .seasonalities()
-        .iter()
-        .map(|s| {
-            let mode = if s.mode == Mode::Additive {
-                "additive"
-            } else {
-                "multiplicative"
-            };
-            (
-                s.name.clone(),
-                s.period,
-                s.fourier_order,
-                s.prior_scale,
-                mode.to_string(),
-            )
-        })
-        .collect();
-    ours.sort_by(|a, b| a.0.cmp(&b.0));
+    let ours = our_seasonalities(&model);
     o.choices = ours == py.seasonalities && model.changepoints() == py.changepoints.as_slice();
     *log += &format!(
         " {}: Δlp {dlp:+.3} rmse {:.4} ({:.4}) train {:.3}% horizon {:.3}% it {} conv {}{}",

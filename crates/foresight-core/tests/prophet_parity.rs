@@ -18,7 +18,7 @@ use foresight_core::Series;
 use serde_json::Value;
 
 mod common;
-use common::{load_case, number, read_csv};
+use common::{load_case, number, our_seasonalities, read_csv, their_seasonalities};
 
 struct Column<'a>(&'a [String], &'a [Vec<String>]);
 
@@ -54,40 +54,8 @@ fn run_case(name: &str) {
     let model = ProphetModel::fit_with_engine(&series, &options, engine()).expect("fit");
 
     // Automatic choices.
-    let mut ours: Vec<(String, f64, u32, f64, &str)> = model
-        .seasonalities()
-        .iter()
-        .map(|s| {
-            let mode = if s.mode == Mode::Additive {
-                "additive"
-            } else {
-                "multiplicative"
-            };
-            (
-                s.name.clone(),
-                s.period,
-                s.fourier_order,
-                s.prior_scale,
-                mode,
-            )
-        })
-        .collect();
-    let mut theirs: Vec<(String, f64, u32, f64, &str)> = case["seasonalities"]
-        .as_object()
-        .expect("seasonalities")
-        .iter()
-        .map(|(k, v)| {
-            (
-                k.clone(),
-                v["period"].as_f64().unwrap(),
-                v["fourier_order"].as_u64().unwrap() as u32,
-                v["prior_scale"].as_f64().unwrap(),
-                v["mode"].as_str().unwrap(),
-            )
-        })
-        .collect();
-    ours.sort_by(|a, b| a.0.cmp(&b.0));
-    theirs.sort_by(|a, b| a.0.cmp(&b.0));
+    let ours = our_seasonalities(&model);
+    let theirs = their_seasonalities(&case["seasonalities"]);
     assert_eq!(ours, theirs, "{name}: seasonalities differ");
     let ref_cps: Vec<f64> = case["changepoints_ms"]
         .as_array()

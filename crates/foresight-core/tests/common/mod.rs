@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use foresight_core::prophet::{parse_datetime_ms, ForecastOptions};
+use foresight_core::prophet::{parse_datetime_ms, ForecastOptions, Mode, ProphetModel};
 use foresight_core::Series;
 use serde_json::Value;
 
@@ -72,4 +72,51 @@ pub fn load_case(name: &str) -> (PathBuf, Value, Series, ForecastOptions) {
     let ys: Vec<f64> = rows.iter().map(|r| number(&r[y_i])).collect();
     let series = Series::new(&ts, &ys).expect("valid series");
     (dir, case, series, options)
+}
+
+/// A seasonality as Prophet reports its choice: name, period, Fourier order, prior scale, mode.
+pub type Choice = (String, f64, u32, f64, String);
+
+/// The seasonalities our fit chose, sorted by name.
+pub fn our_seasonalities(model: &ProphetModel) -> Vec<Choice> {
+    let mut ours: Vec<Choice> = model
+        .seasonalities()
+        .iter()
+        .map(|s| {
+            let mode = if s.mode == Mode::Additive {
+                "additive"
+            } else {
+                "multiplicative"
+            };
+            (
+                s.name.clone(),
+                s.period,
+                s.fourier_order,
+                s.prior_scale,
+                mode.to_string(),
+            )
+        })
+        .collect();
+    ours.sort_by(|a, b| a.0.cmp(&b.0));
+    ours
+}
+
+/// The seasonalities Python Prophet chose (`seasonalities` of a case or fuzz JSON), sorted.
+pub fn their_seasonalities(seasonalities: &Value) -> Vec<Choice> {
+    let mut theirs: Vec<Choice> = seasonalities
+        .as_object()
+        .expect("seasonalities")
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                v["period"].as_f64().unwrap(),
+                v["fourier_order"].as_u64().unwrap() as u32,
+                v["prior_scale"].as_f64().unwrap(),
+                v["mode"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    theirs.sort_by(|a, b| a.0.cmp(&b.0));
+    theirs
 }
