@@ -12,9 +12,9 @@ const series = [{ timestamps: ts, values: vs }];
 function valid(engine) {
   const d = engine.detectAnomalies(series, { period: 50 });
   const b = engine.rollingBaseline(ts, vs, { window: 21 });
-  const m = engine.ProphetModel.fit(ts, vs, { uncertainty_samples: 0 });
-  const f = m.predictPoint(ts.subarray(0, 10));
-  m.free();
+  const m = engine.prophetFit(ts, vs, { uncertainty_samples: 0 });
+  const f = engine.prophetPredictPoint(m, ts.subarray(0, 10));
+  assert.equal(engine.prophetFree(m), true);
   return JSON.stringify([Array.from(d.series[0].score), d.incidents, Array.from(b.upper), Array.from(f.yhat)]);
 }
 
@@ -46,11 +46,28 @@ const failing = {
       undefined,
       { maxLagPoints: 2 ** 32 - 1 }
     ),
-  'Prophet options of the wrong type': (e) => e.ProphetModel.fit(ts, vs, { growth: 42 }),
+  'Prophet options of the wrong type': (e) => e.prophetFit(ts, vs, { growth: 42 }),
+  'a call on a freed model': (e) => e.prophetPredictPoint(freed, ts),
+  'an array behind a throwing proxy': (e) =>
+    e.rollingBaseline(
+      ts,
+      new Proxy([...vs], {
+        get(target, key) {
+          if (key === '5') {
+            throw new Error('trap');
+          }
+          return target[key];
+        },
+      }),
+      undefined
+    ),
 };
+let freed;
 
 test('failing calls leave the module as it was', async () => {
   const engine = await loadEngine();
+  freed = engine.prophetFit(ts, vs, { uncertainty_samples: 0 });
+  engine.prophetFree(freed);
   const before = valid(engine);
   for (const [kind, call] of Object.entries(failing)) {
     const messages = new Set();
@@ -69,4 +86,5 @@ test('failing calls leave the module as it was', async () => {
     assert.equal(messages.size, 1, `${kind}: one message for one mistake, got ${[...messages].join(' | ')}`);
     assert.equal(valid(engine), before, `${kind}: a valid call answers as before`);
   }
+  assert.equal(engine.prophetModels(), 0, 'every fitted model was freed');
 });

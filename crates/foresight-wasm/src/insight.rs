@@ -82,7 +82,7 @@ export interface Attribution {
   windowPoints: number;
   referencePoints: number;
 }
-/** A forecast: ProphetModel.predict's result can be passed as is. */
+/** A forecast: prophetPredict's result can be passed as is. */
 export interface ThresholdForecast {
   ds?: Float64Array | number[];
   timestamps?: Float64Array | number[];
@@ -340,7 +340,7 @@ struct ThresholdOutput<'a> {
     warning: Option<String>,
 }
 
-/// Predicted time until `forecast` (ProphetModel.predict's result, or `{ timestamps, yhat,
+/// Predicted time until `forecast` (prophetPredict's result, or `{ timestamps, yhat,
 /// yhatLower?, yhatUpper? }`) crosses `threshold`, counted from `last` (the last observed
 /// point). Returns the state, a sentence (`text`) and a `warning` when the threshold looks
 /// like another unit.

@@ -14,7 +14,10 @@ pub use anomaly::detect_anomalies;
 pub use insight::{
     alert_rules, component_attribution, format_duration, root_cause, root_causes, time_to_threshold,
 };
-pub use prophet::JsProphetModel;
+pub use prophet::{
+    prophet_changepoints, prophet_fit, prophet_fit_report, prophet_free, prophet_models,
+    prophet_predict, prophet_predict_point, prophet_seasonalities,
+};
 
 #[wasm_bindgen(start)]
 fn start() {
@@ -81,6 +84,10 @@ extern "C" {
     fn is_view(value: &JsValue) -> Result<bool, JsValue>;
     #[wasm_bindgen(catch, js_namespace = Float64Array, js_name = from)]
     fn float64_from(value: &JsValue) -> Result<Float64Array, JsValue>;
+    // A copy into a plain array: a proxy's traps and getters run here, inside a catching call,
+    // and the copy is then read without running any JS.
+    #[wasm_bindgen(catch, js_namespace = Array, js_name = from)]
+    fn array_copy(value: &JsValue) -> Result<Array, JsValue>;
 }
 
 /// Nesting deeper than any option object of the engine is refused, not followed.
@@ -163,12 +170,10 @@ fn plain(value: &JsValue, path: &str, depth: usize) -> Result<Option<serde_json:
             .map(|v| Some(Value::Array(v)));
     }
     if is_array(value).map_err(failed)? {
-        let array = Array::from(value);
+        let array = array_copy(value).map_err(failed)?;
         let mut out = Vec::with_capacity(array.length() as usize);
-        for i in 0..array.length() {
+        for (i, item) in array.iter().enumerate() {
             let item_path = format!("{path}[{i}]");
-            let item =
-                Reflect::get_u32(value, i).map_err(|_| format!("`{item_path}` cannot be read"))?;
             out.push(plain(&item, &item_path, depth + 1)?.unwrap_or(Value::Null));
         }
         return Ok(Some(Value::Array(out)));
@@ -201,22 +206,34 @@ pub(crate) fn set(target: &Object, key: &str, value: &JsValue) -> Result<(), JsE
         .map_err(|_| JsError::new(&format!("could not set `{key}` on the result")))
 }
 
-/// The elements of a JS array, or an error naming `what` when `value` is not one.
+/// The elements of a JS array as a plain copy (safe to read without running JS), or an error
+/// naming `what` when `value` is not one or cannot be read.
 pub(crate) fn array(value: &JsValue, what: &str) -> Result<Array, JsError> {
-    if is_array(value).unwrap_or(false) {
-        Ok(Array::from(value))
-    } else {
-        Err(JsError::new(&format!("{what} must be an array")))
+    if !is_array(value).unwrap_or(false) {
+        return Err(JsError::new(&format!("{what} must be an array")));
     }
+    array_copy(value).map_err(|_| JsError::new(&format!("{what} cannot be read")))
 }
 
-/// A Float64Array or an array of numbers (null, undefined and holes are gaps) as a Vec.
+/// A typed array or an array of numbers (null, undefined and holes are gaps) as a Vec.
 pub(crate) fn numbers(value: &JsValue, what: &str) -> Result<Vec<f64>, JsError> {
-    if let Some(array) = value.dyn_ref::<Float64Array>() {
-        return Ok(array.to_vec());
+    // `ArrayBuffer.isView` is true only for real typed arrays and DataViews (never a proxy), so
+    // what follows reads memory, not getters.
+    if is_view(value).unwrap_or(false) {
+        if let Some(array) = value.dyn_ref::<Float64Array>() {
+            return Ok(array.to_vec());
+        }
+        if value.dyn_ref::<js_sys::DataView>().is_none() {
+            if let Ok(array) = float64_from(value) {
+                return Ok(array.to_vec());
+            }
+        }
+        return Err(JsError::new(&format!(
+            "{what} must be a Float64Array or an array of numbers"
+        )));
     }
     if is_array(value).unwrap_or(false) {
-        return Array::from(value)
+        return array(value, what)?
             .iter()
             .map(|v| match v.as_f64() {
                 Some(x) => Ok(x),

@@ -1,4 +1,7 @@
-//! Prophet: fit once, predict at any timestamps.
+//! Prophet: fit once, predict at any timestamps; models held in the module, named by handle.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 
 use foresight_core::prophet::{Forecast, ForecastOptions, ProphetModel};
 use foresight_core::Series;
@@ -49,54 +52,114 @@ export interface FitReport { converged: boolean; objective: number; iterations: 
 export interface SeasonalityInfo { name: string; period: number; fourierOrder: number; priorScale: number; mode: string }
 "#;
 
-/// A fitted Prophet model. Free it with `free()` when done.
-#[wasm_bindgen(js_name = ProphetModel)]
-pub struct JsProphetModel(ProphetModel);
+// Fitted models live here and cross the boundary as numeric handles, not as wasm-bindgen
+// objects: a method call on a freed wasm-bindgen object fails inside the module's own frames
+// (its null-pointer check throws through them), and enough such throws corrupt the instance.
+// A handle that is unknown, freed or not a handle at all is an ordinary error value.
+thread_local! {
+    static MODELS: RefCell<Models> = RefCell::new(Models::default());
+}
 
-#[wasm_bindgen(js_class = ProphetModel)]
-impl JsProphetModel {
-    /// Fits Prophet to `values` at `timestamps` (ms UTC, Float64Arrays or arrays of numbers);
-    /// NaN, null and holes are gaps left out of the fit. Throws an `Error` with the engine's
-    /// message on bad input or options.
-    pub fn fit(
-        #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] timestamps: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] values: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "ForecastOptions | undefined")] options: JsValue,
-    ) -> Result<JsProphetModel, JsError> {
-        let options: ForecastOptions = parse_options(options)?;
-        let timestamps = numbers(&timestamps, "timestamps")?;
-        let values = numbers(&values, "values")?;
-        let series = Series::new(&timestamps, &values)?;
-        Ok(Self(ProphetModel::fit(&series, &options)?))
+#[derive(Default)]
+struct Models {
+    next: u64,
+    live: BTreeMap<u64, ProphetModel>,
+}
+
+/// Handles are whole numbers from 1 up, never reused, exact as JS numbers.
+fn handle_of(value: &JsValue) -> Result<u64, JsError> {
+    match value.as_f64() {
+        Some(x) if x >= 1.0 && x.fract() == 0.0 && x <= 9_007_199_254_740_991.0 => Ok(x as u64),
+        _ => Err(JsError::new(
+            "model must be a handle returned by prophetFit (a whole number)",
+        )),
     }
+}
 
-    /// Forecast at `timestamps` (ms UTC, any order, past or future); intervals are sampled for
-    /// these timestamps only.
-    #[wasm_bindgen(unchecked_return_type = "ForecastResult")]
-    pub fn predict(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] timestamps: JsValue,
-    ) -> Result<Object, JsError> {
-        let timestamps = numbers(&timestamps, "timestamps")?;
-        forecast_object(&self.0.predict(&timestamps)?)
+/// Runs `f` on the model behind `handle`.
+fn with_model<T>(
+    handle: &JsValue,
+    f: impl FnOnce(&ProphetModel) -> Result<T, JsError>,
+) -> Result<T, JsError> {
+    let id = handle_of(handle)?;
+    MODELS.with(|m| match m.borrow().live.get(&id) {
+        Some(model) => f(model),
+        None => Err(JsError::new(&format!(
+            "no Prophet model with handle {id}: it was freed or never fitted"
+        ))),
+    })
+}
+
+/// Fits Prophet to `values` at `timestamps` (ms UTC, Float64Arrays or arrays of numbers; NaN,
+/// null and holes are gaps left out of the fit) and returns the model's handle, for
+/// `prophetPredict` and the other `prophet*` calls until `prophetFree`. Throws an `Error` with
+/// the engine's message on bad input or options.
+#[wasm_bindgen(js_name = prophetFit)]
+pub fn prophet_fit(
+    #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] timestamps: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] values: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "ForecastOptions | undefined")] options: JsValue,
+) -> Result<f64, JsError> {
+    let options: ForecastOptions = parse_options(options)?;
+    let timestamps = numbers(&timestamps, "timestamps")?;
+    let values = numbers(&values, "values")?;
+    let series = Series::new(&timestamps, &values)?;
+    let model = ProphetModel::fit(&series, &options)?;
+    Ok(MODELS.with(|m| {
+        let mut m = m.borrow_mut();
+        m.next += 1;
+        let id = m.next;
+        m.live.insert(id, model);
+        id as f64
+    }))
+}
+
+/// Frees the model behind `model`; true if it was live, false if it was already freed or
+/// never existed (freeing twice is harmless).
+#[wasm_bindgen(js_name = prophetFree)]
+pub fn prophet_free(#[wasm_bindgen(unchecked_param_type = "number")] model: JsValue) -> bool {
+    match handle_of(&model) {
+        Ok(id) => MODELS.with(|m| m.borrow_mut().live.remove(&id).is_some()),
+        Err(_) => false,
     }
+}
 
-    /// As `predict`, without the uncertainty intervals (no `yhatLower` / `yhatUpper`): the
-    /// expected value and components only, far cheaper (no sampling).
-    #[wasm_bindgen(js_name = predictPoint, unchecked_return_type = "ForecastResult")]
-    pub fn predict_point(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] timestamps: JsValue,
-    ) -> Result<Object, JsError> {
-        let timestamps = numbers(&timestamps, "timestamps")?;
-        forecast_object(&self.0.predict_point(&timestamps)?)
-    }
+/// How many fitted models are live (not yet freed): for callers checking they free them.
+#[wasm_bindgen(js_name = prophetModels)]
+pub fn prophet_models() -> f64 {
+    MODELS.with(|m| m.borrow().live.len() as f64)
+}
 
-    /// The seasonalities the fit used (auto-detected ones included).
-    #[wasm_bindgen(unchecked_return_type = "SeasonalityInfo[]")]
-    pub fn seasonalities(&self) -> Result<Array, JsError> {
+/// Forecast at `timestamps` (ms UTC, any order, past or future); intervals are sampled for
+/// these timestamps only.
+#[wasm_bindgen(js_name = prophetPredict, unchecked_return_type = "ForecastResult")]
+pub fn prophet_predict(
+    #[wasm_bindgen(unchecked_param_type = "number")] model: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] timestamps: JsValue,
+) -> Result<Object, JsError> {
+    let timestamps = numbers(&timestamps, "timestamps")?;
+    with_model(&model, |m| forecast_object(&m.predict(&timestamps)?))
+}
+
+/// As `prophetPredict`, without the uncertainty intervals (no `yhatLower` / `yhatUpper`): the
+/// expected value and components only, far cheaper (no sampling).
+#[wasm_bindgen(js_name = prophetPredictPoint, unchecked_return_type = "ForecastResult")]
+pub fn prophet_predict_point(
+    #[wasm_bindgen(unchecked_param_type = "number")] model: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] timestamps: JsValue,
+) -> Result<Object, JsError> {
+    let timestamps = numbers(&timestamps, "timestamps")?;
+    with_model(&model, |m| forecast_object(&m.predict_point(&timestamps)?))
+}
+
+/// The seasonalities the fit used (auto-detected ones included).
+#[wasm_bindgen(js_name = prophetSeasonalities, unchecked_return_type = "SeasonalityInfo[]")]
+pub fn prophet_seasonalities(
+    #[wasm_bindgen(unchecked_param_type = "number")] model: JsValue,
+) -> Result<Array, JsError> {
+    with_model(&model, |m| {
         let list = Array::new();
-        for s in self.0.seasonalities() {
+        for s in m.seasonalities() {
             let o = Object::new();
             set(&o, "name", &JsValue::from_str(&s.name))?;
             set(&o, "period", &JsValue::from(s.period))?;
@@ -108,23 +171,30 @@ impl JsProphetModel {
             list.push(&o);
         }
         Ok(list)
-    }
+    })
+}
 
-    /// How the fit ended: `converged`, `objective` (negative log posterior) and `iterations`.
-    #[wasm_bindgen(js_name = fitReport, unchecked_return_type = "FitReport")]
-    pub fn fit_report(&self) -> Result<Object, JsError> {
-        let r = self.0.fit_report();
+/// How the fit ended: `converged`, `objective` (negative log posterior) and `iterations`.
+#[wasm_bindgen(js_name = prophetFitReport, unchecked_return_type = "FitReport")]
+pub fn prophet_fit_report(
+    #[wasm_bindgen(unchecked_param_type = "number")] model: JsValue,
+) -> Result<Object, JsError> {
+    with_model(&model, |m| {
+        let r = m.fit_report();
         let o = Object::new();
         set(&o, "converged", &JsValue::from_bool(r.converged))?;
         set(&o, "objective", &JsValue::from(r.objective))?;
         set(&o, "iterations", &JsValue::from(r.iterations as f64))?;
         Ok(o)
-    }
+    })
+}
 
-    /// Changepoint times (ms UTC).
-    pub fn changepoints(&self) -> Float64Array {
-        Float64Array::from(self.0.changepoints())
-    }
+/// Changepoint times (ms UTC).
+#[wasm_bindgen(js_name = prophetChangepoints)]
+pub fn prophet_changepoints(
+    #[wasm_bindgen(unchecked_param_type = "number")] model: JsValue,
+) -> Result<Float64Array, JsError> {
+    with_model(&model, |m| Ok(Float64Array::from(m.changepoints())))
 }
 
 /// A forecast as the JS object `ForecastResult`.

@@ -1,6 +1,9 @@
 //! Hostile input at the boundary (headless Chromium): every bad value is a JS `Error` returned
 //! by the binding, nothing unwinds through the module, and gaps read the same in every export.
-use foresight_wasm::{detect_anomalies, rolling_baseline, root_causes, JsProphetModel};
+use foresight_wasm::{
+    detect_anomalies, prophet_fit, prophet_fit_report, prophet_free, prophet_models,
+    prophet_predict_point, rolling_baseline, root_causes,
+};
 use js_sys::{Array, Float64Array, Function, Reflect};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
@@ -50,9 +53,11 @@ fn null_and_holes_are_gaps_in_every_export() {
         values[40].is_nan() && values[41].is_nan(),
         "detection reads gaps"
     );
-    let model = JsProphetModel::fit(ts.clone(), vs, js("({ uncertainty_samples: 0 })")).unwrap();
+    let model =
+        JsValue::from(prophet_fit(ts.clone(), vs, js("({ uncertainty_samples: 0 })")).unwrap());
     // A gap is left out of the fit, not read as 0: the fitted value there stays near 50.
-    let f = model.predict_point(ts).unwrap();
+    let f = prophet_predict_point(model.clone(), ts).unwrap();
+    assert!(prophet_free(model));
     let yhat = Float64Array::from(field(&f, "yhat")).to_vec();
     assert!((yhat[40] - 50.0).abs() < 5.0, "{}", yhat[40]);
 }
@@ -69,9 +74,7 @@ fn values_that_are_not_numbers_are_refused() {
     ] {
         let err = rolling_baseline(ts.clone(), js(bad), JsValue::UNDEFINED).unwrap_err();
         assert!(message(err).contains("values"), "{bad}");
-        let err = JsProphetModel::fit(ts.clone(), js(bad), JsValue::UNDEFINED)
-            .err()
-            .unwrap();
+        let err = prophet_fit(ts.clone(), js(bad), JsValue::UNDEFINED).unwrap_err();
         assert!(message(err).contains("values"), "{bad}");
     }
 }
@@ -117,4 +120,51 @@ fn options_are_own_known_keys_only() {
     assert!(text.contains("`window` must be a finite number"), "{text}");
     let text = message(rolling_baseline(ts, vs, js("({ window: () => 5 })")).unwrap_err());
     assert!(text.contains("window"), "{text}");
+}
+
+#[wasm_bindgen_test]
+fn a_freed_or_made_up_model_handle_is_an_error() {
+    let (ts, vs) = plain_series();
+    let before = prophet_models();
+    let model =
+        JsValue::from(prophet_fit(ts.clone(), vs, js("({ uncertainty_samples: 0 })")).unwrap());
+    assert_eq!(prophet_models(), before + 1.0);
+    assert!(prophet_fit_report(model.clone()).is_ok());
+    assert!(prophet_free(model.clone()));
+    assert!(!prophet_free(model.clone()), "freeing twice is harmless");
+    assert_eq!(prophet_models(), before);
+    let text = message(prophet_predict_point(model, ts.clone()).unwrap_err());
+    assert!(text.contains("freed or never fitted"), "{text}");
+    for bad in [
+        "undefined",
+        "null",
+        "0",
+        "-1",
+        "1.5",
+        "'1'",
+        "({})",
+        "1e300",
+    ] {
+        let text = message(prophet_predict_point(js(bad), ts.clone()).unwrap_err());
+        assert!(text.contains("model"), "{bad}: {text}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn arrays_behind_throwing_proxies_are_errors() {
+    let ts = js("Array.from({ length: 50 }, (_, i) => i * 1000)");
+    let trap = "new Proxy(Array.from({ length: 50 }, (_, i) => i), { get(t, k) { if (k === '7') throw new Error('trap'); return t[k]; } })";
+    let text = message(rolling_baseline(ts.clone(), js(trap), JsValue::UNDEFINED).unwrap_err());
+    assert!(text.contains("values"), "{text}");
+    let text = message(detect_anomalies(js(trap), JsValue::UNDEFINED).unwrap_err());
+    assert!(text.contains("series"), "{text}");
+    let text = message(
+        rolling_baseline(
+            ts,
+            js("new DataView(new ArrayBuffer(8))"),
+            JsValue::UNDEFINED,
+        )
+        .unwrap_err(),
+    );
+    assert!(text.contains("values"), "{text}");
 }

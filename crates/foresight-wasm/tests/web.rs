@@ -1,5 +1,8 @@
 //! Runs in headless Chromium (`wasm-pack test --headless --chrome`).
-use foresight_wasm::{detect_anomalies, rolling_baseline, version, JsProphetModel};
+use foresight_wasm::{
+    detect_anomalies, prophet_fit, prophet_predict, prophet_seasonalities, rolling_baseline,
+    version,
+};
 use js_sys::{Array, Float64Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
@@ -100,10 +103,10 @@ fn prophet_fits_and_predicts_like_python_prophet_in_the_browser() {
     let train: Vec<&[f64; 4]> = rows.iter().filter(|r| r[1].is_finite()).collect();
     let ts: Vec<f64> = train.iter().map(|r| r[0]).collect();
     let ys: Vec<f64> = train.iter().map(|r| r[1]).collect();
-    let model = JsProphetModel::fit(fa(&ts), fa(&ys), JsValue::UNDEFINED).unwrap();
+    let model = JsValue::from(prophet_fit(fa(&ts), fa(&ys), JsValue::UNDEFINED).unwrap());
 
     let all: Vec<f64> = rows.iter().map(|r| r[0]).collect();
-    let out: JsValue = model.predict(fa(&all)).unwrap().into();
+    let out: JsValue = prophet_predict(model.clone(), fa(&all)).unwrap().into();
     let yhat = Float64Array::from(field(&out, "yhat")).to_vec();
     let trend = Float64Array::from(field(&out, "trend")).to_vec();
     let lower = Float64Array::from(field(&out, "yhatLower")).to_vec();
@@ -129,7 +132,7 @@ fn prophet_fits_and_predicts_like_python_prophet_in_the_browser() {
         );
         assert!(lower[i] < yhat[i] && yhat[i] < upper[i], "interval row {i}");
     }
-    let seasonalities = Array::from(&model.seasonalities().unwrap());
+    let seasonalities = Array::from(&prophet_seasonalities(model).unwrap());
     assert_eq!(
         seasonalities.length(),
         1,
@@ -143,18 +146,14 @@ fn prophet_fits_and_predicts_like_python_prophet_in_the_browser() {
 
 #[wasm_bindgen_test]
 fn prophet_bad_input_and_options_are_js_errors() {
-    let err = JsProphetModel::fit(fa(&[1.0]), fa(&[1.0]), JsValue::UNDEFINED)
-        .err()
-        .unwrap();
+    let err = prophet_fit(fa(&[1.0]), fa(&[1.0]), JsValue::UNDEFINED).unwrap_err();
     assert!(!error_message(err).is_empty());
 
     let opts = Object::new();
     Reflect::set(&opts, &"growth".into(), &"logistic".into()).unwrap();
     let ts: Vec<f64> = (0..50).map(|i| i as f64 * 86_400_000.0).collect();
     let vs: Vec<f64> = (0..50).map(|i| i as f64).collect();
-    let err = JsProphetModel::fit(fa(&ts), fa(&vs), opts.into())
-        .err()
-        .unwrap();
+    let err = prophet_fit(fa(&ts), fa(&vs), opts.into()).unwrap_err();
     assert!(error_message(err).contains("cap"));
 
     // Properties set to undefined mean "not set", as JS callers write them.
@@ -166,13 +165,11 @@ fn prophet_bad_input_and_options_are_js_errors() {
         &JsValue::UNDEFINED,
     )
     .unwrap();
-    assert!(JsProphetModel::fit(fa(&ts), fa(&vs), opts.into()).is_ok());
+    assert!(prophet_fit(fa(&ts), fa(&vs), opts.into()).is_ok());
 
     let opts = Object::new();
     Reflect::set(&opts, &"growth".into(), &"exponential".into()).unwrap();
-    let err = JsProphetModel::fit(fa(&ts), fa(&vs), opts.into())
-        .err()
-        .unwrap();
+    let err = prophet_fit(fa(&ts), fa(&vs), opts.into()).unwrap_err();
     assert!(error_message(err).contains("invalid options"));
 }
 

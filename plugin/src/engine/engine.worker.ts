@@ -62,7 +62,7 @@ function warmUp(wasm: Engine) {
   try {
     const ts = Float64Array.from({ length: 288 }, (_, i) => i * 300_000);
     const ys = Float64Array.from(ts, (t) => Math.sin((2 * Math.PI * t) / 86_400_000));
-    wasm.ProphetModel.fit(ts, ys, { uncertainty_samples: 0 }).free();
+    wasm.prophetFree(wasm.prophetFit(ts, ys, { uncertainty_samples: 0 }));
     wasm.detectAnomalies([{ timestamps: ts, values: ys }], { peer: false });
   } catch {
     // The real request reports real errors.
@@ -87,7 +87,18 @@ const begin = (clientId: number, requestId: number) => {
   latestRequest.set(clientId, Math.max(latestRequest.get(clientId) ?? 0, requestId));
 };
 
-type ProphetFit = ReturnType<Engine['ProphetModel']['fit']>;
+/** A fitted model held by the engine under its handle (freed through the cache). */
+class ProphetFit {
+  constructor(
+    private readonly wasm: Engine,
+    private readonly handle: number
+  ) {}
+  predict = (ts: Float64Array) => this.wasm.prophetPredict(this.handle, ts);
+  predictPoint = (ts: Float64Array) => this.wasm.prophetPredictPoint(this.handle, ts);
+  fitReport = () => this.wasm.prophetFitReport(this.handle);
+  seasonalities = () => this.wasm.prophetSeasonalities(this.handle);
+  free = () => void this.wasm.prophetFree(this.handle);
+}
 /** Fitted Prophet models per panel and series key, kept across requests (see modelCache.ts). */
 const models = new ModelCache<ProphetFit>();
 const modelKey = (clientId: number, key: string) => `${clientId}/${key}`;
@@ -215,7 +226,7 @@ async function forecast(msg: Forecast) {
       let model = models.get(modelKey(clientId, s.key), fingerprint, range);
       const fromCache = model !== undefined;
       if (!model) {
-        model = wasm.ProphetModel.fit(s.timestamps, s.values, prophet);
+        model = new ProphetFit(wasm, wasm.prophetFit(s.timestamps, s.values, prophet));
         models.set(modelKey(clientId, s.key), fingerprint, range, model);
       }
       const f = model.predict(ahead);
