@@ -27,6 +27,18 @@ pub enum Error {
     },
     #[error("too many timestamps to predict at once: {requested} (at most {max} with these uncertainty_samples)")]
     TooManyTimestamps { requested: usize, max: usize },
+    #[error("no values were given for `{name}`, which the model uses as {what}")]
+    MissingColumn { name: String, what: &'static str },
+    #[error("regressor `{name}` has no value at {timestamp} ms (every training row and every timestamp to predict needs one)")]
+    MissingRegressorValue { name: String, timestamp: f64 },
+    #[error("condition `{name}` has no value at {timestamp} ms (every training row and every timestamp to predict needs one)")]
+    MissingConditionValue { name: String, timestamp: f64 },
+    #[error("regressor `{name}` is constant over the training rows ({value}): it cannot explain anything the trend does not")]
+    ConstantRegressor { name: String, value: f64 },
+    #[error(
+        "condition `{name}` of seasonality `{seasonality}` is never true on the training rows"
+    )]
+    ConditionNeverTrue { name: String, seasonality: String },
     #[error("the model could not be set up: {0}")]
     Model(String),
     #[error("fitting failed: {0}")]

@@ -617,23 +617,38 @@ fn fingerprint_of(column: impl Iterator<Item = f64>) -> f64 {
 }
 
 /// Appends the fingerprints ([`fingerprint`]) of the 2 x `order` Fourier columns Prophet
-/// builds for a seasonality of `period` days at times `t_days`: sin then cos of each harmonic.
+/// builds for a seasonality of `period` days at times `t_days`: sin then cos of each harmonic,
+/// zero on the rows where `mask` (a conditional seasonality's condition) is false.
 /// Harmonic i comes from the first by the angle-addition recurrence (one sin/cos per row
 /// instead of one per row and column; the fingerprints' tolerance is 1e-7, the recurrence's
 /// error about 1e-15 per harmonic).
 #[inline(never)]
-pub fn fourier_fingerprints(t_days: &[f64], period: f64, order: u32, out: &mut Vec<f64>) {
+pub fn fourier_fingerprints(
+    t_days: &[f64],
+    period: f64,
+    order: u32,
+    mask: Option<&[bool]>,
+    out: &mut Vec<f64>,
+) {
     let w = 2.0 * std::f64::consts::PI / period;
     let (s1, c1): (Vec<f64>, Vec<f64>) = t_days.iter().map(|t| (w * t).sin_cos()).unzip();
     let (mut sin, mut cos) = (s1.clone(), c1.clone());
+    let masked = |col: &[f64]| -> f64 {
+        match mask {
+            Some(m) => {
+                fingerprint_of(col.iter().zip(m).map(|(&v, &on)| if on { v } else { 0.0 }))
+            }
+            None => fingerprint(col),
+        }
+    };
     for i in 1..=order {
         if i > 1 {
             for (((s, c), s1), c1) in sin.iter_mut().zip(&mut cos).zip(&s1).zip(&c1) {
                 (*s, *c) = (*s * c1 + *c * s1, *c * c1 - *s * s1);
             }
         }
-        out.push(fingerprint(&sin));
-        out.push(fingerprint(&cos));
+        out.push(masked(&sin));
+        out.push(masked(&cos));
     }
 }
 

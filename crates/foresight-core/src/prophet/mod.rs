@@ -4,6 +4,7 @@
 //! `optimize` finds); [`ProphetModel`] is the forecasting API on top of augurs-prophet's
 //! `Prophet`, with Prophet's option names ([`ForecastOptions`]).
 
+mod columns;
 mod model;
 mod newton;
 mod objective;
@@ -11,12 +12,13 @@ mod optimizer;
 mod options;
 mod stan_lbfgs;
 
+pub use columns::{ExtraColumns, BUILTIN_CONDITIONS};
 pub use model::{
-    Component, Forecast, ProphetModel, SeasonalityInfo, MAX_DESIGN_CELLS, MAX_FOURIER_ORDER,
+    Component, Forecast, ProphetModel, RegressorInfo, SeasonalityInfo, MAX_DESIGN_CELLS, MAX_FOURIER_ORDER,
     MAX_PREDICT_TIMESTAMPS, MAX_SAMPLE_CELLS,
 };
 pub use optimizer::{Engine, FitReport, LbfgsOptimizer, ProphetParams};
 pub use options::{
     parse_datetime_ms, AddedSeasonality, ForecastOptions, Growth, HolidayRow, Mode,
-    OptimizeSettings, Scaling, SeasonalitySetting, TimeValue,
+    OptimizeSettings, RegressorOptions, Scaling, SeasonalitySetting, Standardize, TimeValue,
 };

@@ -5,12 +5,15 @@ use std::num::NonZeroU32;
 
 use augurs_prophet::{
     optimizer::OptimizeOpts, FeatureMode, GrowthType, Holiday, HolidayOccurrence, IntervalWidth,
-    OptProphetOptions, PositiveFloat, PredictionData, Prophet, Seasonality, SeasonalityOption,
-    TrainingData,
+    OptProphetOptions, PositiveFloat, PredictionData, Prophet, Regressor, Seasonality,
+    SeasonalityOption, TrainingData,
 };
 
+use super::columns::{to_seconds, ExtraColumns};
 use super::optimizer::{Engine, FitReport, LbfgsOptimizer, ProphetParams};
-use super::options::{invalid, ForecastOptions, Growth, Mode, Scaling, SeasonalitySetting};
+use super::options::{
+    invalid, ForecastOptions, Growth, Mode, Scaling, SeasonalitySetting, Standardize,
+};
 use crate::error::{Error, Result};
 use crate::series::Series;
 use foresight_kernel::uncertainty::{IntervalModel, LogisticEnd};
@@ -38,6 +41,22 @@ pub struct SeasonalityInfo {
     pub fourier_order: u32,
     pub prior_scale: f64,
     pub mode: Mode,
+    /// The condition column it depends on (Prophet's `condition_name`), if any.
+    pub condition_name: Option<String>,
+}
+
+/// An extra regressor as the fitted model uses it (Prophet's `m.extra_regressors`): its
+/// values enter the model as `(x - mu) / std`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegressorInfo {
+    pub name: String,
+    pub prior_scale: f64,
+    pub mode: Mode,
+    /// Whether it was standardised (then `mu` and `std` are the training rows' mean and
+    /// sample standard deviation, as Prophet computes them; otherwise 0 and 1).
+    pub standardize: bool,
+    pub mu: f64,
+    pub std: f64,
 }
 
 /// One named component of a forecast, in y's units (multiplicative components are relative
@@ -58,7 +77,9 @@ pub struct Forecast {
     pub yhat_upper: Option<Vec<f64>>,
     pub trend: Vec<f64>,
     /// Every seasonality, every holiday, `holidays` (their sum, when there are holidays),
-    /// `additive_terms` and `multiplicative_terms`, named as Prophet names them.
+    /// every extra regressor, `extra_regressors_additive` / `extra_regressors_multiplicative`
+    /// (their sums by mode, when there is a regressor of that mode), `additive_terms` and
+    /// `multiplicative_terms`, named as Prophet names them.
     pub components: Vec<Component>,
 }
 
@@ -77,6 +98,7 @@ pub struct ProphetModel {
     prophet: Prophet<LbfgsOptimizer>,
     options: ForecastOptions,
     seasonalities: Vec<SeasonalityInfo>,
+    regressors: Vec<RegressorInfo>,
     changepoints: Vec<f64>,
     /// Original holiday name -> internal per-day-offset names (one feature each, as Prophet).
     holiday_groups: BTreeMap<String, Vec<String>>,
@@ -104,19 +126,26 @@ fn model_error(e: augurs_prophet::Error) -> Error {
     Error::Model(e.to_string())
 }
 
-fn to_seconds(ms: f64) -> i64 {
-    (ms / 1000.0).round() as i64
-}
-
 impl ProphetModel {
     /// Fits Prophet to the finite values of `series` (NaN gaps are left out).
     pub fn fit(series: &Series, options: &ForecastOptions) -> Result<Self> {
+        Self::fit_with_columns(series, options, &ExtraColumns::default())
+    }
+
+    /// [`ProphetModel::fit`] with the values of the extra regressors and the condition
+    /// columns the options name (Prophet's extra data-frame columns). Every training row
+    /// needs a value of every regressor.
+    pub fn fit_with_columns(
+        series: &Series,
+        options: &ForecastOptions,
+        columns: &ExtraColumns,
+    ) -> Result<Self> {
         let engine = if options.optimize.sufficient_statistics {
             Engine::ArgminSufficientStats
         } else {
             Engine::default()
         };
-        Self::fit_with_engine(series, options, engine)
+        Self::build(series, options, columns, engine, None)
     }
 
     /// [`ProphetModel::fit`] with a chosen L-BFGS implementation (for comparisons and
@@ -126,7 +155,17 @@ impl ProphetModel {
         options: &ForecastOptions,
         engine: Engine,
     ) -> Result<Self> {
-        Self::build(series, options, engine, None)
+        Self::build(series, options, &ExtraColumns::default(), engine, None)
+    }
+
+    /// [`ProphetModel::fit_with_columns`] with a chosen L-BFGS implementation.
+    pub fn fit_with_columns_and_engine(
+        series: &Series,
+        options: &ForecastOptions,
+        columns: &ExtraColumns,
+        engine: Engine,
+    ) -> Result<Self> {
+        Self::build(series, options, columns, engine, None)
     }
 
     /// The model Prophet would have with `params` (Python Prophet's `m.params`, on its scaled
@@ -138,12 +177,19 @@ impl ProphetModel {
         options: &ForecastOptions,
         params: &ProphetParams,
     ) -> Result<Self> {
-        Self::build(series, options, Engine::default(), Some(params.clone()))
+        Self::build(
+            series,
+            options,
+            &ExtraColumns::default(),
+            Engine::default(),
+            Some(params.clone()),
+        )
     }
 
     fn build(
         series: &Series,
         options: &ForecastOptions,
+        columns: &ExtraColumns,
         engine: Engine,
         probe: Option<ProphetParams>,
     ) -> Result<Self> {
@@ -281,6 +327,9 @@ impl ProphetModel {
 
         let seasonalities =
             resolve_seasonalities(options, range_days, min_diff_days, seasonality_prior_scale)?;
+        let conditions = resolve_conditions(&seasonalities, columns, &ds)?;
+        let (regressors, regressor_values) =
+            resolve_regressors(options, &seasonalities, columns, &ds)?;
         let holiday_cols: usize = options
             .holidays
             .iter()
@@ -290,7 +339,8 @@ impl ProphetModel {
             .iter()
             .map(|s| 2 * s.fourier_order as usize)
             .sum::<usize>()
-            + holiday_cols;
+            + holiday_cols
+            + regressors.len();
         if n.saturating_mul(n_features.max(1)) > MAX_DESIGN_CELLS {
             return Err(Error::ModelTooLarge {
                 rows: n,
@@ -306,7 +356,9 @@ impl ProphetModel {
         optimizer.set_column_hint(Some(prophet_column_order(
             &ds,
             &seasonalities,
+            &conditions,
             &holiday_days,
+            &regressor_values,
         )));
         let mut prophet = Prophet::new(opts.into(), optimizer.clone());
         for s in &seasonalities {
@@ -316,8 +368,39 @@ impl ProphetModel {
             )
             .with_prior_scale(positive("prior_scale", s.prior_scale)?);
             season = season.with_mode(feature_mode(s.mode));
+            if let Some(condition) = &s.condition_name {
+                season = season.with_condition(condition.clone());
+            }
             prophet
                 .add_seasonality(s.name.clone(), season)
+                .map_err(model_error)?;
+        }
+        // Standardised here rather than by augurs-prophet, which standardises with the mean
+        // and population deviation of the distinct values and ignores `standardize: true`:
+        // Prophet uses the rows' mean and sample deviation.
+        for r in &regressors {
+            let regressor = match r.mode {
+                Mode::Additive => Regressor::additive(),
+                Mode::Multiplicative => Regressor::multiplicative(),
+            };
+            prophet.add_regressor(
+                r.name.clone(),
+                regressor
+                    .with_prior_scale(positive("prior_scale", r.prior_scale)?)
+                    .with_standardize(augurs_prophet::Standardize::No),
+            );
+        }
+        if !regressors.is_empty() {
+            let x = regressors
+                .iter()
+                .zip(regressor_values)
+                .map(|(r, v)| (r.name.clone(), v))
+                .collect();
+            training = training.with_regressors(x).map_err(model_error)?;
+        }
+        if !conditions.is_empty() {
+            training = training
+                .with_seasonality_conditions(conditions.into_iter().collect())
                 .map_err(model_error)?;
         }
         let mut fit_opts = OptimizeOpts::default();
@@ -390,6 +473,7 @@ impl ProphetModel {
             prophet,
             options: options.clone(),
             seasonalities,
+            regressors,
             changepoints,
             holiday_groups,
             uncertainty_samples: uncertainty_samples as usize,
@@ -401,6 +485,11 @@ impl ProphetModel {
     /// The seasonalities the model uses (automatic ones resolved as Prophet does).
     pub fn seasonalities(&self) -> &[SeasonalityInfo] {
         &self.seasonalities
+    }
+
+    /// The extra regressors, in the order the options list them.
+    pub fn regressors(&self) -> &[RegressorInfo] {
+        &self.regressors
     }
 
     /// Changepoint times in ms.
@@ -420,17 +509,42 @@ impl ProphetModel {
     /// Predicts at `timestamps` (ms UTC, any order, inside or beyond the history). Interval
     /// sampling runs only for these timestamps.
     pub fn predict(&self, timestamps: &[f64]) -> Result<Forecast> {
-        self.predict_with(timestamps, true)
+        self.predict_with(timestamps, &ExtraColumns::default(), true)
+    }
+
+    /// [`predict`](Self::predict) for a model with extra regressors or condition columns:
+    /// `columns` must give every regressor's value at every timestamp
+    /// ([`Error::MissingRegressorValue`] names the first one missing).
+    pub fn predict_with_columns(
+        &self,
+        timestamps: &[f64],
+        columns: &ExtraColumns,
+    ) -> Result<Forecast> {
+        self.predict_with(timestamps, columns, true)
+    }
+
+    /// [`predict_point`](Self::predict_point) with extra columns.
+    pub fn predict_point_with_columns(
+        &self,
+        timestamps: &[f64],
+        columns: &ExtraColumns,
+    ) -> Result<Forecast> {
+        self.predict_with(timestamps, columns, false)
     }
 
     /// Like [`predict`](Self::predict) without the uncertainty intervals (`yhat_lower` and
     /// `yhat_upper` are `None`): the expected value and components only, as in-sample
     /// explanations need, at a fraction of the cost (no sampling).
     pub fn predict_point(&self, timestamps: &[f64]) -> Result<Forecast> {
-        self.predict_with(timestamps, false)
+        self.predict_with(timestamps, &ExtraColumns::default(), false)
     }
 
-    fn predict_with(&self, timestamps: &[f64], intervals: bool) -> Result<Forecast> {
+    fn predict_with(
+        &self,
+        timestamps: &[f64],
+        columns: &ExtraColumns,
+        intervals: bool,
+    ) -> Result<Forecast> {
         let n = timestamps.len();
         if n == 0 {
             return Err(Error::Empty);
@@ -461,6 +575,28 @@ impl ProphetModel {
             if let Some(floor) = self.options.floor {
                 data = data.with_floor(vec![floor; n]).map_err(model_error)?;
             }
+        }
+        if !self.regressors.is_empty() {
+            let mut x = HashMap::with_capacity(self.regressors.len());
+            for r in &self.regressors {
+                let mut values = columns.regressor_at(&r.name, &ds)?;
+                values.iter_mut().for_each(|v| *v = (*v - r.mu) / r.std);
+                x.insert(r.name.clone(), values);
+            }
+            data = data.with_regressors(x).map_err(model_error)?;
+        }
+        let mut conditions = HashMap::new();
+        for s in &self.seasonalities {
+            if let Some(name) = &s.condition_name {
+                if !conditions.contains_key(name) {
+                    conditions.insert(name.clone(), columns.condition_at(name, &ds)?);
+                }
+            }
+        }
+        if !conditions.is_empty() {
+            data = data
+                .with_seasonality_conditions(conditions)
+                .map_err(model_error)?;
         }
         let p = self.prophet.predict(data).map_err(model_error)?;
         let unsort = |sorted: &[f64]| {
@@ -499,6 +635,30 @@ impl ProphetModel {
                 name: "holidays".into(),
                 values: unsort(&total),
             });
+        }
+        for mode in [Mode::Additive, Mode::Multiplicative] {
+            let mut total = vec![0.0; n];
+            let mut any = false;
+            for r in self.regressors.iter().filter(|r| r.mode == mode) {
+                if let Some(f) = p.regressors.get(&r.name) {
+                    total.iter_mut().zip(&f.point).for_each(|(a, b)| *a += b);
+                    components.push(Component {
+                        name: r.name.clone(),
+                        values: unsort(&f.point),
+                    });
+                    any = true;
+                }
+            }
+            if any {
+                let name = match mode {
+                    Mode::Additive => "extra_regressors_additive",
+                    Mode::Multiplicative => "extra_regressors_multiplicative",
+                };
+                components.push(Component {
+                    name: name.into(),
+                    values: unsort(&total),
+                });
+            }
         }
         components.push(Component {
             name: "additive_terms".into(),
@@ -578,6 +738,7 @@ fn resolve_seasonalities(
             fourier_order: s.fourier_order,
             prior_scale: s.prior_scale.unwrap_or(default_prior_scale),
             mode: s.mode.unwrap_or(options.seasonality_mode),
+            condition_name: s.condition_name.clone(),
         });
     }
     let builtins = [
@@ -626,6 +787,7 @@ fn resolve_seasonalities(
             fourier_order: order,
             prior_scale: default_prior_scale,
             mode: options.seasonality_mode,
+            condition_name: None,
         };
         // As in Prophet, an explicitly enabled built-in replaces a custom one of its name.
         match custom {
@@ -634,6 +796,129 @@ fn resolve_seasonalities(
         }
     }
     Ok(out)
+}
+
+/// The condition columns of the conditional seasonalities at the training rows; a condition
+/// never true there would leave its seasonality without data.
+fn resolve_conditions(
+    seasonalities: &[SeasonalityInfo],
+    columns: &ExtraColumns,
+    ds: &[i64],
+) -> Result<BTreeMap<String, Vec<bool>>> {
+    let mut out = BTreeMap::new();
+    for s in seasonalities {
+        let Some(name) = &s.condition_name else {
+            continue;
+        };
+        if name.is_empty() {
+            return Err(invalid(
+                "condition_name",
+                format!("seasonality {:?}: an empty condition name", s.name),
+            ));
+        }
+        if !out.contains_key(name) {
+            out.insert(name.clone(), columns.condition_at(name, ds)?);
+        }
+        if !out[name].iter().any(|&b| b) {
+            return Err(Error::ConditionNeverTrue {
+                name: name.clone(),
+                seasonality: s.name.clone(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Names Prophet keeps for its own columns (`validate_column_name`).
+const RESERVED_NAMES: [&str; 16] = [
+    "trend",
+    "additive_terms",
+    "daily",
+    "weekly",
+    "yearly",
+    "holidays",
+    "zeros",
+    "extra_regressors_additive",
+    "yhat",
+    "extra_regressors_multiplicative",
+    "multiplicative_terms",
+    "ds",
+    "y",
+    "cap",
+    "floor",
+    "y_scaled",
+];
+
+/// The extra regressors as the model uses them (Prophet's defaults resolved, standardisation
+/// as Prophet computes it) and their standardised values at the training rows.
+fn resolve_regressors(
+    options: &ForecastOptions,
+    seasonalities: &[SeasonalityInfo],
+    columns: &ExtraColumns,
+    ds: &[i64],
+) -> Result<(Vec<RegressorInfo>, Vec<Vec<f64>>)> {
+    let mut infos: Vec<RegressorInfo> = Vec::with_capacity(options.regressors.len());
+    let mut values = Vec::with_capacity(options.regressors.len());
+    for r in &options.regressors {
+        let name = &r.name;
+        let clash = name.is_empty()
+            || name.contains("_delim_")
+            || RESERVED_NAMES.contains(&name.as_str())
+            || infos.iter().any(|i| &i.name == name)
+            || seasonalities.iter().any(|s| &s.name == name)
+            || options.holidays.iter().any(|h| &h.holiday == name);
+        if clash {
+            return Err(invalid(
+                "regressors",
+                format!(
+                    "regressor names must be non-empty, unique and not a seasonality's, a                      holiday's or one Prophet reserves ({name:?})"
+                ),
+            ));
+        }
+        let prior_scale = r
+            .prior_scale
+            .unwrap_or(options.holidays_prior_scale.unwrap_or(10.0));
+        positive("prior_scale", prior_scale)?;
+        let mut x = columns.regressor_at(name, ds)?;
+        let first = x[0];
+        if x.iter().all(|&v| v == first) {
+            return Err(Error::ConstantRegressor {
+                name: name.clone(),
+                value: first,
+            });
+        }
+        let binary = x.iter().all(|&v| v == 0.0 || v == 1.0);
+        let standardize = match r.standardize {
+            Standardize::Auto => !binary,
+            Standardize::Yes => true,
+            Standardize::No => false,
+        };
+        let (mu, std) = if standardize {
+            let n = x.len() as f64;
+            let mu = x.iter().sum::<f64>() / n;
+            let var = x.iter().map(|v| (v - mu) * (v - mu)).sum::<f64>() / (n - 1.0);
+            (mu, var.sqrt())
+        } else {
+            (0.0, 1.0)
+        };
+        if !(std.is_finite() && std > 0.0) {
+            return Err(Error::ConstantRegressor {
+                name: name.clone(),
+                value: first,
+            });
+        }
+        x.iter_mut().for_each(|v| *v = (*v - mu) / std);
+        infos.push(RegressorInfo {
+            name: name.clone(),
+            prior_scale,
+            mode: r.mode.unwrap_or(options.seasonality_mode),
+            standardize,
+            mu,
+            std,
+        });
+        values.push(x);
+    }
+    Ok((infos, values))
 }
 
 /// Prophet gives every (holiday, day offset) pair its own feature and coefficient; build
@@ -712,17 +997,25 @@ fn internal_name(holiday: &str, offset: i32) -> String {
 }
 
 /// Fingerprints of the feature columns in the order Prophet (Python) builds its X:
-/// seasonalities in insertion order (sin, cos per harmonic), then holiday features sorted by
-/// name. See [`LbfgsOptimizer::set_column_hint`].
+/// seasonalities in insertion order (sin, cos per harmonic; zero where a conditional one's
+/// condition is false), then holiday features sorted by name, then extra regressors in the
+/// order they were added. See [`LbfgsOptimizer::set_column_hint`].
 fn prophet_column_order(
     ds: &[i64],
     seasonalities: &[SeasonalityInfo],
+    conditions: &BTreeMap<String, Vec<bool>>,
     holiday_days: &BTreeMap<String, Vec<i64>>,
+    regressor_values: &[Vec<f64>],
 ) -> Vec<f64> {
     let t: Vec<f64> = ds.iter().map(|&s| s as f64 / 86_400.0).collect();
     let mut prints = Vec::new();
     for s in seasonalities {
-        fourier_fingerprints(&t, s.period, s.fourier_order, &mut prints);
+        let mask = s
+            .condition_name
+            .as_ref()
+            .and_then(|c| conditions.get(c))
+            .map(Vec::as_slice);
+        fourier_fingerprints(&t, s.period, s.fourier_order, mask, &mut prints);
     }
     // BTreeMap iteration is sorted by name, as Prophet sorts its holiday columns.
     for covered in holiday_days.values() {
@@ -732,6 +1025,9 @@ fn prophet_column_order(
             .map(|&s| f64::from(u8::from(covered.contains(&s.div_euclid(86_400)))))
             .collect();
         prints.push(fingerprint(&column));
+    }
+    for x in regressor_values {
+        prints.push(fingerprint(x));
     }
     if prints.is_empty() {
         prints.push(0.0); // Prophet's (and augurs') all-zero placeholder column.
@@ -937,6 +1233,7 @@ mod tests {
                 fourier_order: order,
                 prior_scale: None,
                 mode: None,
+                condition_name: None,
             }];
             assert!(matches!(
                 ProphetModel::fit(&s, &o),
@@ -991,5 +1288,274 @@ mod tests {
                 assert!(all_finite(&m.predict(&future(&s, 5)).unwrap()));
             }
         }
+    }
+
+    /// A pseudo-random driver (deterministic): values in [0, 10).
+    fn driver(n: usize) -> Vec<f64> {
+        let mut seed: u64 = 19;
+        (0..n)
+            .map(|_| {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (seed >> 11) as f64 / (1u64 << 53) as f64 * 10.0
+            })
+            .collect()
+    }
+
+    fn regressor(name: &str, mode: Option<Mode>) -> crate::prophet::RegressorOptions {
+        crate::prophet::RegressorOptions {
+            name: name.into(),
+            prior_scale: None,
+            standardize: Default::default(),
+            mode,
+        }
+    }
+
+    /// Slope of `a` on `b` (least squares).
+    fn slope(a: &[f64], b: &[f64]) -> f64 {
+        let n = a.len() as f64;
+        let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
+        let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
+        let var: f64 = b.iter().map(|y| (y - mb) * (y - mb)).sum();
+        cov / var
+    }
+
+    #[test]
+    fn an_additive_regressor_explains_its_share_and_needs_future_values() {
+        let n = 150;
+        let x = driver(n + 10);
+        let base = wave(n);
+        let y: Vec<f64> = (0..n).map(|i| base[i] + 3.0 * x[i]).collect();
+        let s = daily(&y);
+        let ts = future(&s, 10);
+        let mut o = quick();
+        o.regressors = vec![regressor("orders", None)];
+        let columns = ExtraColumns::new()
+            .with_regressor("orders", &ts, &x)
+            .unwrap();
+        let m = ProphetModel::fit_with_columns(&s, &o, &columns).unwrap();
+        let r = &m.regressors()[0];
+        assert!(r.standardize && r.mode == Mode::Additive && r.prior_scale == 10.0);
+        // Prophet's standardisation: the rows' mean and sample deviation.
+        let mu = x[..n].iter().sum::<f64>() / n as f64;
+        let var = x[..n].iter().map(|v| (v - mu).powi(2)).sum::<f64>() / (n as f64 - 1.0);
+        assert!((r.mu - mu).abs() < 1e-12 && (r.std - var.sqrt()).abs() < 1e-12);
+        let f = m.predict_with_columns(&ts, &columns).unwrap();
+        assert!(all_finite(&f));
+        let effect = f.component("orders").unwrap();
+        assert_eq!(f.component("extra_regressors_additive").unwrap(), effect);
+        assert!(f.component("extra_regressors_multiplicative").is_none());
+        let b = slope(effect, &x);
+        assert!((b - 3.0).abs() < 0.1, "slope {b}");
+        // The horizon follows the driver's future values.
+        assert!((slope(&f.yhat[n..], &x[n..]) - 3.0).abs() < 0.3);
+        assert!(matches!(
+            m.predict(&ts),
+            Err(Error::MissingColumn { ref name, .. }) if name == "orders"
+        ));
+        let short = ExtraColumns::new()
+            .with_regressor("orders", &ts[..n + 5], &x[..n + 5])
+            .unwrap();
+        assert!(matches!(
+            m.predict_with_columns(&ts, &short),
+            Err(Error::MissingRegressorValue { ref name, timestamp }) if name == "orders" && timestamp == ts[n + 5]
+        ));
+    }
+
+    #[test]
+    fn a_multiplicative_regressor_scales_the_trend() {
+        let n = 150;
+        let x = driver(n);
+        let y: Vec<f64> = (0..n)
+            .map(|i| (50.0 + 0.1 * i as f64) * (1.0 + 0.05 * (x[i] - 5.0)))
+            .collect();
+        let s = daily(&y);
+        let mut o = quick();
+        o.weekly_seasonality = SeasonalitySetting::On(false);
+        o.regressors = vec![regressor("orders", Some(Mode::Multiplicative))];
+        let columns = ExtraColumns::new()
+            .with_regressor("orders", s.timestamps(), &x)
+            .unwrap();
+        let m = ProphetModel::fit_with_columns(&s, &o, &columns).unwrap();
+        let f = m.predict_with_columns(s.timestamps(), &columns).unwrap();
+        let factor = f.component("orders").unwrap();
+        assert_eq!(
+            f.component("extra_regressors_multiplicative").unwrap(),
+            factor
+        );
+        assert_eq!(f.component("multiplicative_terms").unwrap(), factor);
+        // A relative factor, 5 % per unit of the driver.
+        let b = slope(factor, &x);
+        assert!((b - 0.05).abs() < 0.005, "slope {b}");
+        let worst = f
+            .yhat
+            .iter()
+            .zip(&y)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
+        assert!(worst < 0.5, "yhat off by {worst}");
+    }
+
+    #[test]
+    fn regressor_bad_input_is_a_typed_error() {
+        let n = 60;
+        let s = daily(&wave(n));
+        let mut o = quick();
+        o.regressors = vec![regressor("orders", None)];
+        assert!(matches!(
+            ProphetModel::fit(&s, &o),
+            Err(Error::MissingColumn { ref name, .. }) if name == "orders"
+        ));
+        let constant = ExtraColumns::new()
+            .with_regressor("orders", s.timestamps(), &vec![4.0; n])
+            .unwrap();
+        assert!(matches!(
+            ProphetModel::fit_with_columns(&s, &o, &constant),
+            Err(Error::ConstantRegressor { value, .. }) if value == 4.0
+        ));
+        let mut gappy = driver(n);
+        gappy[7] = f64::NAN;
+        let gappy = ExtraColumns::new()
+            .with_regressor("orders", s.timestamps(), &gappy)
+            .unwrap();
+        assert!(matches!(
+            ProphetModel::fit_with_columns(&s, &o, &gappy),
+            Err(Error::MissingRegressorValue { timestamp, .. }) if timestamp == s.timestamps()[7]
+        ));
+        let good = ExtraColumns::new()
+            .with_regressor("orders", s.timestamps(), &driver(n))
+            .unwrap();
+        for bad in ["", "weekly", "yhat", "trend"] {
+            o.regressors = vec![regressor(bad, None)];
+            assert!(
+                matches!(
+                    ProphetModel::fit_with_columns(&s, &o, &good),
+                    Err(Error::InvalidOption { .. })
+                ),
+                "{bad:?}"
+            );
+        }
+        o.regressors = vec![regressor("orders", None), regressor("orders", None)];
+        assert!(ProphetModel::fit_with_columns(&s, &o, &good).is_err());
+        o.regressors = vec![regressor("orders", None)];
+        o.regressors[0].prior_scale = Some(0.0);
+        assert!(ProphetModel::fit_with_columns(&s, &o, &good).is_err());
+    }
+
+    #[test]
+    fn binary_regressors_are_standardised_only_when_asked() {
+        let n = 60;
+        let s = daily(&wave(n));
+        let flag: Vec<f64> = (0..n).map(|i| f64::from(u8::from(i % 7 == 0))).collect();
+        let columns = ExtraColumns::new()
+            .with_regressor("promo", s.timestamps(), &flag)
+            .unwrap();
+        let mut o = quick();
+        o.holidays_prior_scale = Some(3.0);
+        o.regressors = vec![regressor("promo", None)];
+        let m = ProphetModel::fit_with_columns(&s, &o, &columns).unwrap();
+        let r = &m.regressors()[0];
+        assert!(!r.standardize && r.mu == 0.0 && r.std == 1.0);
+        assert_eq!(
+            r.prior_scale, 3.0,
+            "the default prior scale is holidays_prior_scale"
+        );
+        o.regressors[0].standardize = Standardize::Yes;
+        let m = ProphetModel::fit_with_columns(&s, &o, &columns).unwrap();
+        assert!(m.regressors()[0].standardize && m.regressors()[0].mu > 0.0);
+    }
+
+    /// Hourly data whose daily profile exists on weekdays only.
+    fn weekday_profile(days: usize) -> Series {
+        let start = 1_704_067_200_000.0; // Monday 2024-01-01T00:00Z
+        let ts: Vec<f64> = (0..days * 24)
+            .map(|i| start + i as f64 * 3_600_000.0)
+            .collect();
+        let ys: Vec<f64> = ts
+            .iter()
+            .map(|&t| {
+                let day = (t / DAY).floor() as i64;
+                let weekend = (day + 3).rem_euclid(7) >= 5;
+                let hour = (t % DAY) / DAY;
+                let profile = if weekend {
+                    0.0
+                } else {
+                    5.0 * (std::f64::consts::TAU * hour).sin()
+                };
+                20.0 + profile + 0.3 * (t / 3_600_000.0 * 1.7).sin()
+            })
+            .collect();
+        Series::new(&ts, &ys).unwrap()
+    }
+
+    fn conditional(name: &str, condition: &str) -> AddedSeasonality {
+        AddedSeasonality {
+            name: name.into(),
+            period: 1.0,
+            fourier_order: 4,
+            prior_scale: None,
+            mode: None,
+            condition_name: Some(condition.into()),
+        }
+    }
+
+    #[test]
+    fn a_conditional_daily_profile_acts_on_its_days_only() {
+        let s = weekday_profile(28);
+        let mut o = quick();
+        o.daily_seasonality = SeasonalitySetting::On(false);
+        o.seasonalities = vec![
+            conditional("daily_weekday", "weekday"),
+            conditional("daily_weekend", "weekend"),
+        ];
+        // The built-in conditions: weekday / weekend of the UTC day.
+        let m = ProphetModel::fit(&s, &o).unwrap();
+        let names: Vec<_> = m.seasonalities().iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["daily_weekday", "daily_weekend", "weekly"]);
+        let ts = s.timestamps();
+        let f = m.predict(ts).unwrap();
+        let wd = f.component("daily_weekday").unwrap();
+        let we = f.component("daily_weekend").unwrap();
+        let weekend = ExtraColumns::new()
+            .condition_at(
+                "weekend",
+                &ts.iter().map(|&t| to_seconds(t)).collect::<Vec<_>>(),
+            )
+            .unwrap();
+        let amplitude = |c: &[f64], on: bool| {
+            c.iter()
+                .zip(&weekend)
+                .filter(|(_, &w)| w == on)
+                .map(|(v, _)| v.abs())
+                .fold(0.0, f64::max)
+        };
+        // Zero outside its condition, as in Prophet.
+        assert_eq!(amplitude(wd, true), 0.0);
+        assert_eq!(amplitude(we, false), 0.0);
+        assert!(
+            amplitude(wd, false) > 4.0,
+            "weekday profile {}",
+            amplitude(wd, false)
+        );
+        assert!(
+            amplitude(we, true) < 1.5,
+            "weekend profile {}",
+            amplitude(we, true)
+        );
+        // Conditions given with the data replace the built-in ones.
+        let all_false = vec![false; ts.len()];
+        let columns = ExtraColumns::new()
+            .with_condition("weekend", ts, &all_false)
+            .unwrap();
+        assert!(matches!(
+            ProphetModel::fit_with_columns(&s, &o, &columns),
+            Err(Error::ConditionNeverTrue { ref name, ref seasonality }) if name == "weekend" && seasonality == "daily_weekend"
+        ));
+        o.seasonalities = vec![conditional("daily_on", "on_call")];
+        assert!(matches!(
+            ProphetModel::fit(&s, &o),
+            Err(Error::MissingColumn { ref name, .. }) if name == "on_call"
+        ));
     }
 }

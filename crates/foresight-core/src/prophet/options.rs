@@ -129,6 +129,62 @@ pub struct AddedSeasonality {
     pub prior_scale: Option<f64>,
     #[serde(default)]
     pub mode: Option<Mode>,
+    /// Prophet's `condition_name`: the seasonality acts only on rows where this condition
+    /// column is true (given with the data, [`super::ExtraColumns`]; `weekday` and `weekend`
+    /// are derived from the timestamps, in UTC, when the data do not give them).
+    #[serde(default, alias = "conditionName")]
+    pub condition_name: Option<String>,
+}
+
+/// Whether an extra regressor is standardised (Prophet's `standardize`: `"auto"`, true, false).
+/// `auto` standardises unless the regressor takes only the values 0 and 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(try_from = "RawSeasonality", into = "RawSeasonality")]
+pub enum Standardize {
+    #[default]
+    Auto,
+    Yes,
+    No,
+}
+
+impl TryFrom<RawSeasonality> for Standardize {
+    type Error = String;
+    fn try_from(raw: RawSeasonality) -> std::result::Result<Self, String> {
+        match raw {
+            RawSeasonality::Bool(true) => Ok(Self::Yes),
+            RawSeasonality::Bool(false) => Ok(Self::No),
+            RawSeasonality::Text(s) if s.eq_ignore_ascii_case("auto") => Ok(Self::Auto),
+            RawSeasonality::Text(s) if s.eq_ignore_ascii_case("true") => Ok(Self::Yes),
+            RawSeasonality::Text(s) if s.eq_ignore_ascii_case("false") => Ok(Self::No),
+            _ => Err("standardize must be \"auto\", true or false".into()),
+        }
+    }
+}
+
+impl From<Standardize> for RawSeasonality {
+    fn from(s: Standardize) -> Self {
+        match s {
+            Standardize::Auto => Self::Text("auto".into()),
+            Standardize::Yes => Self::Bool(true),
+            Standardize::No => Self::Bool(false),
+        }
+    }
+}
+
+/// An extra regressor (Prophet's `add_regressor`): its values come with the data
+/// ([`super::ExtraColumns`]), at every training row and every timestamp to predict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegressorOptions {
+    pub name: String,
+    /// Prior scale of its coefficient; Prophet's default is `holidays_prior_scale`.
+    #[serde(default, alias = "priorScale")]
+    pub prior_scale: Option<f64>,
+    #[serde(default)]
+    pub standardize: Standardize,
+    /// Additive or multiplicative; Prophet's default is `seasonality_mode`.
+    #[serde(default)]
+    pub mode: Option<Mode>,
 }
 
 /// Prophet's options. Every field is optional; defaults are Prophet's.
@@ -161,6 +217,8 @@ pub struct ForecastOptions {
     /// Added seasonalities (Prophet's `add_seasonality` calls).
     pub seasonalities: Vec<AddedSeasonality>,
     pub holidays: Vec<HolidayRow>,
+    /// Extra regressors (Prophet's `add_regressor` calls), in the order they were added.
+    pub regressors: Vec<RegressorOptions>,
     #[serde(alias = "holidaysPriorScale")]
     pub holidays_prior_scale: Option<f64>,
     #[serde(alias = "holidaysMode")]
@@ -299,5 +357,29 @@ mod tests {
         assert_eq!(o.seasonalities[0].fourier_order, 5);
         assert!(serde_json::from_str::<ForecastOptions>(r#"{"weekly_seasonality":2.5}"#).is_err());
         assert!(serde_json::from_str::<ForecastOptions>(r#"{"no_such_option":1}"#).is_err());
+    }
+
+    #[test]
+    fn reads_regressors_and_conditions() {
+        let o: ForecastOptions = serde_json::from_str(
+            r#"{"regressors":[{"name":"orders","priorScale":0.5,"standardize":false,
+                               "mode":"multiplicative"},{"name":"promo","standardize":"auto"}],
+                "seasonalities":[{"name":"daily_weekend","period":1,"fourier_order":4,
+                                  "conditionName":"weekend"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(o.regressors[0].standardize, Standardize::No);
+        assert_eq!(o.regressors[0].mode, Some(Mode::Multiplicative));
+        assert_eq!(o.regressors[0].prior_scale, Some(0.5));
+        assert_eq!(o.regressors[1].standardize, Standardize::Auto);
+        assert_eq!(o.regressors[1].mode, None);
+        assert_eq!(o.seasonalities[0].condition_name.as_deref(), Some("weekend"));
+        for bad in [
+            r#"{"regressors":[{"name":"x","standardize":"sometimes"}]}"#,
+            r#"{"regressors":[{"name":"x","scale":1}]}"#,
+            r#"{"regressors":[{"prior_scale":1}]}"#,
+        ] {
+            assert!(serde_json::from_str::<ForecastOptions>(bad).is_err(), "{bad}");
+        }
     }
 }
