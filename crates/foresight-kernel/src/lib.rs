@@ -635,9 +635,7 @@ pub fn fourier_fingerprints(
     let (mut sin, mut cos) = (s1.clone(), c1.clone());
     let masked = |col: &[f64]| -> f64 {
         match mask {
-            Some(m) => {
-                fingerprint_of(col.iter().zip(m).map(|(&v, &on)| if on { v } else { 0.0 }))
-            }
+            Some(m) => fingerprint_of(col.iter().zip(m).map(|(&v, &on)| if on { v } else { 0.0 })),
             None => fingerprint(col),
         }
     };

@@ -14,8 +14,8 @@ mod stan_lbfgs;
 
 pub use columns::{ExtraColumns, BUILTIN_CONDITIONS};
 pub use model::{
-    Component, Forecast, ProphetModel, RegressorInfo, SeasonalityInfo, MAX_DESIGN_CELLS, MAX_FOURIER_ORDER,
-    MAX_PREDICT_TIMESTAMPS, MAX_SAMPLE_CELLS,
+    Component, Forecast, ProphetModel, RegressorInfo, SeasonalityInfo, MAX_DESIGN_CELLS,
+    MAX_FOURIER_ORDER, MAX_PREDICT_TIMESTAMPS, MAX_SAMPLE_CELLS,
 };
 pub use optimizer::{Engine, FitReport, LbfgsOptimizer, ProphetParams};
 pub use options::{

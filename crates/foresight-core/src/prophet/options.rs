@@ -373,13 +373,19 @@ mod tests {
         assert_eq!(o.regressors[0].prior_scale, Some(0.5));
         assert_eq!(o.regressors[1].standardize, Standardize::Auto);
         assert_eq!(o.regressors[1].mode, None);
-        assert_eq!(o.seasonalities[0].condition_name.as_deref(), Some("weekend"));
+        assert_eq!(
+            o.seasonalities[0].condition_name.as_deref(),
+            Some("weekend")
+        );
         for bad in [
             r#"{"regressors":[{"name":"x","standardize":"sometimes"}]}"#,
             r#"{"regressors":[{"name":"x","scale":1}]}"#,
             r#"{"regressors":[{"prior_scale":1}]}"#,
         ] {
-            assert!(serde_json::from_str::<ForecastOptions>(bad).is_err(), "{bad}");
+            assert!(
+                serde_json::from_str::<ForecastOptions>(bad).is_err(),
+                "{bad}"
+            );
         }
     }
 }
