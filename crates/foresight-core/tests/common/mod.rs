@@ -4,7 +4,9 @@
 
 use std::path::PathBuf;
 
-use foresight_core::prophet::{parse_datetime_ms, ForecastOptions, Mode, ProphetModel};
+use foresight_core::prophet::{
+    parse_datetime_ms, ExtraColumns, ForecastOptions, Mode, ProphetModel,
+};
 use foresight_core::Series;
 use serde_json::Value;
 
@@ -72,6 +74,44 @@ pub fn load_case(name: &str) -> (PathBuf, Value, Series, ForecastOptions) {
     let ys: Vec<f64> = rows.iter().map(|r| number(&r[y_i])).collect();
     let series = Series::new(&ts, &ys).expect("valid series");
     (dir, case, series, options)
+}
+
+/// A case's extra columns (`columns`: regressor values and 1/0 condition columns at every
+/// forecast row, as given to Python Prophet); empty for the cases without them.
+pub fn load_columns(
+    dir: &std::path::Path,
+    case: &Value,
+    options: &ForecastOptions,
+) -> ExtraColumns {
+    let mut columns = ExtraColumns::new();
+    let Some(path) = case["columns"].as_str() else {
+        return columns;
+    };
+    let (h, rows) = read_csv(&dir.join(path));
+    let get = |name: &str| -> Vec<f64> {
+        let i = h
+            .iter()
+            .position(|c| c == name)
+            .unwrap_or_else(|| panic!("{path}: no column {name}"));
+        rows.iter().map(|r| number(&r[i])).collect()
+    };
+    let ds = get("ds");
+    for r in &options.regressors {
+        columns = columns
+            .with_regressor(r.name.clone(), &ds, &get(&r.name))
+            .expect("regressor column");
+    }
+    for name in options
+        .seasonalities
+        .iter()
+        .filter_map(|s| s.condition_name.as_deref())
+    {
+        let flags: Vec<bool> = get(name).iter().map(|&v| v != 0.0).collect();
+        columns = columns
+            .with_condition(name, &ds, &flags)
+            .expect("condition column");
+    }
+    columns
 }
 
 /// A seasonality as Prophet reports its choice: name, period, Fourier order, prior scale, mode.
