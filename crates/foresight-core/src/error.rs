@@ -13,6 +13,18 @@ pub enum Error {
     TooFewPoints { needed: usize, got: usize },
     #[error("timestamp at position {index} is not a finite number")]
     NonFiniteTimestamp { index: usize },
+    #[error(
+        "{what} at position {index} ({value}) is out of range: at most {max} in magnitude{hint}"
+    )]
+    OutOfRange {
+        what: &'static str,
+        index: usize,
+        value: f64,
+        max: f64,
+        hint: &'static str,
+    },
+    #[error("too many points for a Prophet fit: {points} (at most {max}); aggregate the series to a coarser step")]
+    TooManyPoints { points: usize, max: usize },
     #[error("invalid option `{name}`: {reason}")]
     InvalidOption { name: &'static str, reason: String },
     #[error("logistic growth needs a `cap` (the carrying capacity)")]

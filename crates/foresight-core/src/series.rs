@@ -3,6 +3,12 @@
 use crate::error::{Error, Result};
 use foresight_kernel::merge_sort_by;
 
+/// Largest timestamp magnitude (ms): JavaScript's Date range.
+pub const MAX_ABS_TIMESTAMP: f64 = 8.64e15;
+/// Largest value magnitude: squares and sums of values stay finite with room to spare, so no
+/// band, spread or interval overflows to infinity.
+pub const MAX_ABS_VALUE: f64 = 1e100;
+
 /// A validated series: timestamps in milliseconds since the Unix epoch (UTC), strictly
 /// increasing; values may still hold NaN for gaps (nulls, staleness markers).
 #[derive(Debug, Clone, PartialEq)]
@@ -14,7 +20,8 @@ pub struct Series {
 impl Series {
     /// Validates and normalises raw input.
     ///
-    /// - Timestamps must be finite; rows are sorted by time.
+    /// - Timestamps must be finite and within ±[`MAX_ABS_TIMESTAMP`]; rows are sorted by time.
+    /// - Finite values must lie within ±[`MAX_ABS_VALUE`].
     /// - Duplicate timestamps keep the LAST row given (the newest sample wins, as when a
     ///   scrape is retried), so the rule does not depend on the sort algorithm.
     /// - Infinite values are treated as gaps (NaN), like nulls.
@@ -31,6 +38,27 @@ impl Series {
         }
         if let Some(index) = timestamps.iter().position(|t| !t.is_finite()) {
             return Err(Error::NonFiniteTimestamp { index });
+        }
+        if let Some(index) = timestamps.iter().position(|t| t.abs() > MAX_ABS_TIMESTAMP) {
+            return Err(Error::OutOfRange {
+                what: "timestamp",
+                index,
+                value: timestamps[index],
+                max: MAX_ABS_TIMESTAMP,
+                hint: " ms, JavaScript's Date range",
+            });
+        }
+        if let Some(index) = values
+            .iter()
+            .position(|v| v.is_finite() && v.abs() > MAX_ABS_VALUE)
+        {
+            return Err(Error::OutOfRange {
+                what: "value",
+                index,
+                value: values[index],
+                max: MAX_ABS_VALUE,
+                hint: "; rescale the series (bands and intervals of larger values overflow)",
+            });
         }
         let sorted = timestamps.windows(2).all(|w| w[0] < w[1]);
         let (timestamps, values) = if sorted {

@@ -246,6 +246,38 @@ impl LogisticEnd {
     }
 }
 
+/// Expected new changepoints per sample up to which they are drawn one by one over the whole
+/// horizon (every ordinary forecast: 25 changepoints a unit of history, so up to 20 histories
+/// ahead).
+const MAX_EXPECTED_CHANGEPOINTS: f64 = 500.0;
+/// Beyond that, changepoints between two asked timestamps drawn one by one up to this many.
+const EXACT_PER_GAP: usize = 32;
+
+/// `k` changepoints uniform on `(from, from + gap)` with Laplace(0, `scale`) deltas, as the sums
+/// a linear trend needs after the gap, D = sum d_j and DC = sum d_j c_j, drawn from their normal
+/// law given `k` (exact mean and covariance; k > 32 terms are close to normal): with
+/// u_j = c_j - from, Var D = 2 s² k, Cov(D, sum d u) = 2 s² k · gap/2, Var(sum d u) = 2 s² k ·
+/// gap²/3. A logistic trend steps through one changepoint: D at the position c = DC / D of the
+/// linear equivalent, kept in the gap. Returns (D, DC, c).
+fn aggregate_changepoints(
+    rng: &mut Rng,
+    k: usize,
+    scale: f64,
+    from: f64,
+    gap: f64,
+) -> (f64, f64, f64) {
+    let sd = scale * (2.0 * k as f64).sqrt();
+    let (z1, z2) = (rng.normal(), rng.normal());
+    let d = sd * z1;
+    let du = sd * gap * (0.5 * z1 + z2 / (2.0 * 3f64.sqrt()));
+    let c = if d != 0.0 {
+        (from + du / d).clamp(from, from + gap)
+    } else {
+        from + gap / 2.0
+    };
+    (d, d * from + du, c)
+}
+
 /// Everything the interval needs from the fitted model.
 #[derive(Debug, Clone)]
 pub struct IntervalModel {
@@ -298,32 +330,68 @@ impl IntervalModel {
         let m = self.samples;
         let mut draws = vec![0.0; future * m];
         let mut rng = Rng::new(0x5EED_F0E5_16E7);
+        let rate = self.n_changepoints as f64;
+        // A far horizon means many new changepoints per sample; past this many expected, the
+        // changepoints between two asked timestamps are drawn as one aggregate, so the cost
+        // follows the asked timestamps, not how far ahead they lie.
+        let aggregate = rate * (t_max - 1.0) > MAX_EXPECTED_CHANGEPOINTS;
         let mut cps: Vec<(f64, f64)> = Vec::new();
         for s in 0..m {
-            let k = rng.poisson(self.n_changepoints as f64 * (t_max - 1.0));
-            cps.clear();
-            cps.extend((0..k).map(|_| {
-                let c = 1.0 + rng.uniform() * (t_max - 1.0);
-                (c, rng.laplace(self.delta_scale))
-            }));
-            crate::merge_sort_by(&mut cps, |a, b| a.0.total_cmp(&b.0).is_le());
+            if !aggregate {
+                let k = rng.poisson(rate * (t_max - 1.0));
+                cps.clear();
+                cps.extend((0..k).map(|_| {
+                    let c = 1.0 + rng.uniform() * (t_max - 1.0);
+                    (c, rng.laplace(self.delta_scale))
+                }));
+                crate::merge_sort_by(&mut cps, |a, b| a.0.total_cmp(&b.0).is_le());
+            }
             // Linear: dev(t) = sum over c_j < t of d_j (t - c_j) = t * D - C.
             // Logistic: the trend continued through the new changepoints, minus the point trend.
             let (mut j, mut d_sum, mut dc_sum) = (0, 0.0, 0.0);
-            let (mut rate, mut offset) = self
+            let (mut rate_l, mut offset) = self
                 .logistic
                 .as_ref()
                 .map_or((0.0, 0.0), |l| (l.rate, l.offset));
+            let mut from = 1.0;
             for r in first..n {
-                while j < cps.len() && cps[j].0 < t[r] {
-                    d_sum += cps[j].1;
-                    dc_sum += cps[j].1 * cps[j].0;
-                    (rate, offset) = LogisticEnd::step(rate, offset, cps[j].0, cps[j].1);
-                    j += 1;
+                if aggregate {
+                    // The Poisson process restricted to (from, t[r]) is Poisson too: a few
+                    // changepoints are drawn one by one, many as their sums (below).
+                    let gap = t[r] - from;
+                    if gap > 0.0 {
+                        let k = rng.poisson(rate * gap);
+                        cps.clear();
+                        if k <= EXACT_PER_GAP {
+                            cps.extend((0..k).map(|_| {
+                                (from + rng.uniform() * gap, rng.laplace(self.delta_scale))
+                            }));
+                            crate::merge_sort_by(&mut cps, |a, b| a.0.total_cmp(&b.0).is_le());
+                        } else {
+                            let (d, dc, c) =
+                                aggregate_changepoints(&mut rng, k, self.delta_scale, from, gap);
+                            d_sum += d;
+                            dc_sum += dc;
+                            (rate_l, offset) = LogisticEnd::step(rate_l, offset, c, d);
+                        }
+                        for &(c, d) in &cps {
+                            d_sum += d;
+                            dc_sum += d * c;
+                            (rate_l, offset) = LogisticEnd::step(rate_l, offset, c, d);
+                        }
+                        from = t[r];
+                    }
+                } else {
+                    while j < cps.len() && cps[j].0 < t[r] {
+                        d_sum += cps[j].1;
+                        dc_sum += cps[j].1 * cps[j].0;
+                        (rate_l, offset) = LogisticEnd::step(rate_l, offset, cps[j].0, cps[j].1);
+                        j += 1;
+                    }
                 }
                 let dev = match &self.logistic {
                     None => self.y_scale * (t[r] * d_sum - dc_sum),
-                    Some(l) => l.value(rate, offset, t[r], self.y_scale) - trend[r],
+                    Some(l) => l.value(rate_l, offset, t[r], self.y_scale) - trend[r],
                 };
                 let dev = if dev.is_finite() { dev } else { 0.0 };
                 draws[(r - first) * m + s] =
@@ -422,5 +490,66 @@ mod tests {
         assert!(lo.iter().chain(&hi).all(|v| v.is_finite()));
         // Deterministic.
         assert_eq!(model.intervals(&ds, &yhat, &yhat, &[0.0; 5]), (lo, hi));
+    }
+
+    /// The aggregated draws of a far horizon give the band the one-by-one draws give (the same
+    /// law), and asking for one timestamp 10^6 histories ahead costs what one timestamp costs.
+    #[test]
+    fn far_horizons_are_sampled_in_aggregate_with_the_same_law() {
+        let model = |samples| IntervalModel {
+            n_changepoints: 25,
+            delta_scale: 0.01,
+            sigma_y: 1.0,
+            y_scale: 10.0,
+            start_s: 0.0,
+            t_scale_s: 100.0,
+            flat: false,
+            logistic: None,
+            samples,
+            interval_width: 0.8,
+        };
+        // 19 histories ahead (475 expected changepoints): drawn one by one. The same rows with
+        // a last one at 21 histories (525): every row drawn in aggregate.
+        let near: Vec<i64> = (1..=20).map(|i| 100 + i * 95).collect();
+        let mut far = near.clone();
+        far.push(2200);
+        let widths = |ds: &[i64]| {
+            let y = vec![0.0; ds.len()];
+            let (lo, hi) = model(4000).intervals(ds, &y, &y, &y);
+            lo.iter().zip(&hi).map(|(l, h)| h - l).collect::<Vec<f64>>()
+        };
+        let (a, b) = (widths(&near), widths(&far));
+        for i in [4, 9, 19] {
+            let rel = (a[i] - b[i]).abs() / a[i];
+            assert!(rel < 0.08, "row {i}: {} vs {} ({rel})", a[i], b[i]);
+        }
+        let (lo, hi) =
+            model(1000).intervals(&[50, 100 + 100_000_000], &[0.0; 2], &[0.0; 2], &[0.0; 2]);
+        assert!(lo.iter().chain(&hi).all(|v| v.is_finite()) && hi[1] > lo[1]);
+    }
+
+    #[test]
+    fn aggregate_changepoints_have_the_moments_of_the_sum() {
+        let mut rng = Rng::new(9);
+        let (k, scale, from, gap) = (100, 0.5, 3.0, 2.0);
+        let n = 100_000;
+        let (mut sd2, mut su2, mut sdu) = (0.0, 0.0, 0.0);
+        for _ in 0..n {
+            let (d, dc, c) = aggregate_changepoints(&mut rng, k, scale, from, gap);
+            assert!((from..=from + gap).contains(&c));
+            let du = dc - d * from;
+            sd2 += d * d;
+            su2 += du * du;
+            sdu += d * du;
+        }
+        let v = 2.0 * scale * scale * k as f64;
+        let nf = n as f64;
+        assert!((sd2 / nf / v - 1.0).abs() < 0.02, "{}", sd2 / nf / v);
+        assert!((sdu / nf / (v * gap / 2.0) - 1.0).abs() < 0.03);
+        assert!(
+            (su2 / nf / (v * gap * gap / 3.0) - 1.0).abs() < 0.03,
+            "{}",
+            su2 / nf / (v * gap * gap / 3.0)
+        );
     }
 }

@@ -138,6 +138,9 @@ impl Default for AnomalyOptions {
     }
 }
 
+/// Longest duration an option may take.
+const TEN_YEARS_MS: f64 = 3660.0 * 86_400_000.0;
+
 impl AnomalyOptions {
     /// Band half-width in robust standard deviations.
     pub fn band_sigmas(&self) -> f64 {
@@ -152,13 +155,15 @@ impl AnomalyOptions {
                 format!("must be between 0 and 1, got {}", self.sensitivity),
             );
         }
-        for (name, v) in [
-            ("minAbsDeviation", self.min_abs_deviation),
-            ("minRelDeviation", self.min_rel_deviation),
-            ("minDurationMs", self.min_duration_ms),
+        // Upper ends: a floor beyond the largest value a series may hold (or 1000 times the
+        // expected value) only overflows the band; durations beyond ten years mean nothing.
+        for (name, v, max) in [
+            ("minAbsDeviation", self.min_abs_deviation, crate::series::MAX_ABS_VALUE),
+            ("minRelDeviation", self.min_rel_deviation, 1000.0),
+            ("minDurationMs", self.min_duration_ms, TEN_YEARS_MS),
         ] {
-            if !(v.is_finite() && v >= 0.0) {
-                return bad(name, format!("must be a non-negative number, got {v}"));
+            if !(v.is_finite() && (0.0..=max).contains(&v)) {
+                return bad(name, format!("must be a number from 0 to {max}, got {v}"));
             }
         }
         for w in &self.shock_windows {

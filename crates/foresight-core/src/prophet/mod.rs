@@ -6,6 +6,7 @@
 
 mod columns;
 mod model;
+mod names;
 mod newton;
 mod objective;
 mod optimizer;
@@ -15,7 +16,7 @@ mod stan_lbfgs;
 pub use columns::{ExtraColumns, BUILTIN_CONDITIONS};
 pub use model::{
     Component, Forecast, ProphetModel, RegressorInfo, SeasonalityInfo, MAX_DESIGN_CELLS,
-    MAX_FOURIER_ORDER, MAX_PREDICT_TIMESTAMPS, MAX_SAMPLE_CELLS,
+    MAX_FIT_POINTS, MAX_FOURIER_ORDER, MAX_PREDICT_TIMESTAMPS, MAX_SAMPLE_CELLS,
 };
 pub use optimizer::{Engine, FitReport, LbfgsOptimizer, ProphetParams};
 pub use options::{

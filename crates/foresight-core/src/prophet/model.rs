@@ -25,6 +25,8 @@ const DAY_MS: f64 = 86_400_000.0;
 pub const MAX_FOURIER_ORDER: u32 = 100;
 /// Largest design matrix (rows x feature columns) a fit may build.
 pub const MAX_DESIGN_CELLS: usize = 50_000_000;
+/// Most training points a fit takes: memory and time grow with them (docs/options.md, limits).
+pub const MAX_FIT_POINTS: usize = 100_000;
 /// Largest `timestamps x uncertainty_samples` one prediction may simulate, and the largest
 /// number of timestamps without uncertainty.
 pub const MAX_SAMPLE_CELLS: usize = 25_000_000;
@@ -193,6 +195,7 @@ impl ProphetModel {
         engine: Engine,
         probe: Option<ProphetParams>,
     ) -> Result<Self> {
+        super::names::check_names(options)?;
         // Whole seconds: augurs-prophet's time axis. Rounding can merge two samples less than
         // a second apart; the later one wins, as in `Series::new`.
         let mut ds: Vec<i64> = Vec::with_capacity(series.len());
@@ -211,6 +214,12 @@ impl ProphetModel {
                 ds.push(s);
                 y.push(v);
             }
+        }
+        if ds.len() > MAX_FIT_POINTS {
+            return Err(Error::TooManyPoints {
+                points: ds.len(),
+                max: MAX_FIT_POINTS,
+            });
         }
         if ds.len() < 2 {
             return Err(Error::TooFewPoints {
@@ -328,12 +337,13 @@ impl ProphetModel {
         let seasonalities =
             resolve_seasonalities(options, range_days, min_diff_days, seasonality_prior_scale)?;
         let conditions = resolve_conditions(&seasonalities, columns, &ds)?;
-        let (regressors, regressor_values) =
-            resolve_regressors(options, &seasonalities, columns, &ds)?;
+        let (regressors, regressor_values) = resolve_regressors(options, columns, &ds)?;
         let holiday_cols: usize = options
             .holidays
             .iter()
-            .map(|h| (h.upper_window - h.lower_window + 1).max(0) as usize)
+            .map(|h| {
+                (i64::from(h.upper_window) - i64::from(h.lower_window) + 1).clamp(0, 3661) as usize
+            })
             .sum();
         let n_features: usize = seasonalities
             .iter()
@@ -555,8 +565,14 @@ impl ProphetModel {
         {
             return Err(Error::NonFiniteTimestamp { index });
         }
+        // Only a prediction with intervals draws samples.
+        let samples = if intervals {
+            self.uncertainty_samples
+        } else {
+            0
+        };
         let max = MAX_SAMPLE_CELLS
-            .checked_div(self.uncertainty_samples)
+            .checked_div(samples)
             .map_or(MAX_PREDICT_TIMESTAMPS, |m| m.min(MAX_PREDICT_TIMESTAMPS));
         if n > max {
             return Err(Error::TooManyTimestamps { requested: n, max });
@@ -829,31 +845,10 @@ fn resolve_conditions(
     Ok(out)
 }
 
-/// Names Prophet keeps for its own columns (`validate_column_name`).
-const RESERVED_NAMES: [&str; 16] = [
-    "trend",
-    "additive_terms",
-    "daily",
-    "weekly",
-    "yearly",
-    "holidays",
-    "zeros",
-    "extra_regressors_additive",
-    "yhat",
-    "extra_regressors_multiplicative",
-    "multiplicative_terms",
-    "ds",
-    "y",
-    "cap",
-    "floor",
-    "y_scaled",
-];
-
 /// The extra regressors as the model uses them (Prophet's defaults resolved, standardisation
 /// as Prophet computes it) and their standardised values at the training rows.
 fn resolve_regressors(
     options: &ForecastOptions,
-    seasonalities: &[SeasonalityInfo],
     columns: &ExtraColumns,
     ds: &[i64],
 ) -> Result<(Vec<RegressorInfo>, Vec<Vec<f64>>)> {
@@ -861,20 +856,7 @@ fn resolve_regressors(
     let mut values = Vec::with_capacity(options.regressors.len());
     for r in &options.regressors {
         let name = &r.name;
-        let clash = name.is_empty()
-            || name.contains("_delim_")
-            || RESERVED_NAMES.contains(&name.as_str())
-            || infos.iter().any(|i| &i.name == name)
-            || seasonalities.iter().any(|s| &s.name == name)
-            || options.holidays.iter().any(|h| &h.holiday == name);
-        if clash {
-            return Err(invalid(
-                "regressors",
-                format!(
-                    "regressor names must be non-empty, unique and not a seasonality's, a                      holiday's or one Prophet reserves ({name:?})"
-                ),
-            ));
-        }
+        // Names were checked with the other components' (names.rs).
         let prior_scale = r
             .prior_scale
             .unwrap_or(options.holidays_prior_scale.unwrap_or(10.0));
@@ -948,7 +930,8 @@ fn build_holidays(
                 ),
             ));
         }
-        if row.upper_window - row.lower_window > 3660 {
+        // In i64: the i32 difference of extreme windows overflows and would pass the check.
+        if i64::from(row.upper_window) - i64::from(row.lower_window) > 3660 {
             return Err(invalid(
                 "holidays",
                 "a holiday window may span at most 10 years",

@@ -104,6 +104,7 @@ impl TimeValue {
 
 /// One row of Prophet's `holidays` data frame.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct HolidayRow {
     pub holiday: String,
     pub ds: TimeValue,
@@ -119,6 +120,7 @@ pub struct HolidayRow {
 
 /// A seasonality added with Prophet's `add_seasonality`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AddedSeasonality {
     pub name: String,
     /// Period in days.
