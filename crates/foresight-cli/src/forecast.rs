@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
 use chrono::{DateTime, Datelike, Months, NaiveDate};
-use foresight_core::prophet::{ForecastOptions, ProphetModel};
+use foresight_core::prophet::{ExtraColumns, ForecastOptions, ProphetModel};
 use foresight_core::Series;
 use serde_json::Value;
 
@@ -37,7 +37,7 @@ fn convergence_warning(model: &ProphetModel) -> Option<String> {
 }
 
 pub fn run(source: Source, out: Option<&Path>) -> Result<()> {
-    let (ts, vs, options, horizon, freq) = match source {
+    let (ts, vs, options, horizon, freq, columns) = match source {
         Source::Case(path) => read_case(&path)?,
         Source::Input {
             input,
@@ -54,11 +54,11 @@ pub fn run(source: Source, out: Option<&Path>) -> Result<()> {
                 .with_context(|| format!("{}: invalid Prophet options", p.display()))?,
                 None => ForecastOptions::default(),
             };
-            (ts, vs, options, horizon, freq)
+            (ts, vs, options, horizon, freq, ExtraColumns::new())
         }
     };
     let series = Series::new(&ts, &vs)?;
-    let model = ProphetModel::fit(&series, &options)?;
+    let model = ProphetModel::fit_with_columns(&series, &options, &columns)?;
     if let Some(warning) = convergence_warning(&model) {
         eprintln!("{warning}");
     }
@@ -80,7 +80,7 @@ pub fn run(source: Source, out: Option<&Path>) -> Result<()> {
     y.resize(y.len() + future.len(), f64::NAN);
     ds.extend(future);
 
-    let f = model.predict(&ds)?;
+    let f = model.predict_with_columns(&ds, &columns)?;
     let nan = vec![f64::NAN; ds.len()];
     let mut columns: Vec<(&str, &[f64])> = vec![
         ("ds", &ds),
@@ -96,7 +96,14 @@ pub fn run(source: Source, out: Option<&Path>) -> Result<()> {
     table::write_columns(out, &columns)
 }
 
-type CaseInput = (Vec<f64>, Vec<f64>, ForecastOptions, usize, Option<String>);
+type CaseInput = (
+    Vec<f64>,
+    Vec<f64>,
+    ForecastOptions,
+    usize,
+    Option<String>,
+    ExtraColumns,
+);
 
 fn read_case(path: &Path) -> Result<CaseInput> {
     let case: Value = serde_json::from_str(
@@ -124,7 +131,27 @@ fn read_case(path: &Path) -> Result<CaseInput> {
         .with_context(|| format!("{}: invalid Prophet options", path.display()))?;
     let horizon = case["horizon"]["periods"].as_u64().unwrap_or(0) as usize;
     let freq = case["horizon"]["freq"].as_str().map(str::to_string);
-    Ok((ts, vs, options, horizon, freq))
+    // Extra regressors' values and condition columns at the forecast rows (`columns`).
+    let mut columns = ExtraColumns::new();
+    if let Some(file) = case["columns"].as_str() {
+        let regressors: Vec<&str> = options.regressors.iter().map(|r| r.name.as_str()).collect();
+        let conditions: Vec<&str> = options
+            .seasonalities
+            .iter()
+            .filter_map(|s| s.condition_name.as_deref())
+            .collect();
+        let names: Vec<&str> = regressors.iter().chain(&conditions).copied().collect();
+        let (cts, cols) = table::read_named_columns(&root.join(file), &names)?;
+        for (name, values) in names.iter().zip(cols) {
+            columns = if regressors.contains(name) {
+                columns.with_regressor(*name, &cts, &values)?
+            } else {
+                let flags: Vec<bool> = values.iter().map(|&v| v != 0.0).collect();
+                columns.with_condition(*name, &cts, &flags)?
+            };
+        }
+    }
+    Ok((ts, vs, options, horizon, freq, columns))
 }
 
 /// A pandas-style frequency: a fixed duration, or month starts (`MS`).

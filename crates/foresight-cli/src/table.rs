@@ -58,6 +58,46 @@ pub fn read_raw(path: &Path) -> Result<(Vec<String>, Vec<f64>)> {
     Ok((ts, vs))
 }
 
+/// Reads the time column and the named numeric columns of a CSV (empty or non-numeric cells
+/// become NaN): the extra columns of a Prophet case (regressors, 1/0 conditions).
+pub fn read_named_columns(path: &Path, names: &[&str]) -> Result<(Vec<f64>, Vec<Vec<f64>>)> {
+    let mut reader =
+        csv::Reader::from_path(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let headers = reader.headers()?.clone();
+    let find = |wanted: &[&str]| {
+        headers
+            .iter()
+            .position(|h| wanted.contains(&h.trim()))
+            .ok_or_else(|| {
+                anyhow!(
+                    "{}: no column named {}",
+                    path.display(),
+                    wanted.join(" or ")
+                )
+            })
+    };
+    let ti = find(&TIME_COLUMNS)?;
+    let indices: Vec<usize> = names.iter().map(|n| find(&[n])).collect::<Result<_>>()?;
+    let (mut ts, mut cols) = (Vec::new(), vec![Vec::new(); names.len()]);
+    for (row, record) in reader.records().enumerate() {
+        let record = record?;
+        let raw = record.get(ti).unwrap_or("");
+        ts.push(
+            parse_time_ms(raw)
+                .with_context(|| format!("{} row {}: bad time {raw:?}", path.display(), row + 2))?,
+        );
+        for (col, &i) in cols.iter_mut().zip(&indices) {
+            col.push(
+                record
+                    .get(i)
+                    .and_then(|v| v.trim().parse::<f64>().ok())
+                    .unwrap_or(f64::NAN),
+            );
+        }
+    }
+    Ok((ts, cols))
+}
+
 /// Milliseconds since the epoch from a number (values below 1e11 are taken as seconds) or an
 /// ISO-like date / datetime without zone (taken as UTC).
 pub fn parse_time_ms(raw: &str) -> Result<f64> {
