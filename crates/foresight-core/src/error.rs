@@ -25,6 +25,12 @@ pub enum Error {
     },
     #[error("too many points for a Prophet fit: {points} (at most {max}); aggregate the series to a coarser step")]
     TooManyPoints { points: usize, max: usize },
+    #[error("too many {what}: {got} (at most {max} in one call)")]
+    TooLarge {
+        what: &'static str,
+        got: usize,
+        max: usize,
+    },
     #[error("invalid option `{name}`: {reason}")]
     InvalidOption { name: &'static str, reason: String },
     #[error("logistic growth needs a `cap` (the carrying capacity)")]

@@ -9,6 +9,22 @@ pub const MAX_ABS_TIMESTAMP: f64 = 8.64e15;
 /// band, spread or interval overflows to infinity.
 pub const MAX_ABS_VALUE: f64 = 1e100;
 
+/// Most points (all series together) one detection or root-cause call takes: a panel's own
+/// cap, past which time and memory grow beyond what a browser tab should spend.
+pub const MAX_TOTAL_POINTS: usize = 2_000_000;
+
+/// Refuses `total` points beyond [`MAX_TOTAL_POINTS`].
+pub fn check_total_points(total: usize) -> Result<()> {
+    if total > MAX_TOTAL_POINTS {
+        return Err(Error::TooLarge {
+            what: "points (all series together)",
+            got: total,
+            max: MAX_TOTAL_POINTS,
+        });
+    }
+    Ok(())
+}
+
 /// A validated series: timestamps in milliseconds since the Unix epoch (UTC), strictly
 /// increasing; values may still hold NaN for gaps (nulls, staleness markers).
 #[derive(Debug, Clone, PartialEq)]

@@ -166,3 +166,35 @@ fn far_horizons_and_many_point_predictions_answer() {
     let p = model.predict_point(&many).unwrap();
     assert_eq!(p.yhat.len(), 30_000);
 }
+
+#[test]
+fn detection_and_root_cause_refuse_more_than_their_points_and_incidents() {
+    use foresight_core::insight::{root_causes, RootCauseOptions, MAX_ROOT_CAUSE_INCIDENTS};
+    use foresight_core::series::MAX_TOTAL_POINTS;
+    let (ts, vs) = wave(MAX_TOTAL_POINTS / 4 + 1);
+    let one = Series::new(&ts, &vs).unwrap();
+    let four = vec![one.clone(), one.clone(), one.clone(), one];
+    match detect(&four, &AnomalyOptions::default()) {
+        Err(Error::TooLarge { got, max, .. }) => {
+            assert_eq!((got, max), (MAX_TOTAL_POINTS + 4, MAX_TOTAL_POINTS))
+        }
+        other => panic!("{:?}", other.map(|_| ())),
+    }
+    let (ts, vs) = wave(24 * 14);
+    let series: Vec<Series> = (0..3).map(|_| Series::new(&ts, &vs).unwrap()).collect();
+    let d = detect(&series, &AnomalyOptions::default()).unwrap();
+    let incident = foresight_core::Incident {
+        series: 0,
+        start: ts[100],
+        end: ts[110],
+        peak_time: ts[105],
+        peak_score: 2.0,
+        kind: foresight_core::AnomalyKind::Collective,
+        direction: foresight_core::Direction::Up,
+    };
+    let many = vec![incident.clone(); MAX_ROOT_CAUSE_INCIDENTS + 1];
+    let err = root_causes(&d.series, &many, &[], &RootCauseOptions::default()).unwrap_err();
+    assert!(err.to_string().contains("too many incidents"), "{err}");
+    let fine = root_causes(&d.series, &many[..2], &[], &RootCauseOptions::default()).unwrap();
+    assert_eq!(fine.len(), 2);
+}

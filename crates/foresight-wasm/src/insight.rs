@@ -227,12 +227,20 @@ pub fn root_causes(
     let options: RootCauseOptions = parse_options(options)?;
     let parsed = root_cause_series(&series)?;
     let labels = root_cause_labels(labels)?;
-    let incidents = array(&incidents, "incidents")?;
+    // An incident that cannot be read is answered like one the engine rejects: `null`.
+    let read: Vec<Option<Incident>> = array(&incidents, "incidents")?
+        .iter()
+        .map(|incident| root_cause_incident(&incident).ok())
+        .collect();
+    let readable: Vec<Incident> = read.iter().flatten().cloned().collect();
+    let mut results = insight::root_causes(&parsed, &readable, &labels, &options)?.into_iter();
     let out = Array::new();
-    for incident in incidents.iter() {
-        let result = root_cause_incident(&incident)
-            .and_then(|inc| Ok(insight::root_cause(&parsed, &inc, &labels, &options)?))
-            .and_then(|rc| to_js(&rc));
+    for incident in &read {
+        let result = incident
+            .as_ref()
+            .and_then(|_| results.next())
+            .and_then(|rc| rc.ok())
+            .and_then(|rc| to_js(&rc).ok());
         out.push(&result.unwrap_or(JsValue::NULL));
     }
     Ok(out)

@@ -244,6 +244,7 @@ pub fn detect_tuned(
     if series.is_empty() {
         return Err(Error::Empty);
     }
+    crate::series::check_total_points(series.iter().map(Series::len).sum())?;
     options.validate()?;
     let mut results: Vec<SeriesAnomalies> = series
         .iter()

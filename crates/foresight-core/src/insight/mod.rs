@@ -15,7 +15,8 @@ pub use components::{
     attribute_components, Attribution, AttributionOptions, Cause, ComponentInput, NamedValues, Part,
 };
 pub use root_cause::{
-    label_breakdown, root_cause, LabelShare, Labels, RelatedSeries, RootCause, RootCauseOptions,
+    label_breakdown, root_cause, root_causes, LabelShare, Labels, RelatedSeries, RootCause,
+    RootCauseOptions, MAX_ROOT_CAUSE_INCIDENTS,
 };
 pub use threshold::{
     describe_crossing, format_duration, format_number, time_to_threshold, unit_mismatch,

@@ -121,6 +121,30 @@ fn invalid(name: &'static str, reason: String) -> Error {
     Error::InvalidOption { name, reason }
 }
 
+/// Most incidents one [`root_causes`] call explains (each compares every series).
+pub const MAX_ROOT_CAUSE_INCIDENTS: usize = 200;
+
+/// [`root_cause`] for several incidents of the same series, one result each (an incident the
+/// engine rejects gets its error); more than [`MAX_ROOT_CAUSE_INCIDENTS`] are refused up front.
+pub fn root_causes(
+    series: &[SeriesAnomalies],
+    incidents: &[Incident],
+    labels: &[Labels],
+    options: &RootCauseOptions,
+) -> Result<Vec<Result<RootCause>>> {
+    if incidents.len() > MAX_ROOT_CAUSE_INCIDENTS {
+        return Err(Error::TooLarge {
+            what: "incidents",
+            got: incidents.len(),
+            max: MAX_ROOT_CAUSE_INCIDENTS,
+        });
+    }
+    Ok(incidents
+        .iter()
+        .map(|incident| root_cause(series, incident, labels, options))
+        .collect())
+}
+
 /// Root-cause hints for `incident` over the `series` of a detection (as [`crate::detect`]
 /// returns them). `labels` is empty (no labels) or holds one map per series.
 pub fn root_cause(
@@ -167,6 +191,7 @@ pub fn root_cause(
             format!("must be at least 3, got {}", options.min_pairs),
         ));
     }
+    crate::series::check_total_points(series.iter().map(|s| s.timestamps.len()).sum())?;
     for (i, s) in series.iter().enumerate() {
         let n = s.timestamps.len();
         if s.values.len() != n || s.expected.len() != n || s.score.len() != n {
