@@ -386,6 +386,45 @@ fn an_unexplained_spike_is_a_residual_spike_and_a_stronger_season_a_seasonal_dev
 }
 
 #[test]
+fn a_multi_hour_departure_is_not_a_spike() {
+    // Five hours of 5-minute points 12 units off the model (60 points, well above the
+    // noise), nothing in the trend, the season or the events: a sustained departure.
+    let n = 24 * 12 * 3;
+    let five_minutes = HOUR / 12.0;
+    let (lo, hi) = (n - 200, n - 140);
+    let mut input = components(
+        n,
+        |_| 100.0,
+        None,
+        |i| if (lo..hi).contains(&i) { 12.0 } else { 0.0 },
+        |_| 1.0,
+    );
+    input.timestamps = (0..n).map(|i| T0 + i as f64 * five_minutes).collect();
+    let at = |i: usize| T0 + i as f64 * five_minutes;
+    let a =
+        attribute_components(&input, at(lo), at(hi - 1), &AttributionOptions::default()).unwrap();
+    assert_eq!(a.cause, Cause::ResidualShift, "{a:#?}");
+    assert!(a.residual.share > 0.8, "{a:#?}");
+
+    // The same window holding one 3-point spike instead is a spike, and a single point of it
+    // too: the cause follows where the departure sits, not how long the window is.
+    let (p0, p1) = (lo + 30, lo + 33);
+    let mut input = components(
+        n,
+        |_| 100.0,
+        None,
+        |i| if (p0..p1).contains(&i) { 40.0 } else { 0.0 },
+        |_| 1.0,
+    );
+    input.timestamps = (0..n).map(|i| T0 + i as f64 * five_minutes).collect();
+    let a =
+        attribute_components(&input, at(lo), at(hi - 1), &AttributionOptions::default()).unwrap();
+    assert_eq!(a.cause, Cause::ResidualSpike, "{a:#?}");
+    let a = attribute_components(&input, at(p0), at(p0), &AttributionOptions::default()).unwrap();
+    assert_eq!(a.cause, Cause::ResidualSpike, "{a:#?}");
+}
+
+#[test]
 fn attribution_from_a_prophet_fit_sees_the_event() {
     use foresight_core::prophet::{ForecastOptions, ProphetModel};
     let n = 24 * 40;

@@ -73,7 +73,7 @@ export interface ComponentInput {
 export interface AttributionOptions { referencePoints?: number }
 export interface AttributionPart { magnitude: number; mean: number; share: number }
 export interface Attribution {
-  cause: 'trendChange' | 'seasonalDeviation' | 'event' | 'residualSpike' | 'noDeviation';
+  cause: 'trendChange' | 'seasonalDeviation' | 'event' | 'residualSpike' | 'residualShift' | 'noDeviation';
   trend: AttributionPart;
   seasonal: AttributionPart;
   event: AttributionPart;

@@ -62,6 +62,10 @@ describe('incident hints', () => {
     expect(
       rootCauseHint(row({ rootCause: alone, attribution: { cause: 'residualSpike', activeEvents: [] } }), [])
     ).toBe('spike');
+    // A departure spread over the window (a multi-hour collective incident) is not a spike.
+    expect(
+      rootCauseHint(row({ rootCause: alone, attribution: { cause: 'residualShift', activeEvents: [] } }), [])
+    ).toBe('sustained departure');
   });
 
   it('zooms with context and formats durations', () => {

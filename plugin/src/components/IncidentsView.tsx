@@ -135,6 +135,7 @@ export const CAUSES: Record<string, string | undefined> = {
   seasonalDeviation: 'seasonal pattern changed',
   event: 'event effect',
   residualSpike: 'spike',
+  residualShift: 'sustained departure',
 };
 
 /**

@@ -111,8 +111,13 @@ pub enum Cause {
     SeasonalDeviation,
     /// A holiday/event component is active in the window.
     Event,
-    /// None of the components explains it: a one-off departure from the model.
+    /// None of the components explains it, and the departure sits at a few points: a
+    /// one-off spike or dip.
     ResidualSpike,
+    /// None of the components explains it, and the departure is spread over the window (a
+    /// stretch at another level, or noisier, than the model): a multi-hour collective
+    /// incident is not a spike.
+    ResidualShift,
     /// Nothing departs from the reference (all contributions are zero).
     NoDeviation,
 }
@@ -292,11 +297,16 @@ pub fn attribute_components(
         };
         p
     });
+    let residual_cause = if concentrated(&residual_c) {
+        Cause::ResidualSpike
+    } else {
+        Cause::ResidualShift
+    };
     let causes = [
         Cause::TrendChange,
         Cause::SeasonalDeviation,
         Cause::Event,
-        Cause::ResidualSpike,
+        residual_cause,
     ];
     let cause = if total > 0.0 {
         let mut best = 0;
@@ -333,6 +343,26 @@ pub fn attribute_components(
         window_points: window.len(),
         reference_points: reference.len(),
     })
+}
+
+/// Points of a departure that still make it a spike.
+const SPIKE_POINTS: usize = 3;
+
+/// Whether at least half of the departure's energy (sum of squares of the finite values) sits
+/// in its `SPIKE_POINTS` largest points: a spike, or a dip, of a few points, however long the
+/// window around it.
+fn concentrated(values: &[f64]) -> bool {
+    let mut sq: Vec<f64> = values
+        .iter()
+        .filter(|v| v.is_finite())
+        .map(|v| v * v)
+        .collect();
+    let total: f64 = sq.iter().sum();
+    if sq.len() <= SPIKE_POINTS || total <= 0.0 {
+        return true;
+    }
+    foresight_kernel::merge_sort_by(&mut sq, |a, b| a >= b);
+    2.0 * sq[..SPIKE_POINTS].iter().sum::<f64>() >= total
 }
 
 fn part(values: &[f64]) -> Part {
