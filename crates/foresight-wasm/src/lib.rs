@@ -8,15 +8,17 @@ use wasm_bindgen::prelude::*;
 
 mod anomaly;
 mod insight;
+#[cfg(feature = "prophet")]
 mod prophet;
 
 pub use anomaly::detect_anomalies;
 pub use insight::{
     alert_rules, component_attribution, format_duration, root_cause, root_causes, time_to_threshold,
 };
+#[cfg(feature = "prophet")]
 pub use prophet::{
     prophet_changepoints, prophet_fit, prophet_fit_report, prophet_free, prophet_models,
-    prophet_predict, prophet_predict_point, prophet_seasonalities,
+    prophet_predict, prophet_predict_point, prophet_regressors, prophet_seasonalities,
 };
 
 #[wasm_bindgen(start)]
@@ -213,6 +215,11 @@ pub(crate) fn array(value: &JsValue, what: &str) -> Result<Array, JsError> {
         return Err(JsError::new(&format!("{what} must be an array")));
     }
     array_copy(value).map_err(|_| JsError::new(&format!("{what} cannot be read")))
+}
+
+/// Whether `value` is a typed array or DataView (`ArrayBuffer.isView`; false if it throws).
+pub(crate) fn is_view_of(value: &JsValue) -> bool {
+    is_view(value).unwrap_or(false)
 }
 
 /// A typed array or an array of numbers (null, undefined and holes are gaps) as a Vec.

@@ -3,12 +3,12 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-use foresight_core::prophet::{Forecast, ForecastOptions, ProphetModel};
+use foresight_core::prophet::{ExtraColumns, Forecast, ForecastOptions, ProphetModel};
 use foresight_core::Series;
-use js_sys::{Array, Float64Array, Object};
+use js_sys::{Array, Float64Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
-use crate::{numbers, parse_options, set};
+use crate::{array, is_view_of, numbers, own_keys, parse_options, set};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &str = r#"
@@ -26,7 +26,13 @@ export interface ForecastOptions {
   daily_seasonality?: 'auto' | boolean | number;
   seasonality_mode?: 'additive' | 'multiplicative';
   seasonality_prior_scale?: number;
-  seasonalities?: Array<{ name: string; period: number; fourier_order: number; prior_scale?: number; mode?: 'additive' | 'multiplicative' }>;
+  /** Added seasonalities; one with `condition_name` acts only where that condition column is
+   * true (`weekday` and `weekend` are derived from the time, UTC, unless columns give them). */
+  seasonalities?: Array<{ name: string; period: number; fourier_order: number; prior_scale?: number; mode?: 'additive' | 'multiplicative'; condition_name?: string }>;
+  /** Extra regressors (Prophet's add_regressor); their values come in `ExtraColumns` with the
+   * fit and with every prediction. Prior scale default holidays_prior_scale, mode default
+   * seasonality_mode, standardize 'auto' (unless the values are only 0 and 1). */
+  regressors?: Array<{ name: string; prior_scale?: number; standardize?: 'auto' | boolean; mode?: 'additive' | 'multiplicative' }>;
   holidays?: Array<{ holiday: string; ds: number | string; lower_window?: number; upper_window?: number; prior_scale?: number }>;
   holidays_prior_scale?: number;
   holidays_mode?: 'additive' | 'multiplicative';
@@ -43,9 +49,20 @@ export interface ForecastResult {
   yhatLower?: Float64Array;
   yhatUpper?: Float64Array;
   trend: Float64Array;
-  /** Every seasonality and holiday, `holidays`, `additive_terms`, `multiplicative_terms`. */
+  /** Every seasonality and holiday, `holidays`, every extra regressor,
+   * `extra_regressors_additive` / `extra_regressors_multiplicative` (when a regressor has that
+   * mode), `additive_terms`, `multiplicative_terms`. */
   components: Record<string, Float64Array>;
 }
+/** Extra columns of one call, aligned with that call's timestamps (one value per timestamp). */
+export interface ExtraColumns {
+  /** Each extra regressor's values; NaN, null or a hole is missing (an error at a row the call needs). */
+  regressors?: Record<string, Float64Array | number[]>;
+  /** Condition columns of conditional seasonalities: booleans, or numbers (non-zero is true). */
+  conditions?: Record<string, boolean[] | number[] | Uint8Array>;
+}
+/** An extra regressor as the fit uses it: values enter as (x - mu) / std. */
+export interface RegressorInfo { name: string; priorScale: number; mode: string; standardize: boolean; mu: number; std: number }
 /** How the fit's optimiser ended: `converged` false means the fit stopped without meeting a
  * stopping test (iteration budget, failed line search) and may be far from the optimum. */
 export interface FitReport { converged: boolean; objective: number; iterations: number }
@@ -90,21 +107,99 @@ fn with_model<T>(
     })
 }
 
+/// `ExtraColumns` from JS (undefined or null: none), aligned with `timestamps`.
+fn extra_columns(value: &JsValue, timestamps: &[f64]) -> Result<ExtraColumns, JsError> {
+    let mut columns = ExtraColumns::new();
+    if value.is_undefined() || value.is_null() {
+        return Ok(columns);
+    }
+    let fields = object_entries(value, "columns")?;
+    for (key, item) in fields {
+        let regressors = match key.as_str() {
+            "regressors" => true,
+            "conditions" => false,
+            other => {
+                return Err(JsError::new(&format!(
+                    "columns: unknown field `{other}` (expected `regressors` or `conditions`)"
+                )))
+            }
+        };
+        if item.is_undefined() {
+            continue;
+        }
+        for (name, column) in object_entries(&item, &format!("columns.{key}"))? {
+            let what = format!("columns.{key}.{name}");
+            let values = if regressors || is_view_of(&column) {
+                numbers(&column, &what)?
+            } else {
+                array(&column, &what)?
+                    .iter()
+                    .map(|v| match (v.as_bool(), v.as_f64()) {
+                        (Some(b), _) => Ok(f64::from(u8::from(b))),
+                        (None, Some(x)) => Ok(x),
+                        _ => Err(JsError::new(&format!(
+                            "{what} must hold booleans or numbers"
+                        ))),
+                    })
+                    .collect::<Result<Vec<f64>, JsError>>()?
+            };
+            if values.len() != timestamps.len() {
+                return Err(JsError::new(&format!(
+                    "{what} has {} values for {} timestamps",
+                    values.len(),
+                    timestamps.len()
+                )));
+            }
+            columns = if regressors {
+                columns.with_regressor(name, timestamps, &values)?
+            } else {
+                let flags: Vec<bool> = values.iter().map(|&v| v != 0.0).collect();
+                columns.with_condition(name, timestamps, &flags)?
+            };
+        }
+    }
+    Ok(columns)
+}
+
+/// A plain object's own (key, value) pairs, every JS throw an error naming `what`.
+fn object_entries(value: &JsValue, what: &str) -> Result<Vec<(String, JsValue)>, JsError> {
+    if !value.is_object() || js_sys::Array::is_array(value) || is_view_of(value) {
+        return Err(JsError::new(&format!("{what} must be an object")));
+    }
+    let keys = own_keys(value).map_err(|_| JsError::new(&format!("{what} cannot be read")))?;
+    let mut out = Vec::new();
+    for key in keys.iter() {
+        let Some(name) = key.as_string() else {
+            continue;
+        };
+        if name == "__proto__" {
+            continue;
+        }
+        let item = Reflect::get(value, &key)
+            .map_err(|_| JsError::new(&format!("{what}.{name} cannot be read")))?;
+        out.push((name, item));
+    }
+    Ok(out)
+}
+
 /// Fits Prophet to `values` at `timestamps` (ms UTC, Float64Arrays or arrays of numbers; NaN,
 /// null and holes are gaps left out of the fit) and returns the model's handle, for
-/// `prophetPredict` and the other `prophet*` calls until `prophetFree`. Throws an `Error` with
-/// the engine's message on bad input or options.
+/// `prophetPredict` and the other `prophet*` calls until `prophetFree`. `columns` holds the
+/// extra regressors' values and condition columns at the same timestamps, when the options
+/// use them. Throws an `Error` with the engine's message on bad input or options.
 #[wasm_bindgen(js_name = prophetFit)]
 pub fn prophet_fit(
     #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] timestamps: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] values: JsValue,
     #[wasm_bindgen(unchecked_param_type = "ForecastOptions | undefined")] options: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "ExtraColumns | undefined")] columns: JsValue,
 ) -> Result<f64, JsError> {
     let options: ForecastOptions = parse_options(options)?;
     let timestamps = numbers(&timestamps, "timestamps")?;
     let values = numbers(&values, "values")?;
+    let columns = extra_columns(&columns, &timestamps)?;
     let series = Series::new(&timestamps, &values)?;
-    let model = ProphetModel::fit(&series, &options)?;
+    let model = ProphetModel::fit_with_columns(&series, &options, &columns)?;
     Ok(MODELS.with(|m| {
         let mut m = m.borrow_mut();
         m.next += 1;
@@ -131,14 +226,19 @@ pub fn prophet_models() -> f64 {
 }
 
 /// Forecast at `timestamps` (ms UTC, any order, past or future); intervals are sampled for
-/// these timestamps only.
+/// these timestamps only. A model with extra regressors needs their values at every one of
+/// these timestamps in `columns`.
 #[wasm_bindgen(js_name = prophetPredict, unchecked_return_type = "ForecastResult")]
 pub fn prophet_predict(
     #[wasm_bindgen(unchecked_param_type = "number")] model: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] timestamps: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "ExtraColumns | undefined")] columns: JsValue,
 ) -> Result<Object, JsError> {
     let timestamps = numbers(&timestamps, "timestamps")?;
-    with_model(&model, |m| forecast_object(&m.predict(&timestamps)?))
+    let columns = extra_columns(&columns, &timestamps)?;
+    with_model(&model, |m| {
+        forecast_object(&m.predict_with_columns(&timestamps, &columns)?)
+    })
 }
 
 /// As `prophetPredict`, without the uncertainty intervals (no `yhatLower` / `yhatUpper`): the
@@ -147,9 +247,36 @@ pub fn prophet_predict(
 pub fn prophet_predict_point(
     #[wasm_bindgen(unchecked_param_type = "number")] model: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] timestamps: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "ExtraColumns | undefined")] columns: JsValue,
 ) -> Result<Object, JsError> {
     let timestamps = numbers(&timestamps, "timestamps")?;
-    with_model(&model, |m| forecast_object(&m.predict_point(&timestamps)?))
+    let columns = extra_columns(&columns, &timestamps)?;
+    with_model(&model, |m| {
+        forecast_object(&m.predict_point_with_columns(&timestamps, &columns)?)
+    })
+}
+
+/// The extra regressors the fit used, with Prophet's standardisation (`mu`, `std`).
+#[wasm_bindgen(js_name = prophetRegressors, unchecked_return_type = "RegressorInfo[]")]
+pub fn prophet_regressors(
+    #[wasm_bindgen(unchecked_param_type = "number")] model: JsValue,
+) -> Result<Array, JsError> {
+    with_model(&model, |m| {
+        let list = Array::new();
+        for r in m.regressors() {
+            let o = Object::new();
+            set(&o, "name", &JsValue::from_str(&r.name))?;
+            set(&o, "priorScale", &JsValue::from(r.prior_scale))?;
+            let mode =
+                serde_wasm_bindgen::to_value(&r.mode).map_err(|e| JsError::new(&e.to_string()))?;
+            set(&o, "mode", &mode)?;
+            set(&o, "standardize", &JsValue::from_bool(r.standardize))?;
+            set(&o, "mu", &JsValue::from(r.mu))?;
+            set(&o, "std", &JsValue::from(r.std))?;
+            list.push(&o);
+        }
+        Ok(list)
+    })
 }
 
 /// The seasonalities the fit used (auto-detected ones included).

@@ -53,10 +53,17 @@ fn null_and_holes_are_gaps_in_every_export() {
         values[40].is_nan() && values[41].is_nan(),
         "detection reads gaps"
     );
-    let model =
-        JsValue::from(prophet_fit(ts.clone(), vs, js("({ uncertainty_samples: 0 })")).unwrap());
+    let model = JsValue::from(
+        prophet_fit(
+            ts.clone(),
+            vs,
+            js("({ uncertainty_samples: 0 })"),
+            JsValue::UNDEFINED,
+        )
+        .unwrap(),
+    );
     // A gap is left out of the fit, not read as 0: the fitted value there stays near 50.
-    let f = prophet_predict_point(model.clone(), ts).unwrap();
+    let f = prophet_predict_point(model.clone(), ts, JsValue::UNDEFINED).unwrap();
     assert!(prophet_free(model));
     let yhat = Float64Array::from(field(&f, "yhat")).to_vec();
     assert!((yhat[40] - 50.0).abs() < 5.0, "{}", yhat[40]);
@@ -74,7 +81,8 @@ fn values_that_are_not_numbers_are_refused() {
     ] {
         let err = rolling_baseline(ts.clone(), js(bad), JsValue::UNDEFINED).unwrap_err();
         assert!(message(err).contains("values"), "{bad}");
-        let err = prophet_fit(ts.clone(), js(bad), JsValue::UNDEFINED).unwrap_err();
+        let err =
+            prophet_fit(ts.clone(), js(bad), JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap_err();
         assert!(message(err).contains("values"), "{bad}");
     }
 }
@@ -126,14 +134,21 @@ fn options_are_own_known_keys_only() {
 fn a_freed_or_made_up_model_handle_is_an_error() {
     let (ts, vs) = plain_series();
     let before = prophet_models();
-    let model =
-        JsValue::from(prophet_fit(ts.clone(), vs, js("({ uncertainty_samples: 0 })")).unwrap());
+    let model = JsValue::from(
+        prophet_fit(
+            ts.clone(),
+            vs,
+            js("({ uncertainty_samples: 0 })"),
+            JsValue::UNDEFINED,
+        )
+        .unwrap(),
+    );
     assert_eq!(prophet_models(), before + 1.0);
     assert!(prophet_fit_report(model.clone()).is_ok());
     assert!(prophet_free(model.clone()));
     assert!(!prophet_free(model.clone()), "freeing twice is harmless");
     assert_eq!(prophet_models(), before);
-    let text = message(prophet_predict_point(model, ts.clone()).unwrap_err());
+    let text = message(prophet_predict_point(model, ts.clone(), JsValue::UNDEFINED).unwrap_err());
     assert!(text.contains("freed or never fitted"), "{text}");
     for bad in [
         "undefined",
@@ -145,7 +160,8 @@ fn a_freed_or_made_up_model_handle_is_an_error() {
         "({})",
         "1e300",
     ] {
-        let text = message(prophet_predict_point(js(bad), ts.clone()).unwrap_err());
+        let text =
+            message(prophet_predict_point(js(bad), ts.clone(), JsValue::UNDEFINED).unwrap_err());
         assert!(text.contains("model"), "{bad}: {text}");
     }
 }

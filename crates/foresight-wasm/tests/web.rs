@@ -103,10 +103,14 @@ fn prophet_fits_and_predicts_like_python_prophet_in_the_browser() {
     let train: Vec<&[f64; 4]> = rows.iter().filter(|r| r[1].is_finite()).collect();
     let ts: Vec<f64> = train.iter().map(|r| r[0]).collect();
     let ys: Vec<f64> = train.iter().map(|r| r[1]).collect();
-    let model = JsValue::from(prophet_fit(fa(&ts), fa(&ys), JsValue::UNDEFINED).unwrap());
+    let model = JsValue::from(
+        prophet_fit(fa(&ts), fa(&ys), JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap(),
+    );
 
     let all: Vec<f64> = rows.iter().map(|r| r[0]).collect();
-    let out: JsValue = prophet_predict(model.clone(), fa(&all)).unwrap().into();
+    let out: JsValue = prophet_predict(model.clone(), fa(&all), JsValue::UNDEFINED)
+        .unwrap()
+        .into();
     let yhat = Float64Array::from(field(&out, "yhat")).to_vec();
     let trend = Float64Array::from(field(&out, "trend")).to_vec();
     let lower = Float64Array::from(field(&out, "yhatLower")).to_vec();
@@ -146,14 +150,20 @@ fn prophet_fits_and_predicts_like_python_prophet_in_the_browser() {
 
 #[wasm_bindgen_test]
 fn prophet_bad_input_and_options_are_js_errors() {
-    let err = prophet_fit(fa(&[1.0]), fa(&[1.0]), JsValue::UNDEFINED).unwrap_err();
+    let err = prophet_fit(
+        fa(&[1.0]),
+        fa(&[1.0]),
+        JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
+    )
+    .unwrap_err();
     assert!(!error_message(err).is_empty());
 
     let opts = Object::new();
     Reflect::set(&opts, &"growth".into(), &"logistic".into()).unwrap();
     let ts: Vec<f64> = (0..50).map(|i| i as f64 * 86_400_000.0).collect();
     let vs: Vec<f64> = (0..50).map(|i| i as f64).collect();
-    let err = prophet_fit(fa(&ts), fa(&vs), opts.into()).unwrap_err();
+    let err = prophet_fit(fa(&ts), fa(&vs), opts.into(), JsValue::UNDEFINED).unwrap_err();
     assert!(error_message(err).contains("cap"));
 
     // Properties set to undefined mean "not set", as JS callers write them.
@@ -165,11 +175,11 @@ fn prophet_bad_input_and_options_are_js_errors() {
         &JsValue::UNDEFINED,
     )
     .unwrap();
-    assert!(prophet_fit(fa(&ts), fa(&vs), opts.into()).is_ok());
+    assert!(prophet_fit(fa(&ts), fa(&vs), opts.into(), JsValue::UNDEFINED).is_ok());
 
     let opts = Object::new();
     Reflect::set(&opts, &"growth".into(), &"exponential".into()).unwrap();
-    let err = prophet_fit(fa(&ts), fa(&vs), opts.into()).unwrap_err();
+    let err = prophet_fit(fa(&ts), fa(&vs), opts.into(), JsValue::UNDEFINED).unwrap_err();
     assert!(error_message(err).contains("invalid options"));
 }
 
