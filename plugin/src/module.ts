@@ -120,6 +120,25 @@ export const plugin = new PanelPlugin<ForesightOptions>(ForesightPanel)
         settings: { placeholder: 'auto' },
         showIf: (o) => o.model !== 'fast',
       })
+      .addTextInput({
+        path: 'drivers',
+        name: 'Drivers',
+        description:
+          'Series that drive the others (orders, sign-ups, campaign traffic): query letters (B) or label matchers (job="shop"), comma-separated. The other series are forecast with them as Prophet regressors, so their forecast depends on the drivers\' own forecasts. A driver with gaps, at another step or over a shorter range is left out with a note.',
+        category: MODEL,
+        defaultValue: d.drivers,
+        settings: { placeholder: 'none' },
+        showIf: (o) => o.model !== 'fast',
+      })
+      .addBooleanSwitch({
+        path: 'weekdayWeekend',
+        name: 'Weekday / weekend daily profile',
+        description:
+          'Fit one daily pattern for Monday to Friday and another for the weekend (UTC days) instead of a single daily seasonality.',
+        category: MODEL,
+        defaultValue: d.weekdayWeekend,
+        showIf: (o) => o.model !== 'fast' && (o.seasonality === 'auto' || o.seasonality === 'daily'),
+      })
       .addNumberInput({
         path: 'trainingMultiple',
         name: 'Training window',

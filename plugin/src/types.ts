@@ -36,6 +36,14 @@ export interface ForesightOptions {
   shockWindows: string;
   /** The dashboard's annotations (deploys, campaigns) as events of the model and causes in hints. */
   useAnnotations: boolean;
+  /**
+   * Driver series (business metrics that explain the others), comma-separated: query letters
+   * (`B`) or label matchers (`job="shop"`, `{__name__="orders"}`). The other series are forecast
+   * with them as Prophet regressors, the drivers' future values from their own forecast.
+   */
+  drivers: string;
+  /** A daily profile for weekdays and another for weekends (UTC) instead of one daily seasonality. */
+  weekdayWeekend: boolean;
   showIncidents: boolean;
   /** Alert when the forecast crosses this value (empty: the field's highest threshold step, if any). */
   threshold?: number;
@@ -58,6 +66,8 @@ export const defaultOptions: ForesightOptions = {
   trainingMultiple: 3,
   shockWindows: '',
   useAnnotations: true,
+  drivers: '',
+  weekdayWeekend: false,
   showIncidents: true,
   thresholdDirection: 'above',
 };
@@ -123,6 +133,8 @@ export interface ForecastResult {
   crossing?: ThresholdCrossing;
   /** Made by a model fitted for an earlier request (same options, nearly the same data). */
   fromCache?: boolean;
+  /** Driver series the forecast used as regressors: it depends on their own forecasts. */
+  drivers?: string[];
 }
 
 /** What the engine produced for one series so far; each part may fail on its own. */

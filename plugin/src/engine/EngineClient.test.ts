@@ -65,6 +65,32 @@ describe('EngineClient over a shared pool', () => {
     }
   });
 
+  it('sends the driver series with every forecast job, and says so when the drivers match nothing', () => {
+    const pool = new FakePool(2);
+    const client = new EngineClient(pool);
+    const withRef = (key: string, refId: string) => ({ ...series(key), refId });
+    const errors: string[] = [];
+    const callbacks = {
+      onPart: (p: object) => 'error' in p && errors.push(String(p.error)),
+      onDone: () => {},
+      onFatal: () => {},
+    };
+    const list = [withRef('a', 'A'), withRef('b', 'A'), withRef('orders', 'B')];
+    client.analyze(list, { ...options, drivers: [{ refId: 'B' }] }, callbacks);
+    const forecasts = pool.sent
+      .filter((s) => s.msg.type === 'forecast')
+      .map((s) => s.msg as { drivers?: EngineSeries[] });
+    expect(forecasts.length).toBeGreaterThan(0);
+    for (const f of forecasts) {
+      expect(f.drivers?.map((d) => d.key)).toEqual(['orders']);
+    }
+    expect(errors).toEqual([]);
+    pool.sent = [];
+    client.analyze(list, { ...options, drivers: [{ refId: 'Z' }] }, callbacks);
+    expect(pool.sent.filter((s) => s.msg.type === 'forecast').every((s) => !('drivers' in s.msg))).toBe(true);
+    expect(errors).toEqual(['drivers: no series of the panel matches the Drivers option']);
+  });
+
   it('routes replies to the panel that asked, ignores superseded requests, and is done when every job is', () => {
     const pool = new FakePool(2);
     const first = new EngineClient(pool);

@@ -1,4 +1,5 @@
 import { AnalyzeOptions, EngineSeries, FromWorker, ToWorker } from './protocol';
+import { isDriver } from './drivers';
 import { DetectionResult, ForecastResult, IncidentResult } from '../types';
 import type { AlertRuleOptions, AlertRules, RootCause, RootCauseSeries } from '../wasm/foresight_wasm';
 
@@ -214,20 +215,32 @@ export class EngineClient {
     const id = ++this.requestId;
     const request: Request = { id, callbacks, pending: 0, incidents: new Map(), forecasted: new Set() };
     this.request = request;
+    // Driver series go with every forecast job: each worker forecasts its share of the other
+    // series with them as regressors (the drivers themselves are forecast on their own).
+    const drivers = options.drivers?.length ? series.filter((s) => isDriver(s, options.drivers)) : [];
+    const forecasting = options.model !== 'fast' && options.horizonMs > 0;
+    if (forecasting && options.drivers?.length && drivers.length === 0 && series.length > 0) {
+      // Named drivers that match nothing: said once, on the first series; forecasts go on without.
+      callbacks.onPart({ key: series[0].key, error: 'drivers: no series of the panel matches the Drivers option' });
+    }
     const send = (worker: Pick<Worker, 'postMessage'>, type: 'detect' | 'forecast', part: EngineSeries[]) => {
       // Copies: the panel's frames keep their arrays; the copies are moved, not cloned.
-      const copies = part.map((s) => ({
+      const copy = (s: EngineSeries) => ({
         ...s,
         timestamps: Float64Array.from(s.timestamps),
         values: Float64Array.from(s.values),
-      }));
+      });
+      const copies = part.map(copy);
       const transfer = copies.flatMap((s) => [s.timestamps.buffer, s.values.buffer]);
       request.pending++;
-      const message: ToWorker = { type, clientId: this.id, requestId: id, series: copies, options };
+      const message: ToWorker =
+        type === 'forecast' && drivers.length > 0
+          ? { type, clientId: this.id, requestId: id, series: copies, options, drivers: drivers.map(copy) }
+          : { type, clientId: this.id, requestId: id, series: copies, options };
       worker.postMessage(message, transfer);
     };
     send(workers[this.detector], 'detect', series);
-    if (options.model !== 'fast' && options.horizonMs > 0) {
+    if (forecasting) {
       const shares = workers.map((): EngineSeries[] => []);
       series.forEach((s) => shares[this.ownerWorker(s.key)].push(s));
       shares.forEach((share, i) => share.length > 0 && send(workers[i], 'forecast', share));

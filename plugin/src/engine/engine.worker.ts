@@ -8,6 +8,7 @@ import type { DetectionResult, ForecastResult, IncidentResult } from '../types';
 import type { RootCause, RootCauseSeries } from '../wasm/foresight_wasm';
 import type { EngineSeries, FromWorker, ToWorker } from './protocol';
 import { ModelCache, trainingRange } from './modelCache';
+import { alignDriver, regressorName } from './drivers';
 import { futureTimestamps, medianStep } from './timestamps';
 
 declare let __webpack_public_path__: string;
@@ -62,7 +63,7 @@ function warmUp(wasm: Engine) {
   try {
     const ts = Float64Array.from({ length: 288 }, (_, i) => i * 300_000);
     const ys = Float64Array.from(ts, (t) => Math.sin((2 * Math.PI * t) / 86_400_000));
-    wasm.prophetFree(wasm.prophetFit(ts, ys, { uncertainty_samples: 0 }));
+    wasm.prophetFree(wasm.prophetFit(ts, ys, { uncertainty_samples: 0 }, undefined));
     wasm.detectAnomalies([{ timestamps: ts, values: ys }], { peer: false });
   } catch {
     // The real request reports real errors.
@@ -87,14 +88,36 @@ const begin = (clientId: number, requestId: number) => {
   latestRequest.set(clientId, Math.max(latestRequest.get(clientId) ?? 0, requestId));
 };
 
+/** A driver as a regressor of one series' model: its values at that series' timestamps. */
+interface Regressor {
+  name: string;
+  byTime: Map<number, number>;
+}
+/** Regressor values past the history (the drivers' own forecasts), by name and time. */
+type Future = Map<string, Map<number, number>>;
+
 /** A fitted model held by the engine under its handle (freed through the cache). */
 class ProphetFit {
   constructor(
     private readonly wasm: Engine,
-    private readonly handle: number
+    private readonly handle: number,
+    readonly regressors: Regressor[] = []
   ) {}
-  predict = (ts: Float64Array) => this.wasm.prophetPredict(this.handle, ts);
-  predictPoint = (ts: Float64Array) => this.wasm.prophetPredictPoint(this.handle, ts);
+  /** The regressors' values at `ts`: from the history, else from `future`. */
+  private columns(ts: Float64Array, future?: Future) {
+    if (this.regressors.length === 0) {
+      return undefined;
+    }
+    const regressors: Record<string, Float64Array> = {};
+    for (const r of this.regressors) {
+      const ahead = future?.get(r.name);
+      regressors[r.name] = Float64Array.from(ts, (t) => r.byTime.get(t) ?? ahead?.get(t) ?? NaN);
+    }
+    return { regressors };
+  }
+  predict = (ts: Float64Array, future?: Future) => this.wasm.prophetPredict(this.handle, ts, this.columns(ts, future));
+  predictPoint = (ts: Float64Array, future?: Future) =>
+    this.wasm.prophetPredictPoint(this.handle, ts, this.columns(ts, future));
   fitReport = () => this.wasm.prophetFitReport(this.handle);
   seasonalities = () => this.wasm.prophetSeasonalities(this.handle);
   free = () => void this.wasm.prophetFree(this.handle);
@@ -191,9 +214,29 @@ async function forecast(msg: Forecast) {
   begin(msg.clientId, msg.requestId);
   const wasm = await engine!;
   const { series, options, requestId, clientId } = msg;
+  const drivers = msg.drivers ?? [];
   forecastSeries.set(clientId, new Map(series.map((s) => [s.key, s])));
   const logistic = options.prophet.growth === 'logistic';
   const baseFingerprint = JSON.stringify(options.prophet);
+  /** A series' options and cache fingerprint without drivers: logistic growth saturates at the panel's cap, else at the field's Max. */
+  const plainSetup = (s: EngineSeries) => {
+    const capFromField = logistic && options.prophet.cap == null && s.fieldMax !== undefined;
+    return {
+      prophet: capFromField ? { ...options.prophet, cap: s.fieldMax } : options.prophet,
+      fingerprint: capFromField ? `${baseFingerprint}|cap=${s.fieldMax}` : baseFingerprint,
+    };
+  };
+  /** A series' model without drivers, from the cache (shared with its own forecast) or fitted. */
+  const plainModel = (s: EngineSeries) => {
+    const { prophet, fingerprint } = plainSetup(s);
+    const range = trainingRange(s.timestamps, s.values);
+    let model = models.get(modelKey(clientId, s.key), fingerprint, range);
+    if (!model) {
+      model = new ProphetFit(wasm, wasm.prophetFit(s.timestamps, s.values, prophet, undefined));
+      models.set(modelKey(clientId, s.key), fingerprint, range, model);
+    }
+    return model;
+  };
   for (const s of series) {
     await yieldToMessages();
     if (stale(clientId, requestId)) {
@@ -218,18 +261,68 @@ async function forecast(msg: Forecast) {
     if (ahead.length === 0) {
       continue;
     }
-    // Logistic growth saturates at the panel's cap, else at the field's Max.
-    const capFromField = logistic && options.prophet.cap == null && s.fieldMax !== undefined;
-    const prophet = capFromField ? { ...options.prophet, cap: s.fieldMax } : options.prophet;
-    const fingerprint = capFromField ? `${baseFingerprint}|cap=${s.fieldMax}` : baseFingerprint;
+    const { prophet, fingerprint: plainFingerprint } = plainSetup(s);
+    const note = (message: string) => post({ type: 'error', clientId, requestId, key: s.key, message });
     try {
-      let model = models.get(modelKey(clientId, s.key), fingerprint, range);
-      const fromCache = model !== undefined;
-      if (!model) {
-        model = new ProphetFit(wasm, wasm.prophetFit(s.timestamps, s.values, prophet));
-        models.set(modelKey(clientId, s.key), fingerprint, range, model);
+      // Drivers (not for a driver itself): each one's values over this series' history and its
+      // own forecast over this series' horizon; one that cannot serve is left out with a note.
+      const regressors: Array<Regressor & { train: Float64Array; key: string }> = [];
+      const future: Future = new Map();
+      if (!drivers.some((d) => d.key === s.key)) {
+        const taken = new Set<string>();
+        for (const d of drivers) {
+          const name = regressorName(d, taken);
+          const aligned = alignDriver(s, d);
+          if ('problem' in aligned) {
+            note(`forecast: driver "${name}" not used: ${aligned.problem}; fitted without it`);
+            continue;
+          }
+          try {
+            const observed = new Map<number, number>();
+            d.timestamps.forEach((t, i) => Number.isFinite(d.values[i]) && observed.set(t, d.values[i]));
+            const f = plainModel(d).predictPoint(ahead);
+            future.set(name, new Map(Array.from(ahead, (t, i) => [t, observed.get(t) ?? f.yhat[i]])));
+          } catch (e) {
+            noteTrap(e);
+            note(
+              `forecast: driver "${name}" not used: its own forecast failed (${errorMessage(e)}); fitted without it`
+            );
+            continue;
+          }
+          const byTime = new Map<number, number>();
+          s.timestamps.forEach((t, i) => byTime.set(t, aligned.values[i]));
+          regressors.push({ name, key: d.key, byTime, train: aligned.values });
+        }
       }
-      const f = model.predict(ahead);
+      const key = modelKey(clientId, s.key);
+      let model: ProphetFit | undefined;
+      let fromCache = false;
+      if (regressors.length > 0) {
+        const fingerprint = `${plainFingerprint}|drivers=${JSON.stringify(regressors.map((r) => [r.key, r.name]))}`;
+        model = models.get(key, fingerprint, range);
+        fromCache = model !== undefined;
+        if (!model) {
+          try {
+            const withDrivers = { ...prophet, regressors: regressors.map((r) => ({ name: r.name })) };
+            const columns = { regressors: Object.fromEntries(regressors.map((r) => [r.name, r.train])) };
+            model = new ProphetFit(wasm, wasm.prophetFit(s.timestamps, s.values, withDrivers, columns), regressors);
+            models.set(key, fingerprint, range, model);
+          } catch (e) {
+            // A driver the engine refuses (constant over the history, say): the plain fit.
+            noteTrap(e);
+            note(`forecast: drivers not used: ${errorMessage(e)}; fitted without them`);
+          }
+        }
+      }
+      if (!model) {
+        model = models.get(key, plainFingerprint, range);
+        fromCache = model !== undefined;
+        if (!model) {
+          model = new ProphetFit(wasm, wasm.prophetFit(s.timestamps, s.values, prophet, undefined));
+          models.set(key, plainFingerprint, range, model);
+        }
+      }
+      const f = model.predict(ahead, future);
       const result: ForecastResult = {
         timestamps: f.ds,
         yhat: f.yhat,
@@ -237,6 +330,9 @@ async function forecast(msg: Forecast) {
         upper: f.yhatUpper,
         fromCache,
       };
+      if (model.regressors.length > 0) {
+        result.drivers = model.regressors.map((r) => r.name);
+      }
       if (s.threshold) {
         result.crossing = wasm.timeToThreshold(f, lastObserved(s), {
           ...s.threshold,
@@ -284,7 +380,13 @@ async function attribute(msg: Attribute) {
 
 /** Incidents per series whose Prophet components are attributed (the most severe). */
 const ATTRIBUTED_INCIDENTS = 5;
-const NOT_EVENTS = new Set(['holidays', 'additive_terms', 'multiplicative_terms']);
+const NOT_EVENTS = new Set([
+  'holidays',
+  'additive_terms',
+  'multiplicative_terms',
+  'extra_regressors_additive',
+  'extra_regressors_multiplicative',
+]);
 
 /**
  * Which component of the series' Prophet fit moved in its worst incidents: an in-sample

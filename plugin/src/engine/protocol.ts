@@ -11,6 +11,9 @@ import type {
 
 export interface EngineSeries {
   key: string;
+  /** Name as Grafana shows it, and the query's letter: drivers are matched on them. */
+  name?: string;
+  refId?: string;
   timestamps: Float64Array;
   values: Float64Array;
   /** Labels, for the root-cause label breakdown. */
@@ -30,7 +33,12 @@ export interface AnalyzeOptions {
   horizonMs: number;
   /** Interval width of the forecast band, named in threshold texts. */
   intervalWidth: number;
+  /** Which series are drivers (see drivers.ts): the others are forecast with them as regressors. */
+  drivers: DriverMatcher[];
 }
+
+/** A query letter, or label matchers that must all hold (`job="shop"`). */
+export type DriverMatcher = { refId: string } | { labels: Record<string, string> };
 
 /** The jobs a request is split into across the worker pool (see EngineClient). */
 export type Job = 'detect' | 'forecast' | 'attribute';
@@ -43,8 +51,17 @@ export type ToWorker =
   | Routed<
       /** Anomaly detection over all the series at once (peer anomalies compare them), root causes. */
       | { type: 'detect'; requestId: number; series: EngineSeries[]; options: AnalyzeOptions }
-      /** One Prophet forecast per series, from the worker's model cache when still valid. */
-      | { type: 'forecast'; requestId: number; series: EngineSeries[]; options: AnalyzeOptions }
+      /**
+       * One Prophet forecast per series, from the worker's model cache when still valid;
+       * `drivers` are the request's driver series, regressors of the others.
+       */
+      | {
+          type: 'forecast';
+          requestId: number;
+          series: EngineSeries[];
+          options: AnalyzeOptions;
+          drivers?: EngineSeries[];
+        }
       /** Which Prophet component moved in these incidents of a series this worker forecast. */
       | { type: 'attribute'; requestId: number; key: string; incidents: IncidentResult[] }
       | { type: 'alertRules'; requestId: number; options: AlertRuleOptions }

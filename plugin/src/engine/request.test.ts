@@ -16,6 +16,28 @@ const MIN = 60_000;
 const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
 
+describe('buildAnalyzeOptions: drivers and weekday / weekend profiles', () => {
+  it('passes the drivers option as matchers and reports parts it cannot read', () => {
+    const { options, errors } = buildAnalyzeOptions(opts({ drivers: 'B, job="shop", ?' }), 5 * MIN, DAY);
+    expect(options.drivers).toEqual([{ refId: 'B' }, { labels: { job: 'shop' } }]);
+    expect(errors.some((e) => e.includes('?'))).toBe(true);
+    expect(buildAnalyzeOptions(opts(), 5 * MIN, DAY).options.drivers).toEqual([]);
+  });
+
+  it('replaces the daily seasonality by weekday and weekend profiles on their built-in conditions', () => {
+    const { options } = buildAnalyzeOptions(opts({ weekdayWeekend: true }), 5 * MIN, 7 * DAY);
+    expect(options.prophet.daily_seasonality).toBe(false);
+    expect(options.prophet.weekly_seasonality).toBe('auto');
+    expect(options.prophet.seasonalities?.map((s) => [s.name, s.period, s.condition_name])).toEqual([
+      ['daily_weekday', 1, 'weekday'],
+      ['daily_weekend', 1, 'weekend'],
+    ]);
+    // Only where a daily seasonality would be fitted.
+    const weekly = buildAnalyzeOptions(opts({ weekdayWeekend: true, seasonality: 'weekly' }), 5 * MIN, 7 * DAY);
+    expect(weekly.options.prophet.seasonalities).toBeUndefined();
+  });
+});
+
 describe('buildAnalyzeOptions', () => {
   it('gives working defaults: detected seasonality, both directions, a quarter of the range ahead', () => {
     const { options, errors } = buildAnalyzeOptions(opts(), 5 * MIN, 7 * DAY);

@@ -6,6 +6,7 @@ import { rangeUtil } from '@grafana/data';
 import type { AlertRuleOptions, AnomalyOptions, ForecastOptions } from '../wasm/foresight_wasm';
 import type { ForesightOptions } from '../types';
 import type { AnalyzeOptions } from './protocol';
+import { parseDrivers } from './drivers';
 
 export { futureTimestamps, MAX_FORECAST_POINTS, medianStep } from './timestamps';
 
@@ -113,6 +114,8 @@ export function buildAnalyzeOptions(
   const errors: string[] = [];
   const shocks = parseShockWindows(options.shockWindows ?? '');
   errors.push(...shocks.errors);
+  const drivers = parseDrivers(options.drivers ?? '');
+  errors.push(...drivers.errors);
   let minDurationMs = 0;
   let horizonMs = 0;
   try {
@@ -168,15 +171,34 @@ export function buildAnalyzeOptions(
   if (options.seasonality === 'custom' && periodMs) {
     prophet.seasonalities = [{ name: 'custom', period: periodMs / DAY, fourier_order: 5 }];
   }
+  // Weekday / weekend daily profiles: Prophet's conditional seasonalities, on the engine's
+  // built-in weekday and weekend conditions (UTC days). Where the daily one would apply.
+  if (options.weekdayWeekend && (options.seasonality === 'auto' || options.seasonality === 'daily')) {
+    prophet.daily_seasonality = false;
+    prophet.seasonalities = WEEKDAY_WEEKEND;
+  }
   if (options.growth === 'logistic') {
     prophet.cap = options.cap;
     prophet.floor = options.floor;
   }
   return {
-    options: { detector, prophet, model: options.model, horizonMs, intervalWidth: options.intervalWidth },
+    options: {
+      detector,
+      prophet,
+      model: options.model,
+      horizonMs,
+      intervalWidth: options.intervalWidth,
+      drivers: drivers.matchers,
+    },
     errors,
   };
 }
+
+/** Two daily profiles (Prophet's default daily Fourier order), each on its own days. */
+export const WEEKDAY_WEEKEND: NonNullable<ForecastOptions['seasonalities']> = [
+  { name: 'daily_weekday', period: 1, fourier_order: 4, condition_name: 'weekday' },
+  { name: 'daily_weekend', period: 1, fourier_order: 4, condition_name: 'weekend' },
+];
 
 type SeasonalityName = 'daily' | 'weekly' | 'yearly';
 
