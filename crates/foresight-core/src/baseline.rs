@@ -66,7 +66,9 @@ pub fn rolling_baseline(series: &Series, options: &BaselineOptions) -> Result<Ba
         }
         Some(w) => w | 1,
         None => ((n / 100) | 1).clamp(5, 301),
-    };
+    }
+    // Odd (centred) and no longer than the series: an even length rounds down, not up.
+    .min(if n % 2 == 1 { n } else { n - 1 });
     let half = window / 2;
     let values = series.values();
     // Keeps a zero MAD (a flat stretch) from collapsing the band to nothing.
@@ -193,5 +195,18 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(rolling_baseline(&s, &whole).unwrap().window, 3);
+        // The window used never exceeds the series: an even length rounds down.
+        let four = series(&[1.0, 2.0, 3.0, 4.0]);
+        let all = BaselineOptions {
+            window: Some(4),
+            ..Default::default()
+        };
+        assert_eq!(rolling_baseline(&four, &all).unwrap().window, 3);
+        assert_eq!(
+            rolling_baseline(&four, &BaselineOptions::default())
+                .unwrap()
+                .window,
+            3
+        );
     }
 }
