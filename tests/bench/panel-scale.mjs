@@ -1,8 +1,11 @@
 // `npm run bench` (second part): the built panel in the harness, in headless Chromium, over
-// N synthetic Prometheus series x 2,016 points (7 days at 5 min). Measures the time from the
-// panel's first render to all series detected and to the last forecast, and the longest
-// main-thread task (Long Tasks API: tasks over 50 ms). Writes docs/benchmarks.md between the
-// bench:panel markers. Medians over repeated page loads; no assertion on any figure.
+// N synthetic Prometheus series x 2,016 points (7 days at 5 min), against Grafana's own
+// TimeSeries drawing the same raw series in the same run (pages of the two alternate, so both
+// see the same load). Every page load is traced (Chromium's timeline): each main-thread task's
+// wall time and the thread's CPU time in it. Writes docs/benchmarks.md between the bench:panel
+// markers. Medians over repeated page loads; no assertion on any figure.
+//   FORESIGHT_BENCH_COUNTS=1,100 measures only those counts and leaves the docs alone;
+//   FORESIGHT_PLUGIN_DIST=/other/plugin/dist measures another build (A/B).
 import { chromium } from '@playwright/test';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -13,28 +16,68 @@ import { fleetMatrix } from '../fixtures/fleet.mjs';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const POINTS = 2016;
 const STEP = 300_000;
-// FORESIGHT_BENCH_COUNTS=100 (comma-separated) measures only those counts and leaves the docs alone.
 const ONLY = process.env.FORESIGHT_BENCH_COUNTS;
 const COUNTS = ONLY ? ONLY.split(',').map(Number) : [1, 10, 100];
-const REPEATS = 3;
+const REPEATS = Number(process.env.FORESIGHT_BENCH_REPEATS ?? 3);
 const CORES = (await import('node:os')).cpus().length;
-
-/** A new page that records every main-thread task over 50 ms (Long Tasks API) in window.__longTasks. */
-async function pageRecordingLongTasks() {
-  const page = await browser.newPage({ viewport: { width: 1200, height: 700 } });
-  await page.addInitScript(() => {
-    window.__longTasks = [];
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration });
-    }).observe({ type: 'longtask', buffered: true });
-  });
-  return page;
-}
+const CATEGORIES = ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink.user_timing'];
 
 const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
+  const s = xs.filter((x) => x !== undefined && Number.isFinite(x)).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
+
+/**
+ * Records, in page time, when the panel first showed a band (a series analysed), a forecast, and
+ * when its chart first drew: observers on the attributes the panel sets as it renders.
+ */
+function recordMilestones() {
+  window.__milestones = {};
+  const seen = (name) => (window.__milestones[name] ??= performance.now());
+  new MutationObserver(() => {
+    const panel = document.querySelector('[data-testid="foresight-panel"]');
+    if (Number(panel?.getAttribute('data-analysed')) > 0) seen('firstBand');
+    if (Number(panel?.getAttribute('data-forecasts')) > 0) seen('firstForecast');
+    if (document.querySelector('[data-testid="foresight-markers"]')?.hasAttribute('data-draws')) seen('firstDraw');
+  }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-analysed', 'data-forecasts', 'data-draws'] });
+}
+
+/**
+ * The page's main-thread tasks from the trace, with `from` and the other page times turned into
+ * trace time: a user-timing mark made at a known page time ties the two clocks.
+ */
+function mainThreadTasks(trace, syncAt) {
+  const events = JSON.parse(trace.toString()).traceEvents;
+  const mark = events.find((e) => e.name === 'bench-sync');
+  const origin = mark.ts - syncAt * 1000;
+  const tasks = events
+    .filter((e) => e.name === 'RunTask' && e.ph === 'X' && e.pid === mark.pid && e.tid === mark.tid)
+    .map((e) => ({ start: (e.ts - origin) / 1000, wall: e.dur / 1000, cpu: (e.tdur ?? 0) / 1000 }));
+  return tasks;
+}
+
+/** One traced page load; `done` waits for what the page must reach. */
+async function tracedLoad(browser, url, done) {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 700 } });
+  const page = await context.newPage();
+  await page.addInitScript(recordMilestones);
+  // A first same-origin load so that the traced one stays in this renderer process.
+  await page.goto(new URL('/frames.json?start=0&end=0&step=1000', url).href);
+  await browser.startTracing(page, { categories: CATEGORIES });
+  await page.goto(url);
+  await done(page);
+  await page.waitForTimeout(300);
+  const info = await page.evaluate(() => {
+    const syncAt = performance.now();
+    performance.mark('bench-sync', { startTime: syncAt });
+    const body = document.body.dataset;
+    return { syncAt, renderAt: Number(body.renderAt), referenceDrawn: Number(body.referenceDrawn), milestones: window.__milestones };
+  });
+  const trace = await browser.stopTracing();
+  await context.close();
+  return { ...info, tasks: mainThreadTasks(trace, info.syncAt) };
+}
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -48,77 +91,82 @@ try {
     const runs = [];
     const reference = [];
     try {
-      // The reference: Grafana's TimeSeries drawing the same raw series, no analysis; the long
-      // task that holds its first draw is what showing these series costs at all.
       for (let r = 0; r < REPEATS; r++) {
-        const page = await pageRecordingLongTasks();
-        await page.goto(`${server.url}?reference=timeseries`);
-        await page.waitForFunction(() => document.body.dataset.referenceDrawn, null, { timeout: 60_000 });
-        await page.waitForTimeout(300);
-        reference.push(
-          await page.evaluate(() => {
-            const from = Number(document.body.dataset.renderAt);
-            const at = Number(document.body.dataset.referenceDrawn);
-            const tasks = window.__longTasks.filter((t) => t.start >= from && t.start <= at);
-            return Math.max(0, ...tasks.map((t) => t.duration));
-          })
+        // The reference: Grafana's TimeSeries drawing the same raw series, no analysis; the tasks
+        // from handing it the frames to its first draw are what showing these series costs at all.
+        const ref = await tracedLoad(browser, `${server.url}?reference=timeseries`, (page) =>
+          page.waitForFunction(() => document.body.dataset.referenceDrawn, null, { timeout: 60_000 })
         );
-        await page.close();
-      }
-      for (let r = 0; r < REPEATS; r++) {
-        const page = await pageRecordingLongTasks();
-        await page.goto(server.url);
-        await page.waitForSelector('[data-testid="foresight-panel"]', { timeout: 60_000 });
-        const t0 = await page.evaluate(() => performance.now());
-        await page.waitForFunction((n) => document.querySelector('[data-testid="foresight-panel"]')?.getAttribute('data-analysed') === String(n), count, { timeout: 300_000, polling: 10 });
-        const tDetected = await page.evaluate(() => performance.now());
-        await page.waitForFunction(() => document.querySelector('[data-testid="foresight-panel"]')?.getAttribute('data-done') === 'true', null, { timeout: 600_000, polling: 10 });
-        const tDone = await page.evaluate(() => performance.now());
-        // From the frames handed to the panel, its first render included, as for the reference.
-        const longest = await page.evaluate(() => {
-          const from = Number(document.body.dataset.renderAt);
-          return Math.max(0, ...window.__longTasks.filter((t) => t.start >= from).map((t) => t.duration));
+        const refTasks = ref.tasks.filter((t) => t.start >= ref.renderAt - 1 && t.start <= ref.referenceDrawn);
+        const refLongest = refTasks.reduce((a, t) => (t.wall > a.wall ? t : a), { wall: 0, cpu: 0 });
+        reference.push({ wall: refLongest.wall, cpu: Math.max(0, ...refTasks.map((t) => t.cpu)) });
+
+        let timings = {};
+        const ours = await tracedLoad(browser, server.url, async (page) => {
+          await page.waitForSelector('[data-testid="foresight-panel"]', { timeout: 60_000 });
+          const panel = '[data-testid="foresight-panel"]';
+          await page.waitForFunction((n) => document.querySelector('[data-testid="foresight-panel"]')?.getAttribute('data-analysed') === String(n), count, { timeout: 300_000, polling: 10 });
+          timings.detected = await page.evaluate(() => performance.now());
+          await page.waitForFunction((p) => document.querySelector(p)?.getAttribute('data-done') === 'true', panel, { timeout: 600_000, polling: 10 });
+          timings.done = await page.evaluate(() => performance.now());
+          timings.draws = Number(await page.getAttribute('[data-testid="foresight-markers"]', 'data-draws'));
         });
-        const draws = Number(await page.getAttribute('[data-testid="foresight-markers"]', 'data-draws'));
-        runs.push({ detected: tDetected - t0, done: tDone - t0, longest, draws });
-        await page.close();
+        const from = ours.renderAt;
+        const m = ours.milestones;
+        const after = ours.tasks.filter((t) => t.start >= from - 1);
+        const longest = after.reduce((a, t) => (t.wall > a.wall ? t : a), { wall: 0, cpu: 0 });
+        // Result batches: the tasks after the one holding the chart's first draw.
+        const batches = after.filter((t) => t.start > m.firstDraw);
+        runs.push({
+          firstBand: m.firstBand - from,
+          detected: timings.detected - from,
+          firstForecast: m.firstForecast - from,
+          done: timings.done - from,
+          draws: timings.draws,
+          longestWall: longest.wall,
+          longestCpu: Math.max(0, ...after.map((t) => t.cpu)),
+          batchCpu: Math.max(0, ...batches.map((t) => t.cpu)),
+          mainCpu: after.reduce((a, t) => a + t.cpu, 0),
+        });
       }
     } finally {
       await server.close();
     }
+    const med = (k) => median(runs.map((r) => r[k]));
     const row = {
       count,
-      detected: median(runs.map((r) => r.detected)),
-      done: median(runs.map((r) => r.done)),
-      longest: Math.max(...runs.map((r) => r.longest)),
-      reference: median(reference),
-      draws: median(runs.map((r) => r.draws)),
+      ...Object.fromEntries(Object.keys(runs[0]).map((k) => [k, med(k)])),
+      refWall: median(reference.map((r) => r.wall)),
+      refCpu: median(reference.map((r) => r.cpu)),
     };
-    console.log(`[bench] panel ${count} series: detected ${row.detected.toFixed(0)} ms, all forecasts ${row.done.toFixed(0)} ms, longest main-thread task ${row.longest.toFixed(0)} ms (reference draw ${row.reference.toFixed(0)} ms)`);
+    console.log(`[bench] panel ${count} series: ${JSON.stringify(Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Math.round(v)])))}`);
     rows.push(row);
   }
 } finally {
   await browser.close();
 }
 
-const fmt = (ms) => (ms > 0 ? ms.toFixed(0) : '< 50 (none reported)');
+const ms = (x) => (Number.isFinite(x) ? x.toFixed(0) : '–');
+const ratio = (a, b) => (b > 0 && Number.isFinite(a) ? `${(a / b).toFixed(2)}×` : '–');
 const section = `<!-- bench:panel:start -->
 Run: ${new Date().toISOString().slice(0, 16)}Z, headless Chromium, the built plugin in the harness, default options
 (model auto: anomaly detection, then one Prophet forecast per series). Synthetic Prometheus series of
-${POINTS} points (7 days at 5 min, daily cycle, noise, one spike each). Times from the panel's first render;
-medians of ${REPEATS} page loads. Longest main-thread task: the Long Tasks API (reports tasks over 50 ms) over all
-runs, from handing the panel its frames (its first render included, as for the reference). Reference, measured in the same run: Grafana's own TimeSeries
-(@grafana/ui, as the time series panel uses it) drawing the same raw series with no analysis — the longest
-task from handing it the frames to its first draw (median of ${REPEATS}); the ratio is ours over it. The harness runs React and
-@grafana/ui as production builds, as Grafana ships them. Workers: one per core but one, 1–4 (here ${Math.max(1, Math.min(4, CORES - 1))} on ${CORES} cores).
-Targets (issue 5): 100 series fully analysed ≤ 1.5 s, no main-thread block over 50 ms.
+${POINTS} points (7 days at 5 min, daily cycle, noise, one spike each). Times from handing the panel its
+frames (its first render); medians of ${REPEATS} page loads, each in a new browser context (cold caches), traced
+(Chromium timeline: every main-thread task's wall time and the thread's CPU time in it). Reference,
+measured in the same run, its page loads alternating with ours: Grafana's own TimeSeries (@grafana/ui, as the
+time series panel uses it) drawing the same raw series with no analysis, from handing it the frames to its
+first draw. Longest task: wall time of the longest main-thread task; CPU: the most CPU any one task took.
+Batch: the most CPU of any task after the chart's first draw (result batches). Workers: one per core but
+one, 1–4 (here ${Math.max(1, Math.min(4, CORES - 1))} on ${CORES} cores).
 
-| series | all detected (ms) | all forecasts drawn (ms) | chart draws | longest main-thread task (ms) | reference: TimeSeries draw of the raw series (ms) | ratio |
-| --- | --- | --- | --- | --- | --- | --- |
-${rows.map((r) => `| ${r.count} | ${r.detected.toFixed(0)} | ${r.done.toFixed(0)} | ${r.draws} | ${fmt(r.longest)} | ${fmt(r.reference)} | ${r.reference > 0 && r.longest > 0 ? (r.longest / r.reference).toFixed(1) + '×' : '–'} |`).join('\n')}
+| series | first band (ms) | all detected (ms) | first forecast (ms) | all forecasts drawn (ms) | chart draws | longest task, wall (ms) | reference, wall (ms) | ratio, wall | most CPU in a task (ms) | reference (ms) | ratio, CPU | most CPU in a batch (ms) | main-thread CPU, total (ms) |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+${rows.map((r) => `| ${r.count} | ${ms(r.firstBand)} | ${ms(r.detected)} | ${ms(r.firstForecast)} | ${ms(r.done)} | ${ms(r.draws)} | ${ms(r.longestWall)} | ${ms(r.refWall)} | ${ratio(r.longestWall, r.refWall)} | ${ms(r.longestCpu)} | ${ms(r.refCpu)} | ${ratio(r.longestCpu, r.refCpu)} | ${ms(r.batchCpu)} | ${ms(r.mainCpu)} |`).join('\n')}
 <!-- bench:panel:end -->`;
 
 if (ONLY) {
+  console.log(section);
   process.exit(0);
 }
 const docPath = `${ROOT}docs/benchmarks.md`;

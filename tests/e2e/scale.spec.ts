@@ -57,6 +57,14 @@ test('the UI stays responsive while 100 series are analysed; results arrive befo
   await expect(page.getByTestId('foresight-status')).toContainText(new RegExp(`Forecasting \\d+/${COUNT} series`));
   await expect(panel).toHaveAttribute('data-done', 'true', { timeout: 90_000 });
   await expect(panel).toHaveAttribute('data-forecasts', String(COUNT));
+  // Above 20 series the forecasts are drawn over the chart: a dotted line per series, each with
+  // its points.
+  await expect
+    .poll(async () => {
+      const lines = JSON.parse((await page.getByTestId('foresight-forecast-lines').getAttribute('data-lines')) ?? '{}');
+      return Object.values(lines).filter((points) => Number(points) > 1).length;
+    })
+    .toBe(COUNT);
   const t1 = await page.evaluate(() => performance.now());
   const frames = await page.evaluate(
     ([a, b]) => (window as unknown as { frameTimes: number[] }).frameTimes.filter((t) => t >= a && t <= b),

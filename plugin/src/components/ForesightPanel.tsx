@@ -15,6 +15,7 @@ import {
 } from '../engine/request';
 import {
   buildPlotFrames,
+  forecastLines,
   frameStructureKey,
   joinOnSharedTime,
   lastForecastTime,
@@ -25,6 +26,7 @@ import { anomalyMarkers } from '../render/markers';
 import { ActionsBar, FOOTER_HEIGHT } from './ActionsBar';
 import { AnomalyMarkers } from './AnomalyMarkers';
 import { CrossingRow, CrossingsView } from './CrossingsView';
+import { ForecastLines } from './ForecastLines';
 import { ForesightTooltip } from './ForesightTooltip';
 import { IncidentDetail } from './IncidentDetail';
 import { IncidentRegions } from './IncidentRegions';
@@ -117,6 +119,12 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
   // query's would keep a configuration without them.
   const structureRev = useStructureRev(frames);
   const markers = useMemo(() => anomalyMarkers(plotted, engine.outcomes), [plotted, engine.outcomes]);
+  // Above DETAIL_LIMIT series the forecasts are drawn over the chart (the same list while no
+  // forecast changes, so other results repaint nothing).
+  const lines = useMemo(
+    () => forecastLines(plotted, engine.outcomes, theme, frameCache),
+    [plotted, engine.outcomes, theme, frameCache]
+  );
   // The forecast runs past the dashboard's end: widen the axis to show it.
   // (By value: results that do not move the last forecast must not redraw the chart.)
   const lastForecast = useMemo(() => lastForecastTime(engine.outcomes), [engine.outcomes]);
@@ -261,12 +269,20 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
     }
     return detection ? alertRuleOptions(options, target.expr, detection, stepMs) : 'No series analysed yet';
   };
-  const incidentsHeight =
-    options.showIncidents && incidents.length > 0
+  const listHeight = (rows: number) => Math.min(Math.round(height * 0.3), 26 + 24 * rows);
+  // Until every series is analysed the list's place is kept, as tall as a row per series would
+  // make it: the incidents that arrive then fill it without resizing the chart (a resize redraws
+  // every series; on a big panel the list is at its full height either way).
+  const detecting = !failure && !engine.done && (training.loading || analysedCount < total);
+  const incidentsHeight = !options.showIncidents
+    ? 0
+    : incidents.length > 0
       ? detail
         ? Math.round(height * 0.4)
-        : Math.min(Math.round(height * 0.3), 26 + 24 * incidents.length)
-      : 0;
+        : listHeight(incidents.length)
+      : detecting
+        ? listHeight(total)
+        : 0;
   const crossingsHeight = crossings.length > 0 ? Math.min(Math.round(height * 0.2), 8 + 22 * crossings.length) : 0;
   return (
     <div
@@ -294,6 +310,7 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
           <>
             <DrawnSeriesProbe config={config} frame={alignedFrame} />
             <IncidentRegions config={config} incidents={incidents} theme={theme} />
+            <ForecastLines config={config} frame={alignedFrame} lines={lines} />
             <AnomalyMarkers config={config} frame={alignedFrame} markers={markers} theme={theme} />
             <NowLine config={config} color={theme.colors.text.secondary} />
             <TooltipPlugin2
@@ -323,7 +340,12 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
         )}
       </TimeSeries>
       {crossingsHeight > 0 && <CrossingsView crossings={crossings} height={crossingsHeight} />}
-      {incidentsHeight > 0 && (
+      {incidentsHeight > 0 && incidents.length === 0 && (
+        <div className={styles.pending} style={{ height: incidentsHeight }} data-testid="foresight-incidents-pending">
+          Looking for incidents…
+        </div>
+      )}
+      {incidentsHeight > 0 && incidents.length > 0 && (
         <>
           {detail ? (
             <IncidentDetail
@@ -485,6 +507,11 @@ const getStyles = (theme: GrafanaTheme2) => ({
     textOverflow: 'ellipsis',
   }),
   failure: css({ color: theme.colors.error.text }),
+  pending: css({
+    padding: theme.spacing(0.5, 1),
+    fontSize: theme.typography.bodySmall.fontSize,
+    color: theme.colors.text.secondary,
+  }),
 });
 
 /**

@@ -1,5 +1,14 @@
 import { createTheme } from '@grafana/data';
-import { buildPlotFrames, frameStructureKey, joinOnSharedTime, lastForecastTime, PlotFrameCache } from './plotFrames';
+import {
+  buildPlotFrames,
+  DETAIL_LIMIT,
+  forecastLines,
+  forecastSoftRanges,
+  frameStructureKey,
+  joinOnSharedTime,
+  lastForecastTime,
+  PlotFrameCache,
+} from './plotFrames';
 import { DetectionResult, SeriesOutcome } from '../types';
 import { testSeries } from './testSeries';
 
@@ -206,5 +215,61 @@ describe('frameStructureKey', () => {
     // Another theme colours the same fields differently: a new structure too.
     const light = createTheme({ colors: { mode: 'light' } });
     expect(frameStructureKey(buildPlotFrames([a], new Map(), light, 'utc'))).not.toBe(key);
+  });
+});
+
+describe('above DETAIL_LIMIT series: forecasts drawn over the chart', () => {
+  const theme = createTheme();
+  const many = (n = DETAIL_LIMIT + 1) =>
+    Array.from({ length: n }, (_, i) => series(`k${i}`, `s${i}`, [10 + i, 20 + i, 15 + i]));
+  const forecast = (yhat: number[]) => ({
+    timestamps: Float64Array.from(yhat, (_, i) => 3000 + 1000 * i),
+    yhat: Float64Array.from(yhat),
+  });
+
+  it('has one frame per series, and a forecast inside the observed range changes none of them', () => {
+    const all = many();
+    const cache = new PlotFrameCache();
+    const before = buildPlotFrames(all, new Map(), theme, 'utc', undefined, cache);
+    expect(before).toHaveLength(all.length);
+    expect(before.every((f) => f.fields.length === 2)).toBe(true);
+    const outcomes = new Map([['k0', outcome('k0', { forecast: forecast([12, 14]) })]]);
+    expect(buildPlotFrames(all, outcomes, theme, 'utc', undefined, cache)).toBe(before);
+  });
+
+  it('widens the value axis (soft min / max on the observed fields) when a forecast leaves the observed range', () => {
+    const all = many();
+    const cache = new PlotFrameCache();
+    const before = buildPlotFrames(all, new Map(), theme, 'utc', undefined, cache);
+    // The observed values span 10..40; this forecast climbs to 47.3.
+    const outcomes = new Map([['k0', outcome('k0', { forecast: forecast([30, 47.3]) })]]);
+    expect(forecastSoftRanges(all, outcomes).get('')).toEqual({ min: undefined, max: 48 });
+    const after = buildPlotFrames(all, outcomes, theme, 'utc', undefined, cache);
+    expect(after).not.toBe(before);
+    expect(after.map((f) => f.fields[1].config.custom.axisSoftMax)).toEqual(all.map(() => 48));
+    expect(frameStructureKey(after)).not.toBe(frameStructureKey(before));
+    // Inside the range, or no forecast: no bound.
+    expect(forecastSoftRanges(all, new Map([['k0', outcome('k0', { forecast: forecast([11, 30]) })]])).size).toBe(0);
+    expect(forecastSoftRanges(all, new Map()).size).toBe(0);
+  });
+
+  it('lists a line per forecast in its series colour, the same list while no forecast changes', () => {
+    const all = many();
+    const f0 = forecast([12, 14]);
+    const outcomes = new Map([['k0', outcome('k0', { forecast: f0 })]]);
+    const cache = new PlotFrameCache();
+    const lines = forecastLines(all, outcomes, theme, cache);
+    expect(lines.map((l) => l.name)).toEqual(['s0']);
+    expect(lines[0].yhat).toBe(f0.yhat);
+    const frames = buildPlotFrames(all, outcomes, theme, 'utc');
+    expect(lines[0].color).toBe(frames[0].fields[1].config.color?.fixedColor);
+    // A detection arrives (a new map, the same forecast): the same list.
+    const detected = new Map(outcomes).set('k1', outcome('k1', { detection: detection(3) }));
+    expect(forecastLines(all, detected, theme, cache)).toBe(lines);
+    // Another forecast: a new list.
+    const more = new Map(detected).set('k1', outcome('k1', { forecast: forecast([20, 21]) }));
+    expect(forecastLines(all, more, theme, cache).map((l) => l.name)).toEqual(['s0', 's1']);
+    // Up to DETAIL_LIMIT series the forecasts are chart series: no lines.
+    expect(forecastLines(all.slice(0, DETAIL_LIMIT), outcomes, theme)).toEqual([]);
   });
 });

@@ -52,6 +52,8 @@ export class PlotFrameCache {
   readonly padded = new WeakMap<Field, { offset: number; total: number; field: Field }>();
   joinedFrom?: DataFrame[];
   joined: DataFrame[] = [];
+  /** The last forecast lines drawn over the chart (see forecastLines). */
+  lines: ForecastLine[] = [];
 }
 
 interface CachedFrames {
@@ -93,6 +95,9 @@ export function buildPlotFrames(
   // Expected lines and bands are five paths per series: above DETAIL_LIMIT series the chart
   // keeps the observed lines, markers and forecast lines, and the tooltip gives the band.
   const detailed = series.length <= DETAIL_LIMIT;
+  // Forecasts drawn by the hook do not widen the value axis: the observed fields do, when a
+  // forecast leaves the observed range.
+  const soft = detailed ? undefined : forecastSoftRanges(series, outcomes, visible);
   const cached = (hit: CachedFrame | undefined, inputs: unknown[], build: () => DataFrame): CachedFrame => {
     if (hit && hit.inputs.length === inputs.length && hit.inputs.every((v, i) => v === inputs[i])) {
       return hit;
@@ -116,12 +121,20 @@ export function buildPlotFrames(
     entry.series = s;
     const look = [theme, timeZone, index];
     const detection = detailed ? outcome?.detection : undefined;
+    const range = soft?.get(s.unit ?? '');
     const observed = cached(
       entry.observed,
-      [...look, detailed, detection, s.threshold?.value, visible?.from, visible?.to],
-      () => observedFrame(s, index, detection, detailed, theme, visible)
+      [...look, detailed, detection, s.threshold?.value, visible?.from, visible?.to, range?.min, range?.max],
+      () => observedFrame(s, index, detection, detailed, theme, visible, range)
     );
     entry.observed = observed;
+    if (!detailed) {
+      // Above DETAIL_LIMIT series the forecast lines are drawn over the chart by a hook
+      // (forecastLines), not as chart series: a forecast batch then changes no frame, and the
+      // chart repaints from its cached paths instead of rebuilding the paths of every series.
+      entry.forecast = undefined;
+      return [observed.frame];
+    }
     const forecast = outcome?.forecast;
     const times = observed.frame.fields[0].values;
     entry.forecast =
@@ -214,7 +227,8 @@ function observedFrame(
   detection: SeriesOutcome['detection'],
   detailed: boolean,
   theme: GrafanaTheme2,
-  visible?: { from: number; to: number }
+  visible?: { from: number; to: number },
+  soft?: SoftRange
 ): DataFrame {
   const [i0, i1] = visibleIndices(s.timestamps, visible);
   const part = <T extends Float64Array>(a: T) => (i0 === 0 && i1 === a.length ? a : (a.subarray(i0, i1) as T));
@@ -225,7 +239,11 @@ function observedFrame(
     numberField(
       s.name,
       part(s.values),
-      withThreshold(config({ lineWidth: LINE_WIDTH }, s.name), s.threshold?.value, theme)
+      withThreshold(
+        config({ lineWidth: LINE_WIDTH, axisSoftMin: soft?.min, axisSoftMax: soft?.max }, s.name),
+        s.threshold?.value,
+        theme
+      )
     ),
   ];
   if (detailed) {
@@ -514,4 +532,120 @@ function nullGaps(values: ArrayLike<number>): Array<number | null> {
     out[i] = Number.isFinite(v) ? v : null;
   }
   return out;
+}
+
+/** Value-axis bounds a unit's forecasts need beyond its observed values (Grafana's soft min / max). */
+export interface SoftRange {
+  min?: number;
+  max?: number;
+}
+
+/**
+ * Per unit, where the forecasts drawn over the chart (above DETAIL_LIMIT series) leave the
+ * range of the observed values: the axis must reach that far, as it would if the forecasts were
+ * chart series. Rounded outwards to a tenth of the order of the range, so that forecast batches
+ * rarely move it (a new bound is a new chart configuration). Units whose forecasts stay inside
+ * the observed range get none.
+ */
+export function forecastSoftRanges(
+  series: PlotSeries[],
+  outcomes: Map<string, SeriesOutcome>,
+  visible?: { from: number; to: number }
+): Map<string, SoftRange> {
+  const extents = new Map<string, { lo: number; hi: number; fLo: number; fHi: number }>();
+  for (const s of series) {
+    const yhat = outcomes.get(s.key)?.forecast?.yhat;
+    if (!yhat) {
+      continue;
+    }
+    const [fLo, fHi] = extent(yhat, 0, yhat.length);
+    const unit = s.unit ?? '';
+    const e = extents.get(unit) ?? { lo: Infinity, hi: -Infinity, fLo, fHi };
+    extents.set(unit, { ...e, fLo: Math.min(e.fLo, fLo), fHi: Math.max(e.fHi, fHi) });
+  }
+  if (extents.size === 0) {
+    return new Map(); // no forecast yet: nothing to reach
+  }
+  for (const s of series) {
+    const e = extents.get(s.unit ?? '');
+    if (e) {
+      const [lo, hi] = extent(s.values, ...visibleIndices(s.timestamps, visible));
+      e.lo = Math.min(e.lo, lo);
+      e.hi = Math.max(e.hi, hi);
+    }
+  }
+  const out = new Map<string, SoftRange>();
+  extents.forEach((e, unit) => {
+    if (!(e.fLo < e.lo) && !(e.fHi > e.hi)) {
+      return;
+    }
+    const lo = Math.min(e.lo, e.fLo);
+    const hi = Math.max(e.hi, e.fHi);
+    const span = hi - lo;
+    const step = span > 0 ? 10 ** Math.floor(Math.log10(span / 10)) : 1;
+    out.set(unit, {
+      min: e.fLo < e.lo ? Math.floor(e.fLo / step) * step : undefined,
+      max: e.fHi > e.hi ? Math.ceil(e.fHi / step) * step : undefined,
+    });
+  });
+  return out;
+}
+
+/** Smallest and largest finite value of values[i0..i1) (Infinity, -Infinity when none). */
+function extent(values: ArrayLike<number>, i0: number, i1: number): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = i0; i < i1; i++) {
+    const v = values[i];
+    if (v < lo) {
+      lo = v;
+    }
+    if (v > hi) {
+      hi = v;
+    }
+  }
+  return [lo, hi];
+}
+
+/** A forecast line drawn over the chart (above DETAIL_LIMIT series), on its series' scale. */
+export interface ForecastLine {
+  /** The series' display name: the chart series whose scale and visibility the line follows. */
+  name: string;
+  color: string;
+  timestamps: Float64Array;
+  yhat: Float64Array;
+}
+
+/**
+ * The forecast lines to draw over the chart: none up to DETAIL_LIMIT series (their forecasts are
+ * chart series, with bands and legend entries). With a `cache`, the last list is returned when
+ * it holds the same forecasts, so that results which bring none (detections, attributions)
+ * repaint nothing.
+ */
+export function forecastLines(
+  series: PlotSeries[],
+  outcomes: Map<string, SeriesOutcome>,
+  theme: GrafanaTheme2,
+  cache = new PlotFrameCache()
+): ForecastLine[] {
+  const previous = cache.lines;
+  if (series.length <= DETAIL_LIMIT) {
+    return previous.length === 0 ? previous : (cache.lines = []);
+  }
+  const lines = series.flatMap((s, i) => {
+    const f = outcomes.get(s.key)?.forecast;
+    return f && f.timestamps.length > 0
+      ? [{ name: s.name, color: seriesColor(theme, i), timestamps: f.timestamps, yhat: f.yhat }]
+      : [];
+  });
+  const same =
+    lines.length === previous.length &&
+    lines.every(
+      (l, i) =>
+        l.yhat === previous[i].yhat &&
+        l.timestamps === previous[i].timestamps &&
+        l.name === previous[i].name &&
+        l.color === previous[i].color
+    );
+  return same ? previous : (cache.lines = lines);
 }
