@@ -4,6 +4,7 @@ pub mod anomaly;
 pub mod baseline;
 pub mod error;
 pub mod insight;
+#[cfg(feature = "prophet")]
 pub mod prophet;
 pub mod series;
 

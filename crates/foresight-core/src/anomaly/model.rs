@@ -965,6 +965,7 @@ fn flag_stuck_runs(vs: &[f64], shock: &[bool], out: &mut SeriesAnomalies) {
 
 /// Prophet's fitted values at `ts` from the finite values of `train` (None when the fit
 /// fails or gives non-finite values).
+#[cfg(feature = "prophet")]
 fn prophet_expected(ts: &[f64], train: &[f64]) -> Option<Vec<f64>> {
     use crate::prophet::{ForecastOptions, ProphetModel};
     let series = Series::new(ts, train).ok()?;
@@ -979,6 +980,13 @@ fn prophet_expected(ts: &[f64], train: &[f64]) -> Option<Vec<f64>> {
     let model = ProphetModel::fit(&series, &options).ok()?;
     let f = model.predict(ts).ok()?;
     f.yhat.iter().all(|y| y.is_finite()).then_some(f.yhat)
+}
+
+/// Without Prophet in the build (the detection-only WebAssembly module) the band is the fast
+/// model's, as when a fit fails; the panel asks that module for the fast model only.
+#[cfg(not(feature = "prophet"))]
+fn prophet_expected(_ts: &[f64], _train: &[f64]) -> Option<Vec<f64>> {
+    None
 }
 
 /// Robust scale of residuals: 1.4826 × median |r|, floored by a fraction of the mean |r|

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+#[cfg(feature = "prophet")]
 use crate::prophet::{Forecast, Mode, ProphetModel};
 
 /// One named additive contribution, in the series' units, aligned with the timestamps.
@@ -33,8 +34,10 @@ pub struct ComponentInput {
     pub events: Vec<NamedValues>,
 }
 
+#[cfg(feature = "prophet")]
 const AGGREGATES: [&str; 3] = ["holidays", "additive_terms", "multiplicative_terms"];
 
+#[cfg(feature = "prophet")]
 impl ComponentInput {
     /// Builds the input from a Prophet forecast at the series' timestamps (`forecast.ds`) and
     /// the observed values there. Multiplicative seasonalities and holidays become additive
