@@ -47,11 +47,17 @@ pub fn run(source: Source, out: Option<&Path>) -> Result<()> {
         } => {
             let (ts, vs) = table::read_series(&input)?;
             let options = match options {
-                Some(p) => serde_json::from_str(
-                    &std::fs::read_to_string(&p)
-                        .with_context(|| format!("cannot read {}", p.display()))?,
-                )
-                .with_context(|| format!("{}: invalid Prophet options", p.display()))?,
+                Some(p) => {
+                    let text = std::fs::read_to_string(&p)
+                        .with_context(|| format!("cannot read {}", p.display()))?;
+                    let context = || format!("{}: invalid Prophet options", p.display());
+                    // An object only: serde would read a JSON array as the fields in order.
+                    let value: Value = serde_json::from_str(&text).with_context(context)?;
+                    if !value.is_object() {
+                        return Err(anyhow!("options must be a JSON object")).with_context(context);
+                    }
+                    serde_json::from_value(value).with_context(context)?
+                }
                 None => ForecastOptions::default(),
             };
             (ts, vs, options, horizon, freq, ExtraColumns::new())

@@ -103,6 +103,10 @@ pub(crate) fn parse_options<T: serde::de::DeserializeOwned + Default>(
     if value.is_undefined() || value.is_null() {
         return Ok(T::default());
     }
+    // An object only: serde would read an array as the fields in order.
+    if !value.is_object() || is_array(&value).unwrap_or(true) || is_view(&value).unwrap_or(true) {
+        return Err(JsError::new("invalid options: must be an object"));
+    }
     from_js(&value, "invalid options")
 }
 

@@ -116,6 +116,11 @@ fn options_are_own_known_keys_only() {
     let parsed = js(r#"JSON.parse('{"__proto__": {"window": 1e9}, "window": 7}')"#);
     let b = rolling_baseline(ts.clone(), vs.clone(), parsed).unwrap();
     assert_eq!(field(&b, "window").as_f64(), Some(7.0));
+    // Not an object: an array would read as the fields in order.
+    for bad in ["[]", "[5]", "new Float64Array(1)", "() => 1", "'window'"] {
+        let text = message(rolling_baseline(ts.clone(), vs.clone(), js(bad)).unwrap_err());
+        assert!(text.contains("must be an object"), "{bad}: {text}");
+    }
     // A getter that throws, a non-finite number, a function: errors naming the option.
     let getter = js("({ get window() { throw new Error('boom'); } })");
     let text = message(rolling_baseline(ts.clone(), vs.clone(), getter).unwrap_err());
