@@ -3,7 +3,8 @@
 //! call returns a result with the promised shape and numbers, or a typed error: never a panic.
 //! `PROPTEST_CASES` sets the number of cases (scripts/properties.sh runs a longer seeded pass).
 
-use foresight_core::insight::{alert_rules, AlertRuleOptions};
+use foresight_core::insight::{alert_rules, root_causes, AlertRuleOptions, RootCauseOptions};
+use foresight_core::prophet::{ForecastOptions, ProphetModel};
 use foresight_core::{
     detect, rolling_baseline, AnomalyOptions, BaselineOptions, Direction, Mode, Series,
 };
@@ -15,7 +16,7 @@ fn series() -> impl Strategy<Value = (Vec<f64>, Vec<f64>)> {
     (
         0usize..400,
         prop::sample::select(vec![1_000.0, 60_000.0, 300_000.0, 3_600_000.0]),
-        prop::sample::select(vec![1e-300, 1e-6, 1.0, 1e6, 1e150, 1e300]),
+        prop::sample::select(vec![1e-300, 1e-6, 1.0, 1e6, 1e97, 1e150, 1e300]),
         0u32..6,
         any::<u64>(),
     )
@@ -165,6 +166,66 @@ proptest! {
             }
             prop_assert!(!r.yaml.contains("inf") && !r.yaml.contains("NaN"));
             prop_assert!(!r.yaml.contains("9223372036854775807"));
+        }
+    }
+}
+
+/// Prophet fits cost far more than detection: an eighth of the cases.
+fn prophet_cases() -> u32 {
+    (cases() / 8).max(8)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: prophet_cases(), ..ProptestConfig::default() })]
+
+    #[test]
+    fn prophet_forecasts_are_finite_and_ordered_or_a_typed_error(
+        (ts, vs) in series(),
+        growth in prop::sample::select(vec!["linear", "flat", "logistic"]),
+        mode in prop::sample::select(vec!["additive", "multiplicative"]),
+        n_changepoints in prop::sample::select(vec![0u32, 3, 25]),
+        samples in prop::sample::select(vec![0u32, 50]),
+        ahead in prop::collection::vec(0.0f64..1e12, 0..8),
+    ) {
+        let Ok(s) = Series::new(&ts, &vs) else { return Ok(()) };
+        let cap = vs.iter().copied().filter(|v| v.is_finite()).fold(f64::MIN, f64::max) * 2.0 + 1.0;
+        let options: ForecastOptions = serde_json::from_value(serde_json::json!({
+            "growth": growth,
+            "cap": cap,
+            "seasonality_mode": mode,
+            "n_changepoints": n_changepoints,
+            "uncertainty_samples": samples,
+            "optimize": { "iter": 300 },
+        }))
+        .expect("valid options");
+        let Ok(model) = ProphetModel::fit(&s, &options) else { return Ok(()) };
+        prop_assert!(model.fit_report().objective.is_finite());
+        let last = ts[ts.len() - 1];
+        let asked: Vec<f64> = ahead.iter().map(|a| last + a).collect();
+        if let Ok(f) = model.predict(&asked) {
+            prop_assert_eq!(f.yhat.len(), asked.len());
+            prop_assert!(f.yhat.iter().chain(&f.trend).all(|v| v.is_finite()));
+            if let (Some(lo), Some(hi)) = (&f.yhat_lower, &f.yhat_upper) {
+                for i in 0..asked.len() {
+                    prop_assert!(lo[i].is_finite() && hi[i].is_finite() && lo[i] <= hi[i], "{} {}", lo[i], hi[i]);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn root_causes_answer_each_incident_or_a_typed_error(
+        (ts, vs) in series(),
+        copies in 2usize..5,
+        max_lag in prop::sample::select(vec![0usize, 5, 50, 100_000]),
+        context in prop::sample::select(vec![0usize, 20, 1_000_000]),
+    ) {
+        let Ok(s) = Series::new(&ts, &vs) else { return Ok(()) };
+        let many = vec![s; copies];
+        let Ok(d) = detect(&many, &AnomalyOptions { peer: false, ..Default::default() }) else { return Ok(()) };
+        let options = RootCauseOptions { max_lag_points: max_lag, context_points: context, ..Default::default() };
+        if let Ok(answers) = root_causes(&d.series, &d.incidents, &[], &options) {
+            prop_assert_eq!(answers.len(), d.incidents.len());
         }
     }
 }
