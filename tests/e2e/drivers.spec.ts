@@ -1,8 +1,8 @@
-import { expect, Page, test } from "@playwright/test";
-import { startHarnessServer } from "../harness/server.mjs";
-import { startPrometheus } from "../harness/prometheus.mjs";
-import { queryRangeFrames } from "../harness/promFrames.mjs";
-import { collectErrors, Drawn, screenshot, waitForDrawn } from "./helpers";
+import { expect, Page, test } from '@playwright/test';
+import { startHarnessServer } from '../harness/server.mjs';
+import { startPrometheus } from '../harness/prometheus.mjs';
+import { queryRangeFrames } from '../harness/promFrames.mjs';
+import { collectErrors, Drawn, screenshot, waitForDrawn } from './helpers';
 
 // Issue 19: a service metric driven by a business metric, in a real Prometheus. The service's
 // CPU is 15 + 0.5 x orders/s plus its own small daily cycle; orders have a business-hours profile
@@ -20,8 +20,7 @@ const CPU = 'api_cpu_percent{job="api"}';
 const ORDERS = 'shop_orders_per_second{job="shop"}';
 
 let seed = 19;
-const noise = () =>
-  (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5;
+const noise = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5;
 const campaign = (t: number) => {
   const days = (t - END_MS) / DAY;
   if (days >= 2 / 24 && days < 20 / 24) {
@@ -51,10 +50,10 @@ const historyMax = Math.max(...cpu.map(([, v]) => v));
 let prom: { url: string; stop: () => Promise<void> };
 test.beforeAll(async () => {
   prom = await startPrometheus([
-    { name: "api_cpu_percent", labels: { job: "api" }, samples: cpu },
+    { name: 'api_cpu_percent', labels: { job: 'api' }, samples: cpu },
     {
-      name: "shop_orders_per_second",
-      labels: { job: "shop" },
+      name: 'shop_orders_per_second',
+      labels: { job: 'shop' },
       samples: orders,
     },
   ]);
@@ -73,79 +72,81 @@ function harness(ordersStep = 1) {
       const end = range?.end ?? END_MS + DAY;
       const stepMs = range?.stepMs || STEP_MS;
       const a = await queryRangeFrames(prom.url, {
-        query: "api_cpu_percent",
+        query: 'api_cpu_percent',
         start,
         end: Math.min(end, END_MS),
         stepMs,
-        refId: "A",
+        refId: 'A',
       });
       const b = await queryRangeFrames(prom.url, {
-        query: "shop_orders_per_second",
+        query: 'shop_orders_per_second',
         start,
         end,
         stepMs: stepMs * ordersStep,
-        refId: "B",
+        refId: 'B',
       });
       return [...a, ...b];
     },
   });
 }
 
-const label = (drawn: Drawn, name: string) =>
-  drawn.series.find((s) => s.label === name);
+const label = (drawn: Drawn, name: string) => drawn.series.find((s) => s.label === name);
 /** The drawn CPU forecast's maximum, once it satisfies `ok` (the analysis may still be rerunning). */
-async function cpuForecastMax(
-  page: Page,
-  ok: (max: number) => boolean,
-): Promise<number> {
+async function cpuForecastMax(page: Page, ok: (max: number) => boolean): Promise<number> {
   await waitForDrawn(page, 2, { forecasts: true });
   let max = NaN;
   await expect
     .poll(
       async () => {
-        const raw = await page
-          .getByTestId("foresight-drawn")
-          .getAttribute("data-drawn");
+        const raw = await page.getByTestId('foresight-drawn').getAttribute('data-drawn');
         const drawn = raw ? (JSON.parse(raw) as Drawn) : undefined;
         max = (drawn && label(drawn, `${CPU} forecast`)?.max) ?? NaN;
         return ok(max);
       },
-      { timeout: 60_000 },
+      { timeout: 60_000 }
     )
     .toBe(true);
   return max;
 }
 
-test("with orders as the driver the CPU forecast follows the planned campaign; without, it does not", async ({
+test('with orders as the driver the CPU forecast follows the planned campaign; without, it does not', async ({
   page,
 }) => {
   const errors = collectErrors(page);
   const server = await harness();
   try {
     await page.goto(server.url);
-    await expect(page.getByTestId("foresight-panel")).toBeVisible();
+    await expect(page.getByTestId('foresight-panel')).toBeVisible();
     await page.evaluate(() =>
       window.foresightHarness.setOptions({
-        horizon: "1d",
+        horizon: '1d',
         trainingMultiple: 3,
-      }),
+      })
     );
     const without = await cpuForecastMax(page, (m) => Number.isFinite(m));
     // An ordinary Friday: no higher than the history's busiest hours.
     expect(without).toBeLessThan(historyMax);
 
-    await page.evaluate(() =>
-      window.foresightHarness.setOptions({ drivers: 'job="shop"' }),
-    );
+    await page.evaluate(() => window.foresightHarness.setOptions({ drivers: 'job="shop"' }));
     // The campaign doubles orders: CPU ~ 15 + 0.5 x 160, well above anything in the history.
     const withDriver = await cpuForecastMax(page, (m) => m > 1.15 * historyMax);
     expect(Math.abs(withDriver - plannedMax)).toBeLessThan(0.1 * plannedMax);
     // The driver's own forecast is drawn as well; no note: the driver served.
     const drawn = await waitForDrawn(page, 2, { forecasts: true });
     expect(label(drawn, `${ORDERS} forecast`)).toBeDefined();
-    const notes = await page.getByTestId("foresight-status").allTextContents();
-    expect(notes.join(" ")).not.toContain("driver");
-    await screenshot(page, "screenshots/panel-drivers.png");
+    const notes = await page.getByTestId('foresight-status').allTextContents();
+    expect(notes.join(' ')).not.toContain('driver');
+    await screenshot(page, 'screenshots/panel-drivers.png');
+
+    // Weekday and weekend daily profiles (conditional seasonalities) with the driver: refitted,
+    // the forecast still follows the plan, nothing refused.
+    const panel = page.getByTestId('foresight-panel');
+    await page.evaluate(() => window.foresightHarness.setOptions({ weekdayWeekend: true }));
+    await expect(panel).toHaveAttribute('data-forecasts', '0');
+    await expect(panel).toHaveAttribute('data-forecasts', '2');
+    const profiles = await cpuForecastMax(page, (m) => Number.isFinite(m));
+    expect(Math.abs(profiles - plannedMax)).toBeLessThan(0.1 * plannedMax);
+    expect((await page.getByTestId('foresight-status').allTextContents()).join(' ')).not.toContain('forecast');
   } finally {
     await page.close();
     await server.close();
@@ -153,20 +154,16 @@ test("with orders as the driver the CPU forecast follows the planned campaign; w
   expect(errors).toEqual([]);
 });
 
-test("a driver at another step is left out with a note, never a blank panel", async ({
-  page,
-}) => {
+test('a driver at another step is left out with a note, never a blank panel', async ({ page }) => {
   const errors = collectErrors(page);
   const server = await harness(2);
   try {
     await page.goto(server.url);
-    await expect(page.getByTestId("foresight-panel")).toBeVisible();
-    await page.evaluate(() =>
-      window.foresightHarness.setOptions({ horizon: "1d", drivers: "B" }),
-    );
+    await expect(page.getByTestId('foresight-panel')).toBeVisible();
+    await page.evaluate(() => window.foresightHarness.setOptions({ horizon: '1d', drivers: 'B' }));
     await waitForDrawn(page, 2, { forecasts: true });
-    await expect(page.getByTestId("foresight-status")).toContainText(
-      /driver .* not used: it (is at another step|has gaps)/,
+    await expect(page.getByTestId('foresight-status')).toContainText(
+      /driver .* not used: it (is at another step|has gaps)/
     );
   } finally {
     await page.close();
