@@ -79,6 +79,8 @@ pub(crate) fn options(mode: Mode, sensitivity: Option<f64>) -> Result<(AnomalyOp
             "merge_gap" => t.merge_gap = f as usize,
             "min_peak" => t.min_peak = f,
             "min_single" => t.min_peak_single = f,
+            "chance_rate" => t.chance_rate = f,
+            "evidence_floor" => t.evidence_floor = f,
             other => anyhow::bail!("FORESIGHT_INCIDENTS: unknown knob `{other}`"),
         }
     }

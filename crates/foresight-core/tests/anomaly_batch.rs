@@ -242,3 +242,56 @@ fn a_frozen_value_is_a_collective_incident_and_a_square_wave_is_not() {
     .unwrap();
     assert_eq!(with.incidents, without.incidents);
 }
+
+/// Two weeks of a mostly idle series (about 2, noise 0.3) with bursts to 40–80 lasting 3 to
+/// 8 points at irregular times, about every 3 hours (an on/off job).
+fn on_off(seed: u64) -> Vec<f64> {
+    let mut r = Noise(seed);
+    let mut v: Vec<f64> = (0..DAY * 14).map(|_| 2.0 + 0.3 * r.next()).collect();
+    let mut at = 20usize;
+    while at + 8 < v.len() {
+        let len = 5 + (2.5 * r.next()).round() as i64;
+        let height = 60.0 + 20.0 * r.next();
+        for x in &mut v[at..at + len as usize] {
+            *x = height + 2.0 * r.next();
+        }
+        at += (36.0 + 30.0 * r.next()) as usize;
+    }
+    v
+}
+
+#[test]
+fn a_bursty_series_lists_only_what_stands_out_from_its_own_bursts() {
+    let opts = AnomalyOptions::default();
+    let v = on_off(11);
+    let d = detect(&[series(&v)], &opts).unwrap();
+    let without = foresight_core::anomaly::detect_tuned(
+        &[series(&v)],
+        &opts,
+        foresight_core::anomaly::Tuning {
+            chance_rate: 0.0,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    // Without the incident-level test its ordinary bursts are listed; with it, at most a
+    // third as many.
+    assert!(without.incidents.len() >= 10, "{:?}", without.incidents);
+    assert!(
+        d.incidents.len() * 3 <= without.incidents.len(),
+        "{:?}",
+        d.incidents
+    );
+
+    // A burst four times the usual height, lasting as long as the longest, is listed.
+    let mut w = v.clone();
+    let at = 9 * DAY + 100;
+    w[at..at + 8].iter_mut().for_each(|x| *x = 280.0);
+    let d = detect(&[series(&w)], &opts).unwrap();
+    let (s, e) = (T0 + at as f64 * STEP, T0 + (at + 7) as f64 * STEP);
+    assert!(
+        d.incidents.iter().any(|i| i.start <= e && i.end >= s),
+        "{:?}",
+        d.incidents
+    );
+}

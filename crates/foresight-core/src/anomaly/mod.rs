@@ -14,6 +14,7 @@ mod alert;
 mod model;
 mod peer;
 mod season;
+mod significance;
 pub(crate) mod stats;
 
 use serde::{Deserialize, Serialize};
@@ -315,6 +316,12 @@ fn finalise(
 ) -> Vec<Incident> {
     let mut incidents = Vec::new();
     let n = r.timestamps.len();
+    // Batch: what an incident's evidence must exceed on this series (significance.rs).
+    let bars = if options.mode == Mode::Batch {
+        significance::bars(&r.score, tuning.evidence_floor, tuning.chance_rate)
+    } else {
+        None
+    };
     let mut i = 0;
     while i < n {
         if r.kind[i].is_none() {
@@ -346,6 +353,9 @@ fn finalise(
             || r.score[peak] < tuning.min_peak
             || (r.kind[start..=end].iter().filter(|k| k.is_some()).count() == 1
                 && r.score[peak] < tuning.min_peak_single)
+            || bars.is_some_and(|b| {
+                !significance::clears(&r.score, start, end, tuning.evidence_floor, b)
+            })
         {
             for j in start..=end {
                 r.kind[j] = None;

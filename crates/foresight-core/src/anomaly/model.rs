@@ -80,6 +80,12 @@ pub struct Tuning {
     pub min_peak: f64,
     /// Incidents: a single flagged point needs at least this peak score.
     pub min_peak_single: f64,
+    /// Batch incidents: kept only when their evidence (the sum, or the peak, of their
+    /// scores above `evidence_floor`) exceeds what the series' own ordinary excursions reach
+    /// this many times per 1,000 points (0 disables; `significance.rs`).
+    pub chance_rate: f64,
+    /// ...the fraction of the band above which a score counts as evidence.
+    pub evidence_floor: f64,
 }
 
 impl Default for Tuning {
@@ -108,6 +114,8 @@ impl Default for Tuning {
             merge_gap: 12,
             min_peak: 1.0,
             min_peak_single: 2.0,
+            chance_rate: 4.0,
+            evidence_floor: 0.5,
         }
     }
 }
