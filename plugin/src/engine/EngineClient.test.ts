@@ -89,6 +89,9 @@ describe('EngineClient over a shared pool', () => {
     client.analyze(list, { ...options, drivers: [{ refId: 'Z' }] }, callbacks);
     expect(pool.sent.filter((s) => s.msg.type === 'forecast').every((s) => !('drivers' in s.msg))).toBe(true);
     expect(errors).toEqual(['drivers: no series of the panel matches the Drivers option']);
+    errors.length = 0;
+    client.analyze([withRef('orders', 'B')], { ...options, drivers: [{ refId: 'B' }] }, callbacks);
+    expect(errors).toEqual(['drivers: every series of the panel is a driver, so none is forecast with them']);
   });
 
   it('routes replies to the panel that asked, ignores superseded requests, and is done when every job is', () => {

@@ -222,6 +222,12 @@ export class EngineClient {
     if (forecasting && options.drivers?.length && drivers.length === 0 && series.length > 0) {
       // Named drivers that match nothing: said once, on the first series; forecasts go on without.
       callbacks.onPart({ key: series[0].key, error: 'drivers: no series of the panel matches the Drivers option' });
+    } else if (forecasting && drivers.length > 0 && drivers.length === series.length) {
+      // A driver is never its own regressor: with every series a driver, none is driven.
+      callbacks.onPart({
+        key: series[0].key,
+        error: 'drivers: every series of the panel is a driver, so none is forecast with them',
+      });
     }
     const send = (worker: Pick<Worker, 'postMessage'>, type: 'detect' | 'forecast', part: EngineSeries[]) => {
       // Copies: the panel's frames keep their arrays; the copies are moved, not cloned.
