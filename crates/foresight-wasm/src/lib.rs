@@ -221,11 +221,6 @@ pub(crate) fn array(value: &JsValue, what: &str) -> Result<Array, JsError> {
     array_copy(value).map_err(|_| JsError::new(&format!("{what} cannot be read")))
 }
 
-/// Whether `value` is a typed array or DataView (`ArrayBuffer.isView`; false if it throws).
-pub(crate) fn is_view_of(value: &JsValue) -> bool {
-    is_view(value).unwrap_or(false)
-}
-
 /// A typed array or an array of numbers (null, undefined and holes are gaps) as a Vec.
 pub(crate) fn numbers(value: &JsValue, what: &str) -> Result<Vec<f64>, JsError> {
     // `ArrayBuffer.isView` is true only for real typed arrays and DataViews (never a proxy), so

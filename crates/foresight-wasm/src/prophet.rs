@@ -8,7 +8,7 @@ use foresight_core::Series;
 use js_sys::{Array, Float64Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
-use crate::{array, is_view_of, numbers, own_keys, parse_options, set};
+use crate::{array, numbers, own_keys, parse_options, set};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &str = r#"
@@ -105,6 +105,12 @@ fn with_model<T>(
             "no Prophet model with handle {id}: it was freed or never fitted"
         ))),
     })
+}
+
+/// Whether `value` is a typed array or DataView (`ArrayBuffer.isView` never throws, whatever
+/// it is given, so it needs no catching import).
+fn is_view_of(value: &JsValue) -> bool {
+    js_sys::ArrayBuffer::is_view(value)
 }
 
 /// `ExtraColumns` from JS (undefined or null: none), aligned with `timestamps`.
