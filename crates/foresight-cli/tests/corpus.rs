@@ -66,15 +66,20 @@ fn generated_anomalies_are_found_at_least_as_often_as_before() {
 fn clean_series_stay_quiet() {
     let r = small_corpus();
     // Ceilings a little above the measured rates (incidents per 1,000 points of series with
-    // nothing injected): a change that floods clean series with incidents fails here.
-    for (mode, ceiling) in [("batch", 5.0), ("causal", 9.0)] {
+    // nothing injected, and per 1,000 points outside every label): a change that floods
+    // clean series with incidents fails here. The batch rate outside labels is guarded
+    // closely: the incident-level significance test brought it down (docs/evaluation.md).
+    for (mode, ceiling, outside) in [("batch", 5.0, 2.1), ("causal", 9.0, 6.5)] {
         let rate = r[mode]["clean_incidents_per_1000"].as_f64().expect("rate");
         assert!(
             rate <= ceiling,
             "{mode}: {rate:.2} incidents per 1,000 clean points > {ceiling}"
         );
         let all = r[mode]["false_incidents_per_1000"].as_f64().expect("rate");
-        assert!(all.is_finite() && all >= 0.0);
+        assert!(
+            all.is_finite() && all >= 0.0 && all <= outside,
+            "{mode}: {all:.2} incidents per 1,000 unlabelled points > {outside}"
+        );
     }
 }
 
