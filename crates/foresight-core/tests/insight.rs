@@ -316,6 +316,7 @@ fn components(
                 }]
             })
             .unwrap_or_default(),
+        drivers: Vec::new(),
     }
 }
 

@@ -69,16 +69,26 @@ export interface ComponentInput {
   /** Additive contributions in the series' units, by name. */
   seasonalities?: Record<string, Float64Array | number[]>;
   events?: Record<string, Float64Array | number[]>;
+  /** Drivers (the model's extra regressors): their contributions, by name. */
+  drivers?: Record<string, Float64Array | number[]>;
+  /** The drivers' own values at the same timestamps (optional, by name): their change is named. */
+  driverActual?: Record<string, Float64Array | number[]>;
 }
 export interface AttributionOptions { referencePoints?: number }
 export interface AttributionPart { magnitude: number; mean: number; share: number }
 export interface Attribution {
-  cause: 'trendChange' | 'seasonalDeviation' | 'event' | 'residualSpike' | 'residualShift' | 'noDeviation';
+  cause: 'trendChange' | 'seasonalDeviation' | 'event' | 'driver' | 'residualSpike' | 'residualShift' | 'noDeviation';
   trend: AttributionPart;
   seasonal: AttributionPart;
   event: AttributionPart;
   residual: AttributionPart;
+  driver: AttributionPart;
   activeEvents: string[];
+  /** Drivers whose contribution changed over the window, largest change first; `change` is
+   * the driver's own relative change (0.4: rose 40 %) when its values were given. */
+  drivers: Array<{ name: string; contribution: number; change: number | null }>;
+  /** The cause in words when a driver explains the incident ("followed orders, which rose 40 %"). */
+  explanation: string | null;
   windowPoints: number;
   referencePoints: number;
 }
@@ -320,6 +330,24 @@ pub fn component_attribution(
         trend: field_numbers(&input, "trend", "")?,
         seasonalities: named(&input, "seasonalities")?,
         events: named(&input, "events")?,
+        drivers: {
+            let mut actual = named(&input, "driverActual")?;
+            named(&input, "drivers")?
+                .into_iter()
+                .map(|d| {
+                    let own = actual
+                        .iter()
+                        .position(|a| a.name == d.name)
+                        .map(|k| actual.swap_remove(k).values)
+                        .unwrap_or_default();
+                    insight::DriverValues {
+                        name: d.name,
+                        values: d.values,
+                        actual: own,
+                    }
+                })
+                .collect()
+        },
     };
     let a = insight::attribute_components(&parsed, start, end, &options)?;
     to_js(&a)

@@ -32,10 +32,31 @@ pub struct ComponentInput {
     /// Holidays and events (deploys, campaigns…), one entry each.
     #[serde(default)]
     pub events: Vec<NamedValues>,
+    /// Drivers: other series the model uses as extra regressors (orders, sign-ups), one entry
+    /// each, with their contribution and, when known, the driver's own values.
+    #[serde(default)]
+    pub drivers: Vec<DriverValues>,
+}
+
+/// A driver's contribution to the series (series' units) and, optionally, the driver's own
+/// values at the same timestamps (its units), so that its change can be named.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DriverValues {
+    pub name: String,
+    pub values: Vec<f64>,
+    #[serde(default)]
+    pub actual: Vec<f64>,
 }
 
 #[cfg(feature = "prophet")]
-const AGGREGATES: [&str; 3] = ["holidays", "additive_terms", "multiplicative_terms"];
+const AGGREGATES: [&str; 5] = [
+    "holidays",
+    "additive_terms",
+    "multiplicative_terms",
+    "extra_regressors_additive",
+    "extra_regressors_multiplicative",
+];
 
 #[cfg(feature = "prophet")]
 impl ComponentInput {
@@ -71,12 +92,24 @@ impl ComponentInput {
         }
         let options = model.options();
         let holiday_mode = options.holidays_mode.unwrap_or(options.seasonality_mode);
+        let drivers = model
+            .regressors()
+            .iter()
+            .filter_map(|r| {
+                forecast.component(&r.name).map(|values| DriverValues {
+                    name: r.name.clone(),
+                    values: contribution(values, r.mode),
+                    actual: Vec::new(),
+                })
+            })
+            .collect();
         let events = forecast
             .components
             .iter()
             .filter(|c| {
                 !AGGREGATES.contains(&c.name.as_str())
                     && !model.seasonalities().iter().any(|s| s.name == c.name)
+                    && !model.regressors().iter().any(|r| r.name == c.name)
             })
             .map(|c| NamedValues {
                 name: c.name.clone(),
@@ -90,6 +123,7 @@ impl ComponentInput {
             trend: trend.clone(),
             seasonalities,
             events,
+            drivers,
         })
     }
 }
@@ -114,6 +148,9 @@ pub enum Cause {
     SeasonalDeviation,
     /// A holiday/event component is active in the window.
     Event,
+    /// A driver (an extra regressor: another series the model follows) moved, and the series
+    /// with it.
+    Driver,
     /// None of the components explains it, and the departure sits at a few points: a
     /// one-off spike or dip.
     ResidualSpike,
@@ -133,8 +170,20 @@ pub struct Part {
     pub magnitude: f64,
     /// Mean (signed) contribution over the window.
     pub mean: f64,
-    /// `magnitude` over the sum of the four magnitudes (0 when all are 0).
+    /// `magnitude` over the sum of the parts' magnitudes (0 when all are 0).
     pub share: f64,
+}
+
+/// How one driver moved over the window, compared with the reference before it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DriverMove {
+    pub name: String,
+    /// Mean change of its contribution to the series (series' units).
+    pub contribution: f64,
+    /// Relative change of the driver's own mean value (0.4: rose 40 %), when its values were
+    /// given and its reference mean is not 0.
+    pub change: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -145,8 +194,15 @@ pub struct Attribution {
     pub seasonal: Part,
     pub event: Part,
     pub residual: Part,
+    /// The drivers' part: their summed contribution's departure from its reference level.
+    pub driver: Part,
     /// Events active in the window (non-zero contribution), largest first.
     pub active_events: Vec<String>,
+    /// Drivers whose contribution changed over the window, largest change first.
+    pub drivers: Vec<DriverMove>,
+    /// The cause in words when a driver explains the incident ("followed orders, which rose
+    /// 40 %"); `None` otherwise.
+    pub explanation: Option<String>,
     /// Points in the window and in the reference.
     pub window_points: usize,
     pub reference_points: usize,
@@ -185,6 +241,19 @@ pub fn attribute_components(
             return Err(invalid(
                 name,
                 format!("has {len} values for {n} timestamps"),
+            ));
+        }
+    }
+    for d in &input.drivers {
+        if d.values.len() != n || !(d.actual.is_empty() || d.actual.len() == n) {
+            return Err(invalid(
+                "drivers",
+                format!(
+                    "driver `{}` has {} values ({} actual) for {n} timestamps",
+                    d.name,
+                    d.values.len(),
+                    d.actual.len()
+                ),
             ));
         }
     }
@@ -252,6 +321,49 @@ pub fn attribute_components(
     let event_ref = mean(&reference.iter().map(|&i| event_sum(i)).collect::<Vec<_>>());
     let event_c: Vec<f64> = window.iter().map(|&i| event_sum(i) - event_ref).collect();
 
+    // Drivers: the same, for their summed contribution, and each one's own move.
+    let driver_sum = |i: usize| input.drivers.iter().map(|d| d.values[i]).sum::<f64>();
+    let driver_ref = mean(&reference.iter().map(|&i| driver_sum(i)).collect::<Vec<_>>());
+    let driver_c: Vec<f64> = window.iter().map(|&i| driver_sum(i) - driver_ref).collect();
+    let finite_mean = |values: &[f64], rows: &[usize]| {
+        let v: Vec<f64> = rows
+            .iter()
+            .map(|&i| values[i])
+            .filter(|v| v.is_finite())
+            .collect();
+        (!v.is_empty()).then(|| mean(&v))
+    };
+    let mut moves: Vec<DriverMove> = input
+        .drivers
+        .iter()
+        .filter_map(|d| {
+            let contribution =
+                finite_mean(&d.values, &window)? - finite_mean(&d.values, &reference)?;
+            let change = if d.actual.is_empty() {
+                None
+            } else {
+                match (
+                    finite_mean(&d.actual, &window),
+                    finite_mean(&d.actual, &reference),
+                ) {
+                    (Some(w), Some(r)) if r != 0.0 => Some(w / r - 1.0),
+                    _ => None,
+                }
+            };
+            (contribution != 0.0).then(|| DriverMove {
+                name: d.name.clone(),
+                contribution,
+                change,
+            })
+        })
+        .collect();
+    foresight_kernel::merge_sort_vec_by(&mut moves, |x, y| {
+        y.contribution
+            .abs()
+            .total_cmp(&x.contribution.abs())
+            .is_le()
+    });
+
     // Residual and its seasonal-shaped part.
     let seasonal_sum = |i: usize| input.seasonalities.iter().map(|c| c.values[i]).sum::<f64>();
     let s: Vec<f64> = window.iter().map(|&i| seasonal_sum(i)).collect();
@@ -290,6 +402,7 @@ pub fn attribute_components(
         part(&seasonal_c),
         part(&event_c),
         part(&residual_c),
+        part(&driver_c),
     ];
     let total: f64 = parts.iter().map(|p| p.magnitude).sum();
     let parts = parts.map(|mut p| {
@@ -310,10 +423,11 @@ pub fn attribute_components(
         Cause::SeasonalDeviation,
         Cause::Event,
         residual_cause,
+        Cause::Driver,
     ];
     let cause = if total > 0.0 {
         let mut best = 0;
-        for k in 1..4 {
+        for k in 1..causes.len() {
             if parts[k].magnitude > parts[best].magnitude {
                 best = k;
             }
@@ -335,14 +449,29 @@ pub fn attribute_components(
     foresight_kernel::merge_sort_by(&mut active, |x, y| {
         y.0.total_cmp(&x.0).then(x.1.cmp(y.1)).is_le()
     });
-    let [trend, seasonal, event, residual] = parts;
+    let [trend, seasonal, event, residual, driver] = parts;
+    let explanation = (cause == Cause::Driver)
+        .then(|| moves.first())
+        .flatten()
+        .map(|m| match m.change {
+            Some(c) => format!(
+                "followed {}, which {} {:.0} %",
+                m.name,
+                if c >= 0.0 { "rose" } else { "fell" },
+                (c * 100.0).abs()
+            ),
+            None => format!("followed {}", m.name),
+        });
     Ok(Attribution {
         cause,
         trend,
         seasonal,
         event,
         residual,
+        driver,
         active_events: active.into_iter().map(|(_, n)| n.to_string()).collect(),
+        drivers: moves,
+        explanation,
         window_points: window.len(),
         reference_points: reference.len(),
     })
@@ -414,4 +543,122 @@ fn line_fit(xs: &[f64], ys: &[f64]) -> (f64, f64) {
     let sxy: f64 = pairs.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
     let b = if sxx > 0.0 { sxy / sxx } else { 0.0 };
     (my - b * mx, b)
+}
+
+#[cfg(test)]
+mod driver_tests {
+    //! Issue 19: an incident a driver explains names the driver; one it does not, does not.
+    use super::*;
+
+    const HOUR: f64 = 3_600_000.0;
+
+    /// Hourly: orders with a business-hours cycle and a campaign (x1.4) at hours 170-199; the
+    /// series is 100 + 0.5 x (orders - 60) + a small daily seasonality, and an unexplained
+    /// spike of +15 at hours 130-132.
+    fn input() -> ComponentInput {
+        let n = 240;
+        let orders: Vec<f64> = (0..n)
+            .map(|i| {
+                let hour = (i % 24) as f64;
+                let cycle = (std::f64::consts::PI * (hour - 8.0) / 12.0).sin().max(0.0);
+                let campaign = if (170..200).contains(&i) { 1.4 } else { 1.0 };
+                (50.0 + 20.0 * cycle) * campaign
+            })
+            .collect();
+        let effect: Vec<f64> = orders.iter().map(|o| 0.5 * (o - 60.0)).collect();
+        let season: Vec<f64> = (0..n)
+            .map(|i| 3.0 * (std::f64::consts::TAU * i as f64 / 24.0).sin())
+            .collect();
+        let trend = vec![100.0; n];
+        let yhat: Vec<f64> = (0..n).map(|i| trend[i] + season[i] + effect[i]).collect();
+        let actual: Vec<f64> = (0..n)
+            .map(|i| {
+                let noise = 0.3 * (((i * 7919) % 13) as f64 / 13.0 - 0.5);
+                yhat[i] + noise + if (130..133).contains(&i) { 15.0 } else { 0.0 }
+            })
+            .collect();
+        ComponentInput {
+            timestamps: (0..n).map(|i| 1.7e12 + i as f64 * HOUR).collect(),
+            actual,
+            yhat,
+            trend,
+            seasonalities: vec![NamedValues {
+                name: "daily".into(),
+                values: season,
+            }],
+            events: Vec::new(),
+            drivers: vec![DriverValues {
+                name: "orders".into(),
+                values: effect,
+                actual: orders,
+            }],
+        }
+    }
+
+    fn at(i: usize) -> f64 {
+        1.7e12 + i as f64 * HOUR
+    }
+
+    #[test]
+    fn a_campaign_the_driver_carries_names_the_driver() {
+        let a = attribute_components(&input(), at(170), at(199), &Default::default()).unwrap();
+        assert_eq!(a.cause, Cause::Driver, "{a:?}");
+        assert_eq!(a.drivers[0].name, "orders");
+        let change = a.drivers[0].change.unwrap();
+        assert!((0.2..0.6).contains(&change), "{change}");
+        let text = a.explanation.unwrap();
+        assert!(text.starts_with("followed orders, which rose"), "{text}");
+    }
+
+    #[test]
+    fn a_spike_the_driver_does_not_carry_is_not_the_drivers() {
+        let a = attribute_components(&input(), at(130), at(132), &Default::default()).unwrap();
+        assert_eq!(a.cause, Cause::ResidualSpike, "{a:?}");
+        assert!(a.explanation.is_none());
+    }
+
+    /// From a Prophet fit with the driver as an extra regressor: the regressor is a driver of
+    /// the input (not an event, and its sum by mode is not counted again).
+    #[cfg(feature = "prophet")]
+    #[test]
+    fn attribution_from_a_prophet_fit_with_a_regressor_names_the_driver() {
+        use crate::prophet::{ExtraColumns, ForecastOptions, ProphetModel, RegressorOptions};
+        use crate::Series;
+        let base = input();
+        let orders = base.drivers[0].actual.clone();
+        let ts = base.timestamps.clone();
+        let y: Vec<f64> = (0..ts.len())
+            .map(|i| base.actual[i] - if (130..133).contains(&i) { 15.0 } else { 0.0 })
+            .collect();
+        let options = ForecastOptions {
+            uncertainty_samples: Some(0),
+            regressors: vec![RegressorOptions {
+                name: "orders".into(),
+                prior_scale: None,
+                standardize: Default::default(),
+                mode: None,
+            }],
+            ..Default::default()
+        };
+        let columns = ExtraColumns::new()
+            .with_regressor("orders", &ts, &orders)
+            .unwrap();
+        let series = Series::new(&ts, &y).unwrap();
+        let model = ProphetModel::fit_with_columns(&series, &options, &columns).unwrap();
+        let forecast = model.predict_point_with_columns(&ts, &columns).unwrap();
+        let mut from = ComponentInput::from_forecast(&model, &forecast, &y).unwrap();
+        assert_eq!(from.drivers.len(), 1);
+        assert!(from.events.is_empty(), "{:?}", from.events);
+        from.drivers[0].actual = orders;
+        let a = attribute_components(&from, at(170), at(199), &Default::default()).unwrap();
+        assert_eq!(a.cause, Cause::Driver, "{a:?}");
+        assert!(a.explanation.unwrap().contains("which rose"));
+    }
+
+    #[test]
+    fn driver_values_of_another_length_are_refused() {
+        let mut bad = input();
+        bad.drivers[0].actual.pop();
+        assert!(attribute_components(&bad, at(170), at(199), &Default::default()).is_err());
+    }
 }

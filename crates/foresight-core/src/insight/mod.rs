@@ -12,7 +12,8 @@ mod threshold;
 
 pub use alert_rules::{alert_rules, AlertRuleOptions, AlertRules, BaselineStatistic};
 pub use components::{
-    attribute_components, Attribution, AttributionOptions, Cause, ComponentInput, NamedValues, Part,
+    attribute_components, Attribution, AttributionOptions, Cause, ComponentInput, DriverMove,
+    DriverValues, NamedValues, Part,
 };
 pub use root_cause::{
     label_breakdown, root_cause, root_causes, LabelShare, Labels, RelatedSeries, RootCause,
