@@ -22,6 +22,12 @@ pub(super) const DEFAULT_ITER: u64 = 10_000;
 const MAX_GAP: f64 = 0.01;
 /// Prophet's switch from L-BFGS to Newton (`algorithm='Newton' if T < 100`).
 const NEWTON_BELOW_ROWS: usize = 100;
+/// Each Newton step builds and decomposes a dense Hessian (4·dim gradients, O(dim³)): past
+/// this many parameters (Prophet's short problems have 30–90) L-BFGS fits instead, and past
+/// this many steps a Newton run that has not settled hands over to the convergence check's
+/// L-BFGS (docs/prophet.md, "Newton below 100 rows").
+const NEWTON_MAX_DIM: usize = 120;
+const NEWTON_MAX_ITER: usize = 200;
 
 /// Finds the MAP estimate of Prophet's Stan model with L-BFGS on an analytic gradient
 /// (argmin's, More-Thuente line search, by default; see [`Engine`]). Implements augurs-prophet's [`Optimizer`], so it plugs into
@@ -332,7 +338,7 @@ impl Optimizer for LbfgsOptimizer {
         let newton = match opts.algorithm {
             Some(Algorithm::Newton) => true,
             Some(Algorithm::Lbfgs | Algorithm::Bfgs) => false,
-            None => objective.n < NEWTON_BELOW_ROWS,
+            None => objective.n < NEWTON_BELOW_ROWS && objective.dim() <= NEWTON_MAX_DIM,
         };
         let probe = self.probe.lock().ok().and_then(|p| p.clone());
         let probe_set = probe.is_some();
@@ -360,7 +366,8 @@ impl Optimizer for LbfgsOptimizer {
                     &|x: &[f64], g: &mut [f64]| objective.value_grad(x, g),
                     start.clone(),
                     opts.iter
-                        .map_or(DEFAULT_ITER as usize, |i| i.max(1) as usize),
+                        .map_or(DEFAULT_ITER as usize, |i| i.max(1) as usize)
+                        .min(NEWTON_MAX_ITER),
                 )
                 .map_err(optimizer::Error::string)?;
                 (out.x, out.f, out.iterations as u64, out.converged)
