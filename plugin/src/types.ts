@@ -114,7 +114,12 @@ export interface IncidentResult {
   /** Root-cause hints (engine), for the most severe incidents of a request. */
   rootCause?: RootCause;
   /** Which Prophet component moved (engine), for the most severe incidents of a series. */
-  attribution?: { cause: Attribution['cause']; activeEvents: string[] };
+  attribution?: {
+    cause: Attribution['cause'];
+    activeEvents: string[];
+    /** The cause in words when a driver series explains the incident (engine). */
+    explanation?: string;
+  };
   start: number;
   end: number;
   peakTime: number;

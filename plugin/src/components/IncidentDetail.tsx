@@ -57,7 +57,7 @@ export function IncidentDetail({ incident, seriesNames, height, timeZone, loadRo
   };
 
   const rc = loaded.rootCause;
-  const cause = incident.attribution && CAUSES[incident.attribution.cause];
+  const cause = incident.attribution && (incident.attribution.explanation ?? CAUSES[incident.attribution.cause]);
   const related =
     rc?.status === 'compared' ? rc.related.filter((r) => r.series !== rc.series).slice(0, RELATED_ROWS) : [];
   const labels =

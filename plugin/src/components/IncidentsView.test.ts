@@ -66,6 +66,16 @@ describe('incident hints', () => {
     expect(
       rootCauseHint(row({ rootCause: alone, attribution: { cause: 'residualShift', activeEvents: [] } }), [])
     ).toBe('sustained departure');
+    // A driver series explains it: the engine's words, naming the driver (issue 19).
+    expect(
+      rootCauseHint(
+        row({
+          rootCause: alone,
+          attribution: { cause: 'driver', activeEvents: [], explanation: 'followed orders, which rose 40 %' },
+        }),
+        []
+      )
+    ).toBe('followed orders, which rose 40 %');
   });
 
   it('zooms with context and formats durations', () => {

@@ -134,6 +134,7 @@ export const CAUSES: Record<string, string | undefined> = {
   trendChange: 'trend change',
   seasonalDeviation: 'seasonal pattern changed',
   event: 'event effect',
+  driver: 'followed a driver',
   residualSpike: 'spike',
   residualShift: 'sustained departure',
 };
@@ -144,7 +145,7 @@ export const CAUSES: Record<string, string | undefined> = {
  */
 export function rootCauseHint(inc: IncidentRow, seriesNames: string[]): string {
   const parts: string[] = [];
-  const cause = inc.attribution && CAUSES[inc.attribution.cause];
+  const cause = inc.attribution && (inc.attribution.explanation ?? CAUSES[inc.attribution.cause]);
   if (cause) {
     parts.push(cause);
   }
