@@ -136,6 +136,8 @@ test('with orders as the driver the CPU forecast follows the planned campaign; w
     expect(label(drawn, `${ORDERS} forecast`)).toBeDefined();
     const notes = await page.getByTestId('foresight-status').allTextContents();
     expect(notes.join(' ')).not.toContain('driver');
+    // The CPU incident of a past campaign is explained by the driver, named in the hint.
+    await expect(page.getByTestId('foresight-incidents')).toContainText(/followed shop_orders_per_second.*which rose/);
     await screenshot(page, 'screenshots/panel-drivers.png');
 
     // Weekday and weekend daily profiles (conditional seasonalities) with the driver: refitted,
