@@ -68,12 +68,16 @@ function runtimeOf(req, query) {
 }
 
 /**
- * @param {{port?: number, frames: (range?: {start: number, end: number, stepMs: number}) => Promise<object[]>}} opts
+ * @param {{port?: number, cacheAssets?: boolean, frames: (range?: {start: number, end: number, stepMs: number}) => Promise<object[]>}} opts
  *   `frames` answers `/frames.json`; with `?start=&end=&step=` (ms) the page's data source asks
- *   for another range, as a panel's own query through the data source does.
+ *   for another range, as a panel's own query through the data source does. With `cacheAssets`
+ *   the plugin's files are served with the headers a production Grafana sends for them
+ *   (`Cache-Control: public, max-age=3600`, Last-Modified and 304s, as pkg/api/plugins.go's
+ *   serveLocalPluginAsset does), so that a second page load finds them in the browser's cache
+ *   (the benchmark's warm loads); otherwise nothing is cached (tests, the demo while rebuilding).
  * @returns {Promise<{url: string, close: () => Promise<void>}>}
  */
-export function startHarnessServer({ port = 0, frames }) {
+export function startHarnessServer({ port = 0, frames, cacheAssets = false }) {
   const server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url, 'http://x');
@@ -103,10 +107,15 @@ export function startHarnessServer({ port = 0, frames }) {
       for (const [prefix, dir] of mounts(runtime)) {
         if (path.startsWith(prefix)) {
           const file = normalize(join(dir, path.slice(prefix.length)));
-          if (!file.startsWith(dir) || !(await stat(file).catch(() => null))?.isFile()) {
+          const info = await stat(file).catch(() => null);
+          if (!file.startsWith(dir) || !info?.isFile()) {
             break;
           }
-          return send(res, 200, TYPES[extname(file)] ?? 'application/octet-stream', await readFile(file));
+          const type = TYPES[extname(file)] ?? 'application/octet-stream';
+          if (cacheAssets && prefix.startsWith('/public/plugins/')) {
+            return sendCacheable(req, res, type, info.mtime, () => readFile(file));
+          }
+          return send(res, 200, type, await readFile(file));
         }
       }
       // Grafana serves its whole icon set from its public folder; @grafana/ui ships only part of
@@ -141,4 +150,17 @@ export function startHarnessServer({ port = 0, frames }) {
 function send(res, status, type, body) {
   res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
   res.end(body);
+}
+
+/** A plugin file as a production Grafana serves it: cacheable for an hour, revalidated by date. */
+async function sendCacheable(req, res, type, mtime, body) {
+  const modified = new Date(Math.floor(mtime.getTime() / 1000) * 1000);
+  const headers = { 'content-type': type, 'cache-control': 'public, max-age=3600', 'last-modified': modified.toUTCString() };
+  const since = Date.parse(req.headers['if-modified-since'] ?? '');
+  if (Number.isFinite(since) && modified.getTime() <= since) {
+    res.writeHead(304, headers);
+    return res.end();
+  }
+  res.writeHead(200, headers);
+  res.end(await body());
 }

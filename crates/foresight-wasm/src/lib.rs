@@ -7,11 +7,13 @@ use js_sys::{Array, Float64Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 mod anomaly;
+#[cfg(feature = "insight")]
 mod insight;
 #[cfg(feature = "prophet")]
 mod prophet;
 
 pub use anomaly::detect_anomalies;
+#[cfg(feature = "insight")]
 pub use insight::{
     alert_rules, component_attribution, format_duration, root_cause, root_causes, time_to_threshold,
 };

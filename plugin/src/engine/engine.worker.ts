@@ -15,6 +15,8 @@ declare let __webpack_public_path__: string;
 declare const self: DedicatedWorkerGlobalScope;
 
 type Engine = typeof import('../wasm/foresight_wasm');
+/** The detection-only build of the engine (no Prophet, no insight): what a first band needs. */
+type Detector = typeof import('../wasm/foresight_detect');
 type Detect = Extract<ToWorker, { type: 'detect' }>;
 type Forecast = Extract<ToWorker, { type: 'forecast' }>;
 type Attribute = Extract<ToWorker, { type: 'attribute' }>;
@@ -23,7 +25,25 @@ type Detection = ReturnType<Engine['detectAnomalies']>;
 /** Prophet needs this many numeric points before a forecast is attempted under `auto`. */
 const AUTO_MIN_POINTS = 30;
 
+/**
+ * Two builds of the engine (scripts/build-wasm.sh): the detection-only module, loaded at once,
+ * so that bands do not wait for the Prophet code, and the whole engine, loaded when a job
+ * first needs more than detection (forecasts, root causes, attribution, alert rules, the
+ * Prophet band). Each is compiled while it downloads (wasm-bindgen's init uses
+ * WebAssembly.instantiateStreaming when the server sends application/wasm, as Grafana does).
+ */
+let detector: Promise<Detector> | undefined;
 let engine: Promise<Engine> | undefined;
+/**
+ * The whole engine, loading from the first call on, after the detection module: a detection
+ * queued with it runs first (it was waiting on that module), so the first bands do not share
+ * the cores with the bigger module's download and compilation.
+ */
+const wholeEngine = () =>
+  (engine ??= (detector ?? Promise.resolve()).then(
+    () => loadEngine(),
+    () => loadEngine()
+  ));
 /**
  * Set when the engine trapped (a WebAssembly RuntimeError: its memory can no longer be
  * trusted). The pool then replaces this worker; until it is retired, jobs are answered with
@@ -37,6 +57,20 @@ const latestRequest = new Map<number, number>();
 
 function post(message: FromWorker, transfer: Transferable[] = []) {
   self.postMessage(message, transfer);
+}
+
+async function loadDetector(): Promise<Detector> {
+  if (typeof WebAssembly !== 'object') {
+    throw new Error('WebAssembly is not available in this browser');
+  }
+  try {
+    const mod = await import(/* webpackChunkName: "foresight-detect" */ '../wasm/foresight_detect');
+    await mod.default();
+    return mod;
+  } catch (e) {
+    // Every job waiting on the engine reports this one message.
+    throw new Error(`Could not load the Foresight engine: ${errorMessage(e)}`);
+  }
 }
 
 async function loadEngine(): Promise<Engine> {
@@ -55,16 +89,16 @@ async function loadEngine(): Promise<Engine> {
 }
 
 /**
- * One small fit before the first request: V8 first runs WebAssembly in its baseline tier,
+ * One small fit before the first forecast: V8 first runs WebAssembly in its baseline tier,
  * measured several times slower on the first fits (docs/prophet.md), so the panel's first
- * request should not pay for it. Failure here is harmless.
+ * forecast should not pay for it. (Detection runs in the other module, not warmed: a warm-up
+ * would only delay the first band.) Failure here is harmless.
  */
 function warmUp(wasm: Engine) {
   try {
     const ts = Float64Array.from({ length: 288 }, (_, i) => i * 300_000);
     const ys = Float64Array.from(ts, (t) => Math.sin((2 * Math.PI * t) / 86_400_000));
     wasm.prophetFree(wasm.prophetFit(ts, ys, { uncertainty_samples: 0 }, undefined));
-    wasm.detectAnomalies([{ timestamps: ts, values: ys }], { peer: false });
   } catch {
     // The real request reports real errors.
   }
@@ -130,7 +164,9 @@ const forecastSeries = new Map<number, Map<string, EngineSeries>>();
 
 async function detect(msg: Detect) {
   begin(msg.clientId, msg.requestId);
-  const wasm = await engine!;
+  // The Prophet band needs the whole engine; otherwise the detection-only module.
+  const wasm: Pick<Engine, 'detectAnomalies'> =
+    msg.options.detector.model === 'prophet' ? await wholeEngine() : await detector!;
   const { series, options, requestId, clientId } = msg;
   if (stale(clientId, requestId)) {
     return;
@@ -202,7 +238,7 @@ async function detect(msg: Detect) {
     answerTrapped(msg);
     return;
   }
-  const causes = rootCauses(wasm, series, compared, incidents);
+  const causes = rootCauses(await wholeEngine(), series, compared, incidents);
   if (causes.length > 0 && !stale(clientId, requestId)) {
     post({ type: 'rootCauses', clientId, requestId, causes });
   }
@@ -212,7 +248,7 @@ async function detect(msg: Detect) {
 /** One Prophet forecast per series, streamed as each finishes; models are cached per series. */
 async function forecast(msg: Forecast) {
   begin(msg.clientId, msg.requestId);
-  const wasm = await engine!;
+  const wasm = await wholeEngine();
   const { series, options, requestId, clientId } = msg;
   const drivers = msg.drivers ?? [];
   forecastSeries.set(clientId, new Map(series.map((s) => [s.key, s])));
@@ -368,7 +404,7 @@ async function forecast(msg: Forecast) {
 
 /** Attribution of a series' incidents over the model its forecast used in this worker. */
 async function attribute(msg: Attribute) {
-  const wasm = await engine!;
+  const wasm = await wholeEngine();
   const { requestId, clientId, key, incidents } = msg;
   const model = models.peek(modelKey(clientId, key));
   const s = forecastSeries.get(clientId)?.get(key);
@@ -405,9 +441,6 @@ function attributeIncidents(
     return;
   }
   const seasonalities = new Set(model.seasonalities().map((x) => x.name));
-  // Drivers (the model's regressors) are attributed as drivers, with their own values, so an
-  // incident they carry is named after them ("followed orders, which rose 40 %").
-  const drivers = new Set(model.regressors.map((r) => r.name));
   const worst = [...list].sort((a, b) => b.peakScore - a.peakScore).slice(0, ATTRIBUTED_INCIDENTS);
   for (const inc of worst) {
     try {
@@ -425,11 +458,7 @@ function attributeIncidents(
           yhat: p.yhat,
           trend: p.trend,
           seasonalities: pick((n) => seasonalities.has(n)),
-          events: pick((n) => !seasonalities.has(n) && !drivers.has(n) && !NOT_EVENTS.has(n)),
-          drivers: pick((n) => drivers.has(n)),
-          driverActual: Object.fromEntries(
-            model.regressors.map((r) => [r.name, Float64Array.from(ts, (t) => r.byTime.get(t) ?? NaN)])
-          ),
+          events: pick((n) => !seasonalities.has(n) && !NOT_EVENTS.has(n)),
         },
         inc.start,
         inc.end,
@@ -441,7 +470,7 @@ function attributeIncidents(
         requestId,
         key: s.key,
         start: inc.start,
-        attribution: { cause: a.cause, activeEvents: a.activeEvents, explanation: a.explanation ?? undefined },
+        attribution: { cause: a.cause, activeEvents: a.activeEvents },
       });
     } catch (e) {
       // Attribution is a hint: an incident without it is still listed.
@@ -553,7 +582,7 @@ function answer<T>(ask: (wasm: Engine) => T): Promise<{ value?: T; error?: strin
   if (trapped !== undefined) {
     return Promise.resolve({ error: trappedMessage() });
   }
-  return engine!
+  return wholeEngine()
     .then((wasm) => ({ value: ask(wasm) }))
     .catch((e) => {
       noteTrap(e);
@@ -567,8 +596,8 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
     // Inside a worker webpack's public path is relative to the worker script: chunks and the
     // .wasm asset are fetched relative to this absolute URL from the page instead.
     __webpack_public_path__ = msg.publicPath;
-    engine = loadEngine();
-    engine.then(
+    detector = loadDetector();
+    detector.then(
       (wasm) => post({ type: 'ready', version: wasm.version() }),
       (e) => post({ type: 'fatal', message: errorMessage(e) })
     );
