@@ -138,6 +138,12 @@ test('with orders as the driver the CPU forecast follows the planned campaign; w
     expect(notes.join(' ')).not.toContain('driver');
     // The CPU incident of a past campaign is explained by the driver, named in the hint.
     await expect(page.getByTestId('foresight-incidents')).toContainText(/followed shop_orders_per_second.*which rose/);
+    // The tooltip says the CPU forecast depends on the driver's.
+    const plot = page.locator('.u-over').first();
+    const box = (await plot.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
+    await expect(page.getByTestId('foresight-tooltip')).toContainText(`forecast depends on the forecast of ${ORDERS}`);
+    await page.mouse.move(0, 0);
     await screenshot(page, 'screenshots/panel-drivers.png');
 
     // Weekday and weekend daily profiles (conditional seasonalities) with the driver: refitted,

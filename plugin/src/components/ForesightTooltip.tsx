@@ -53,6 +53,11 @@ export function ForesightTooltip({ time, series, outcomes, colors, timeZone, foc
         details.push(`${kind} anomaly`);
       }
     }
+    // A forecast fitted with driver series depends on their own forecasts (issue 19).
+    const drivers = outcomes.get(s.key)?.forecast?.drivers;
+    if (drivers?.length) {
+      details.push(`forecast depends on the forecast of ${drivers.join(', ')}`);
+    }
     rows.push({
       name: s.name,
       value: fmt(s.values[i]),
