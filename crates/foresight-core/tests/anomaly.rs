@@ -289,9 +289,10 @@ fn bad_input_gives_typed_errors_or_sane_output() {
         let v = flat(600, 1.0, 29);
         let r = detect_series(&Series::new(&ts, &v).unwrap(), &o).unwrap();
         assert!(r.score.iter().all(|s| s.is_finite()));
-        // Values near f64::MAX, with a spike to the other end.
-        let mut huge: Vec<f64> = flat(400, 1.0, 31).iter().map(|x| x * 1e306).collect();
-        huge[300] = -f64::MAX;
+        // Values near the largest magnitude a series may hold, with a spike to the other end.
+        let max = foresight_core::series::MAX_ABS_VALUE;
+        let mut huge: Vec<f64> = flat(400, 1.0, 31).iter().map(|x| x * max / 12.0).collect();
+        huge[300] = -max;
         let r = detect_series(&series(&huge), &o).unwrap();
         assert!(
             r.score.iter().all(|s| s.is_finite() && *s >= 0.0),

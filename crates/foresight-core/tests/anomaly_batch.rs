@@ -190,7 +190,7 @@ fn a_long_period_in_many_points_stays_linear() {
 
 #[test]
 fn recurring_spikes_on_a_flat_zero_series_keep_the_outputs_finite() {
-    for height in [1.0, 1e300] {
+    for height in [1.0, foresight_core::series::MAX_ABS_VALUE] {
         let mut v = vec![0.0; DAY * 7];
         for day in 0..7 {
             v[day * DAY + 40] = height;
