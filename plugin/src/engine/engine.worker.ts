@@ -441,6 +441,9 @@ function attributeIncidents(
     return;
   }
   const seasonalities = new Set(model.seasonalities().map((x) => x.name));
+  // Drivers (the model's regressors) are attributed as drivers, with their own values, so an
+  // incident they carry is named after them ("followed orders, which rose 40 %").
+  const drivers = new Set(model.regressors.map((r) => r.name));
   const worst = [...list].sort((a, b) => b.peakScore - a.peakScore).slice(0, ATTRIBUTED_INCIDENTS);
   for (const inc of worst) {
     try {
@@ -458,7 +461,11 @@ function attributeIncidents(
           yhat: p.yhat,
           trend: p.trend,
           seasonalities: pick((n) => seasonalities.has(n)),
-          events: pick((n) => !seasonalities.has(n) && !NOT_EVENTS.has(n)),
+          events: pick((n) => !seasonalities.has(n) && !drivers.has(n) && !NOT_EVENTS.has(n)),
+          drivers: pick((n) => drivers.has(n)),
+          driverActual: Object.fromEntries(
+            model.regressors.map((r) => [r.name, Float64Array.from(ts, (t) => r.byTime.get(t) ?? NaN)])
+          ),
         },
         inc.start,
         inc.end,
@@ -470,7 +477,7 @@ function attributeIncidents(
         requestId,
         key: s.key,
         start: inc.start,
-        attribution: { cause: a.cause, activeEvents: a.activeEvents },
+        attribution: { cause: a.cause, activeEvents: a.activeEvents, explanation: a.explanation ?? undefined },
       });
     } catch (e) {
       // Attribution is a hint: an incident without it is still listed.
