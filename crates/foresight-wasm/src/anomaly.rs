@@ -23,6 +23,9 @@ export interface AnomalyOptions {
   /** Seasonal period in points; omitted: detected; 0: none. */
   period?: number;
   peer?: boolean;
+  /** Driver series (indices into the series given): the others are scored on what the
+   * drivers do not explain (a campaign the driver carries is not their anomaly). */
+  drivers?: number[];
 }
 export interface SeriesInput { timestamps: Float64Array; values: Float64Array }
 export interface SeriesAnomalies {

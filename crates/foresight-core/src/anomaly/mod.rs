@@ -11,6 +11,7 @@
 //! dashboard would ([`CausalDetector`] exposes the streaming form).
 
 mod alert;
+mod drivers;
 mod model;
 mod peer;
 mod season;
@@ -119,6 +120,9 @@ pub struct AnomalyOptions {
     pub peer: bool,
     /// The model behind the band (batch mode).
     pub model: BandModel,
+    /// Driver series (indices into the series given): every other series is scored on what
+    /// the drivers' departures do not explain (drivers.rs).
+    pub drivers: Vec<usize>,
 }
 
 impl Default for AnomalyOptions {
@@ -135,6 +139,7 @@ impl Default for AnomalyOptions {
             period: None,
             peer: true,
             model: BandModel::Auto,
+            drivers: Vec::new(),
         }
     }
 }
@@ -159,7 +164,11 @@ impl AnomalyOptions {
         // Upper ends: a floor beyond the largest value a series may hold (or 1000 times the
         // expected value) only overflows the band; durations beyond ten years mean nothing.
         for (name, v, max) in [
-            ("minAbsDeviation", self.min_abs_deviation, crate::series::MAX_ABS_VALUE),
+            (
+                "minAbsDeviation",
+                self.min_abs_deviation,
+                crate::series::MAX_ABS_VALUE,
+            ),
             ("minRelDeviation", self.min_rel_deviation, 1000.0),
             ("minDurationMs", self.min_duration_ms, TEN_YEARS_MS),
         ] {
@@ -251,6 +260,9 @@ pub fn detect_tuned(
         .iter()
         .map(|s| model::score_series_tuned(s, options, tuning))
         .collect::<Result<_>>()?;
+    if !options.drivers.is_empty() {
+        drivers::explain(series, options, tuning, &mut results)?;
+    }
     if options.peer && series.len() >= 3 {
         peer::apply(series, options, &mut results);
     }
