@@ -65,7 +65,7 @@ test('flags the labelled anomalies, lists the incidents and forecasts past the e
   }
   // The worst incidents say which component of the Prophet fit moved (engine attribution).
   const hints = await page.getByTestId('foresight-hint').allTextContents();
-  expect(hints.slice(0, 5).every((h) => /spike|trend change|seasonal pattern changed|event effect|no other series/.test(h))).toBe(true);
+  expect(hints.slice(0, 5).every((h) => /spike|sustained departure|trend change|seasonal pattern changed|event effect|no other series/.test(h))).toBe(true);
   // One series: the hint says there is nothing to compare with rather than inventing peers.
   expect(hints.some((h) => h.includes('no other series to compare with'))).toBe(true);
   expect(hints.some((h) => /spike|trend change|seasonal pattern changed|event effect/.test(h))).toBe(true);
