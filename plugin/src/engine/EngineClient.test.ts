@@ -84,6 +84,9 @@ describe('EngineClient over a shared pool', () => {
     for (const f of forecasts) {
       expect(f.drivers?.map((d) => d.key)).toEqual(['orders']);
     }
+    // Detection gets the drivers' positions among the series.
+    const detect = pool.sent.find((s) => s.msg.type === 'detect')!.msg as { options: AnalyzeOptions };
+    expect(detect.options.detector.drivers).toEqual([2]);
     expect(errors).toEqual([]);
     pool.sent = [];
     client.analyze(list, { ...options, drivers: [{ refId: 'Z' }] }, callbacks);

@@ -229,7 +229,18 @@ export class EngineClient {
         error: 'drivers: every series of the panel is a driver, so none is forecast with them',
       });
     }
-    const send = (worker: Pick<Worker, 'postMessage'>, type: 'detect' | 'forecast', part: EngineSeries[]) => {
+    // Detection scores the other series on what the drivers do not explain (engine: anomaly/drivers.rs).
+    const driverIndices = series.flatMap((s, i) => (drivers.includes(s) ? [i] : []));
+    const detectOptions =
+      driverIndices.length > 0 && driverIndices.length < series.length
+        ? { ...options, detector: { ...options.detector, drivers: driverIndices } }
+        : options;
+    const send = (
+      worker: Pick<Worker, 'postMessage'>,
+      type: 'detect' | 'forecast',
+      part: EngineSeries[],
+      jobOptions: AnalyzeOptions = options
+    ) => {
       // Copies: the panel's frames keep their arrays; the copies are moved, not cloned.
       const copy = (s: EngineSeries) => ({
         ...s,
@@ -241,11 +252,11 @@ export class EngineClient {
       request.pending++;
       const message: ToWorker =
         type === 'forecast' && drivers.length > 0
-          ? { type, clientId: this.id, requestId: id, series: copies, options, drivers: drivers.map(copy) }
-          : { type, clientId: this.id, requestId: id, series: copies, options };
+          ? { type, clientId: this.id, requestId: id, series: copies, options: jobOptions, drivers: drivers.map(copy) }
+          : { type, clientId: this.id, requestId: id, series: copies, options: jobOptions };
       worker.postMessage(message, transfer);
     };
-    send(workers[this.detector], 'detect', series);
+    send(workers[this.detector], 'detect', series, detectOptions);
     if (forecasting) {
       const shares = workers.map((): EngineSeries[] => []);
       series.forEach((s) => shares[this.ownerWorker(s.key)].push(s));

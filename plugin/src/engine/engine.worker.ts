@@ -184,7 +184,7 @@ async function detect(msg: Detect) {
     noteTrap(e);
     for (let i = 0; i < series.length && trapped === undefined; i++) {
       try {
-        const one = wasm.detectAnomalies([series[i]], { ...options.detector, peer: false });
+        const one = wasm.detectAnomalies([series[i]], { ...options.detector, peer: false, drivers: [] });
         detections[i] = one.series[0];
         incidents[i] = one.incidents.map(incidentOf);
       } catch (e) {

@@ -121,7 +121,7 @@ pub struct AnomalyOptions {
     /// The model behind the band (batch mode).
     pub model: BandModel,
     /// Driver series (indices into the series given): every other series is scored on what
-    /// the drivers' departures do not explain (drivers.rs).
+    /// the drivers' values do not explain (drivers.rs).
     pub drivers: Vec<usize>,
 }
 
