@@ -240,11 +240,7 @@ pub fn prophet_predict(
     #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] timestamps: JsValue,
     #[wasm_bindgen(unchecked_param_type = "ExtraColumns | undefined")] columns: JsValue,
 ) -> Result<Object, JsError> {
-    let timestamps = numbers(&timestamps, "timestamps")?;
-    let columns = extra_columns(&columns, &timestamps)?;
-    with_model(&model, |m| {
-        forecast_object(&m.predict_with_columns(&timestamps, &columns)?)
-    })
+    predict(&model, &timestamps, &columns, true)
 }
 
 /// As `prophetPredict`, without the uncertainty intervals (no `yhatLower` / `yhatUpper`): the
@@ -255,10 +251,24 @@ pub fn prophet_predict_point(
     #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] timestamps: JsValue,
     #[wasm_bindgen(unchecked_param_type = "ExtraColumns | undefined")] columns: JsValue,
 ) -> Result<Object, JsError> {
-    let timestamps = numbers(&timestamps, "timestamps")?;
-    let columns = extra_columns(&columns, &timestamps)?;
-    with_model(&model, |m| {
-        forecast_object(&m.predict_point_with_columns(&timestamps, &columns)?)
+    predict(&model, &timestamps, &columns, false)
+}
+
+fn predict(
+    model: &JsValue,
+    timestamps: &JsValue,
+    columns: &JsValue,
+    intervals: bool,
+) -> Result<Object, JsError> {
+    let timestamps = numbers(timestamps, "timestamps")?;
+    let columns = extra_columns(columns, &timestamps)?;
+    with_model(model, |m| {
+        let forecast = if intervals {
+            m.predict_with_columns(&timestamps, &columns)?
+        } else {
+            m.predict_point_with_columns(&timestamps, &columns)?
+        };
+        forecast_object(&forecast)
     })
 }
 

@@ -37,6 +37,12 @@ fn plain_series() -> (JsValue, JsValue) {
     (ts, vs)
 }
 
+/// A Prophet model's handle, fitted without interval samples.
+fn fit_without_intervals(ts: &JsValue, vs: JsValue) -> JsValue {
+    let options = js("({ uncertainty_samples: 0 })");
+    JsValue::from(prophet_fit(ts.clone(), vs, options, JsValue::UNDEFINED).unwrap())
+}
+
 #[wasm_bindgen_test]
 fn null_and_holes_are_gaps_in_every_export() {
     let (ts, vs) = plain_series();
@@ -53,15 +59,7 @@ fn null_and_holes_are_gaps_in_every_export() {
         values[40].is_nan() && values[41].is_nan(),
         "detection reads gaps"
     );
-    let model = JsValue::from(
-        prophet_fit(
-            ts.clone(),
-            vs,
-            js("({ uncertainty_samples: 0 })"),
-            JsValue::UNDEFINED,
-        )
-        .unwrap(),
-    );
+    let model = fit_without_intervals(&ts, vs);
     // A gap is left out of the fit, not read as 0: the fitted value there stays near 50.
     let f = prophet_predict_point(model.clone(), ts, JsValue::UNDEFINED).unwrap();
     assert!(prophet_free(model));
@@ -139,15 +137,7 @@ fn options_are_own_known_keys_only() {
 fn a_freed_or_made_up_model_handle_is_an_error() {
     let (ts, vs) = plain_series();
     let before = prophet_models();
-    let model = JsValue::from(
-        prophet_fit(
-            ts.clone(),
-            vs,
-            js("({ uncertainty_samples: 0 })"),
-            JsValue::UNDEFINED,
-        )
-        .unwrap(),
-    );
+    let model = fit_without_intervals(&ts, vs);
     assert_eq!(prophet_models(), before + 1.0);
     assert!(prophet_fit_report(model.clone()).is_ok());
     assert!(prophet_free(model.clone()));
