@@ -124,7 +124,7 @@ export const plugin = new PanelPlugin<ForesightOptions>(ForesightPanel)
         path: 'drivers',
         name: 'Drivers',
         description:
-          'Series that drive the others (orders, sign-ups, campaign traffic): query letters (B) or label matchers (job="shop"), comma-separated. The other series are forecast with them as Prophet regressors, so their forecast depends on the drivers\' own forecasts. A driver with gaps, at another step or over a shorter range is left out with a note.',
+          'Series that drive the others (orders, sign-ups, campaign traffic): query letters (B) or label matchers (job="shop"), comma-separated. The other series are forecast with them as Prophet regressors, so their forecast depends on the drivers\' own forecasts, or on a level a dashboard annotation plans for a driver (text "orders = 160", tag driver). A driver with gaps, at another step or over a shorter range is left out with a note.',
         category: MODEL,
         defaultValue: d.drivers,
         settings: { placeholder: 'none' },

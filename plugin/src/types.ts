@@ -39,7 +39,8 @@ export interface ForesightOptions {
   /**
    * Driver series (business metrics that explain the others), comma-separated: query letters
    * (`B`) or label matchers (`job="shop"`, `{__name__="orders"}`). The other series are forecast
-   * with them as Prophet regressors, the drivers' future values from their own forecast.
+   * with them as Prophet regressors, the drivers' future values from their own forecast, or a
+   * level a dashboard annotation plans for them (drivers.ts, plannedLevels).
    */
   drivers: string;
   /** A daily profile for weekdays and another for weekends (UTC) instead of one daily seasonality. */
@@ -140,6 +141,8 @@ export interface ForecastResult {
   fromCache?: boolean;
   /** Driver series the forecast used as regressors: it depends on their own forecasts. */
   drivers?: string[];
+  /** Drivers whose future values over part of the horizon are a planned level from an annotation. */
+  plans?: Array<{ driver: string; level: number; annotation: string; start: number; end: number }>;
 }
 
 /** What the engine produced for one series so far; each part may fail on its own. */

@@ -63,9 +63,9 @@ test.afterAll(async () => prom?.stop());
 /**
  * Query A (CPU) up to now, query B (orders) to the end of the planned day, as Grafana would
  * hand them to the panel; the panel's longer training query asks for its own range. `ordersStep`
- * multiplies B's step (a driver at another step).
+ * multiplies B's step (a driver at another step); `ordersEnd` cuts B short (no plan in its data).
  */
-function harness(ordersStep = 1) {
+function harness(ordersStep = 1, ordersEnd = Infinity) {
   return startHarnessServer({
     frames: async (range?: { start: number; end: number; stepMs: number }) => {
       const start = range?.start ?? END_MS - 7 * DAY;
@@ -81,7 +81,7 @@ function harness(ordersStep = 1) {
       const b = await queryRangeFrames(prom.url, {
         query: 'shop_orders_per_second',
         start,
-        end,
+        end: Math.min(end, ordersEnd),
         stepMs: stepMs * ordersStep,
         refId: 'B',
       });
@@ -171,6 +171,62 @@ test('with orders as the driver the CPU forecast follows the planned campaign; w
     const profiles = await cpuForecastMax(page, (m) => Number.isFinite(m));
     expect(Math.abs(profiles - plannedMax)).toBeLessThan(0.1 * plannedMax);
     expect((await page.getByTestId('foresight-status').allTextContents()).join(' ')).not.toContain('forecast');
+  } finally {
+    await page.close();
+    await server.close();
+  }
+  expect(errors).toEqual([]);
+});
+
+test("a dashboard annotation planning the driver's level: the CPU forecast follows it, bad ones are noted", async ({
+  page,
+}) => {
+  const errors = collectErrors(page);
+  // The orders query stops at now: the planned campaign is known only from the annotation.
+  const server = await harness(1, END_MS);
+  try {
+    await page.goto(server.url);
+    await expect(page.getByTestId('foresight-panel')).toBeVisible();
+    // Grafana asks annotation queries for the dashboard's range: it reaches the day ahead.
+    await page.evaluate(([from, to]) => window.foresightHarness.setTimeRange({ from, to }), [
+      END_MS - 7 * DAY,
+      END_MS + DAY,
+    ]);
+    await page.evaluate(() =>
+      window.foresightHarness.setOptions({ horizon: '1d', trainingMultiple: 3, drivers: 'B' })
+    );
+    // With the driver's own forecast only, an ordinary Friday.
+    const ownForecast = await cpuForecastMax(page, (m) => Number.isFinite(m));
+    expect(ownForecast).toBeLessThan(historyMax);
+
+    // Orders planned at 160/s from 02:00 to 20:00 (a campaign), and an annotation the panel
+    // cannot read, which must not spoil the rest.
+    const level = 160;
+    const text = `shop_orders_per_second = ${level} spring campaign`;
+    await page.evaluate(
+      ([start, end, text]) =>
+        window.foresightHarness.setAnnotations([
+          { time: start, timeEnd: end, text, tags: ['driver'] },
+          { time: start, timeEnd: end, text: 'driver B = lots' },
+        ]),
+      [END_MS + 2 * HOUR, END_MS + 20 * HOUR, text] as const
+    );
+    // The CPU the plan implies at its worst hour (06:00, the top of the CPU's own daily cycle).
+    const expected = 15 + 0.5 * level + 3;
+    const planned = await cpuForecastMax(page, (m) => m > 1.15 * historyMax);
+    expect(Math.abs(planned - expected)).toBeLessThan(0.1 * expected);
+    expect(planned - ownForecast).toBeGreaterThan(0.5 * (expected - ownForecast));
+    const status = page.getByTestId('foresight-status');
+    await expect(status).toContainText('driver annotation "driver B = lots" not used: the level "lots" is not a number');
+    expect((await status.allTextContents()).join(' ')).not.toContain('no driver of the panel');
+    // The tooltip says where the driver's future came from.
+    const plot = page.locator('.u-over').first();
+    const box = (await plot.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
+    await expect(page.getByTestId('foresight-tooltip')).toContainText(
+      `forecast depends on ${ORDERS}: planned level ${level} from annotation "${text}" (2024-03-01 02:00 – 2024-03-01 20:00), its own forecast elsewhere`
+    );
+    await page.mouse.move(0, 0);
   } finally {
     await page.close();
     await server.close();

@@ -98,7 +98,7 @@ declare global {
       fieldConfig: () => { defaults: Record<string, unknown>; registry: string[] };
       setTheme: (name: 'dark' | 'light') => void;
       backendPosts: Array<{ url: string; data: { tags: string[]; time: number; timeEnd: number; text: string } }>;
-      setAnnotations: (list: Array<{ time: number; timeEnd?: number; text: string }>) => void;
+      setAnnotations: (list: Array<{ time: number; timeEnd?: number; text: string; tags?: string[] }>) => void;
       dataSupport: () => { annotations?: boolean; alertStates?: boolean } | undefined;
       panelAnnotationCount: () => number | undefined;
       queries: Array<{ from: number; to: number; stepMs: number; requestId: string }>;

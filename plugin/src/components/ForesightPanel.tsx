@@ -8,6 +8,7 @@ import {
   alertRuleOptions,
   annotationEvents,
   buildAnalyzeOptions,
+  driverAnnotations,
   eventsDuring,
   medianStep,
   parseShockWindows,
@@ -73,9 +74,14 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
     () => [...parseShockWindows(options.shockWindows ?? '').windows, ...annotations],
     [options.shockWindows, annotations]
   );
+  // Annotations that set a driver's level (a planned campaign) go to the drivers' future values.
+  const levelAnnotations = useMemo(
+    () => (useAnnotations ? driverAnnotations(data.annotations) : []),
+    [useAnnotations, data.annotations]
+  );
   const request = useMemo(
-    () => buildAnalyzeOptions(options, stepMs, visibleMs, annotations),
-    [options, stepMs, visibleMs, annotations]
+    () => buildAnalyzeOptions(options, stepMs, visibleMs, annotations, levelAnnotations),
+    [options, stepMs, visibleMs, annotations, levelAnnotations]
   );
   const training = useTraining(data, timeRange, options.trainingMultiple ?? 1, stepMs);
   // The engine learns from the history query's series when it answered (same key), else from

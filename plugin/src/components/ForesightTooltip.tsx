@@ -53,10 +53,20 @@ export function ForesightTooltip({ time, series, outcomes, colors, timeZone, foc
         details.push(`${kind} anomaly`);
       }
     }
-    // A forecast fitted with driver series depends on their own forecasts (issue 19).
-    const drivers = outcomes.get(s.key)?.forecast?.drivers;
-    if (drivers?.length) {
-      details.push(`forecast depends on the forecast of ${drivers.join(', ')}`);
+    // A forecast fitted with driver series depends on their own forecasts (issue 19), or on a
+    // level an annotation plans for them over part of the horizon: say which.
+    const forecast = outcomes.get(s.key)?.forecast;
+    const plans = forecast?.plans ?? [];
+    const unplanned = (forecast?.drivers ?? []).filter((d) => !plans.some((p) => p.driver === d));
+    if (unplanned.length > 0) {
+      details.push(`forecast depends on the forecast of ${unplanned.join(', ')}`);
+    }
+    const when = (t: number) => dateTimeFormat(t, { timeZone, format: 'YYYY-MM-DD HH:mm' });
+    for (const p of plans) {
+      const until = Number.isFinite(p.end) ? when(p.end) : 'on';
+      details.push(
+        `forecast depends on ${p.driver}: planned level ${p.level} from annotation "${p.annotation}" (${when(p.start)} – ${until}), its own forecast elsewhere`
+      );
     }
     rows.push({
       name: s.name,

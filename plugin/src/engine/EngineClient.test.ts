@@ -97,6 +97,36 @@ describe('EngineClient over a shared pool', () => {
     expect(errors).toEqual(['drivers: every series of the panel is a driver, so none is forecast with them']);
   });
 
+  it("resolves the annotations setting a driver's level once, sends them with the forecasts, says which it cannot use", () => {
+    const pool = new FakePool(2);
+    const client = new EngineClient(pool);
+    const withRef = (key: string, refId: string) => ({ ...series(key), refId });
+    const errors: string[] = [];
+    const callbacks = {
+      onPart: (p: object) => 'error' in p && errors.push(String(p.error)),
+      onDone: () => {},
+      onFatal: () => {},
+    };
+    const list = [withRef('a', 'A'), withRef('b', 'A'), withRef('orders', 'B')];
+    const driverAnnotations = [
+      { text: 'B = 160 campaign', start: 1000, end: 2000 },
+      { text: 'B = lots', start: 1000, end: 2000 },
+    ];
+    client.analyze(list, { ...options, drivers: [{ refId: 'B' }], driverAnnotations }, callbacks);
+    const forecasts = pool.sent.filter((s) => s.msg.type === 'forecast').map((s) => s.msg as { levels?: unknown });
+    expect(forecasts.length).toBeGreaterThan(0);
+    for (const f of forecasts) {
+      expect(f.levels).toEqual([{ key: 'orders', level: 160, start: 1000, end: 2000, annotation: 'B = 160 campaign' }]);
+    }
+    expect(errors).toEqual(['driver annotation "B = lots" not used: the level "lots" is not a number']);
+    // A panel without drivers: the annotations are another panel's, nothing said or sent.
+    errors.length = 0;
+    pool.sent = [];
+    client.analyze(list, { ...options, driverAnnotations }, callbacks);
+    expect(pool.sent.filter((s) => s.msg.type === 'forecast').every((s) => !('levels' in s.msg))).toBe(true);
+    expect(errors).toEqual([]);
+  });
+
   it('routes replies to the panel that asked, ignores superseded requests, and is done when every job is', () => {
     const pool = new FakePool(2);
     const first = new EngineClient(pool);

@@ -1,5 +1,5 @@
 import { AnalyzeOptions, EngineSeries, FromWorker, ToWorker } from './protocol';
-import { isDriver } from './drivers';
+import { isDriver, plannedLevels } from './drivers';
 import { DetectionResult, ForecastResult, IncidentResult } from '../types';
 import type { AlertRuleOptions, AlertRules, RootCause, RootCauseSeries } from '../wasm/foresight_wasm';
 
@@ -229,6 +229,16 @@ export class EngineClient {
         error: 'drivers: every series of the panel is a driver, so none is forecast with them',
       });
     }
+    // Annotations setting a driver's level (a planned campaign): resolved once, on the drivers
+    // picked here; one that cannot be used is said once and the rest go on. Without drivers on
+    // this panel they are another panel's business: nothing to say.
+    const plan =
+      forecasting && drivers.length > 0 && drivers.length < series.length
+        ? plannedLevels(options.driverAnnotations ?? [], drivers)
+        : { levels: [], problems: [] };
+    for (const problem of plan.problems) {
+      callbacks.onPart({ key: series[0].key, error: problem });
+    }
     // Detection scores the other series on what the drivers do not explain (engine: anomaly/drivers.rs).
     const driverIndices = series.flatMap((s, i) => (drivers.includes(s) ? [i] : []));
     const detectOptions =
@@ -252,7 +262,15 @@ export class EngineClient {
       request.pending++;
       const message: ToWorker =
         type === 'forecast' && drivers.length > 0
-          ? { type, clientId: this.id, requestId: id, series: copies, options: jobOptions, drivers: drivers.map(copy) }
+          ? {
+              type,
+              clientId: this.id,
+              requestId: id,
+              series: copies,
+              options: jobOptions,
+              drivers: drivers.map(copy),
+              ...(plan.levels.length > 0 ? { levels: plan.levels } : {}),
+            }
           : { type, clientId: this.id, requestId: id, series: copies, options: jobOptions };
       worker.postMessage(message, transfer);
     };

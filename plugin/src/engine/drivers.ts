@@ -132,3 +132,156 @@ export function alignDriver(
   }
   return { problem: why };
 }
+
+/**
+ * A dashboard annotation that sets a driver's level (a planned campaign): text `<driver> =
+ * <level>`, optionally followed by a description, tagged `driver` or written `driver <driver> =
+ * <level>`. Read from the annotation frames by request.ts (driverAnnotations).
+ */
+export interface DriverAnnotation {
+  text: string;
+  start: number;
+  end: number;
+}
+
+/** A driver's planned level over a time window, from one annotation (see plannedLevels). */
+export interface PlannedLevel {
+  /** The driver series' key. */
+  key: string;
+  level: number;
+  /** Inclusive; a point annotation holds from its time on (end = Infinity). */
+  start: number;
+  end: number;
+  /** The annotation's text, to say where the level came from. */
+  annotation: string;
+}
+
+/**
+ * Whether an annotation describes a driver rather than an event: the tag `driver`, or text
+ * `driver … = …` (an `=` required, so that "driver update deployed" stays an event).
+ */
+export function isDriverAnnotation(text: string, tags: string[]): boolean {
+  return tags.some((t) => t.trim().toLowerCase() === 'driver') || /^driver\b.*=/is.test(text.trim());
+}
+
+/**
+ * The driver an annotation names and the level it sets, or why it cannot be read. The level is
+ * the token after the last `=` outside braces and quotes (label matchers have their own `=`).
+ */
+export function parseLevelAnnotation(text: string): { target: string; level: number } | { problem: string } {
+  const body = text.trim().replace(/^driver\b\s*:?\s*/i, '');
+  let depth = 0;
+  let quoted = false;
+  let at = -1;
+  for (let i = 0; i < body.length; i++) {
+    const ch = body[i];
+    if (ch === '"') {
+      quoted = !quoted;
+    } else if (!quoted && ch === '{') {
+      depth++;
+    } else if (!quoted && ch === '}') {
+      depth = Math.max(0, depth - 1);
+    } else if (!quoted && depth === 0 && ch === '=') {
+      at = i;
+    }
+  }
+  const target = at >= 0 ? body.slice(0, at).trim() : '';
+  if (!target) {
+    return { problem: 'expected "<driver> = <level>" (a query letter, series name or label value, then a number)' };
+  }
+  const token =
+    body
+      .slice(at + 1)
+      .trim()
+      .split(/\s+/)[0] ?? '';
+  if (!/^[-+]?(\d+(\.\d*)?|\.\d+)(e[-+]?\d+)?$/i.test(token)) {
+    return { problem: `the level "${token}" is not a number` };
+  }
+  const level = Number(token);
+  if (!Number.isFinite(level)) {
+    return { problem: `the level "${token}" is not a finite number` };
+  }
+  return { target, level };
+}
+
+/**
+ * Whether an annotation's driver name designates `s`: the query letter, the name shown for the
+ * series or its metric name, one of its label values, or label matchers as in the Drivers option.
+ */
+function names(s: Pick<EngineSeries, 'refId' | 'labels' | 'name'>, target: string): boolean {
+  const metric = s.labels.__name__ ?? (s.name ?? '').split('{')[0];
+  if (target === s.refId || target === s.name || target === metric || Object.values(s.labels).includes(target)) {
+    return true;
+  }
+  if (/=/.test(target)) {
+    const { matchers, errors } = parseDrivers(target);
+    return errors.length === 0 && matchers.length === 1 && isDriver(s, matchers);
+  }
+  return false;
+}
+
+/**
+ * The planned levels the annotations set on the panel's drivers, and a note for each annotation
+ * that cannot be used (unreadable text, a level that is not a finite number, a name that is no
+ * driver or more than one). The worker applies them (driverFuture).
+ */
+export function plannedLevels(
+  annotations: DriverAnnotation[],
+  drivers: Array<Pick<EngineSeries, 'key' | 'refId' | 'labels' | 'name'>>
+): { levels: PlannedLevel[]; problems: string[] } {
+  const levels: PlannedLevel[] = [];
+  const problems: string[] = [];
+  for (const a of annotations) {
+    const label = a.text.slice(0, 60);
+    const parsed = parseLevelAnnotation(a.text);
+    if ('problem' in parsed) {
+      problems.push(`driver annotation "${label}" not used: ${parsed.problem}`);
+      continue;
+    }
+    const matched = drivers.filter((d) => names(d, parsed.target));
+    if (matched.length !== 1) {
+      problems.push(
+        `driver annotation "${label}" not used: ${
+          matched.length === 0
+            ? `no driver of the panel is "${parsed.target}" (see the Drivers option)`
+            : `"${parsed.target}" names ${matched.length} drivers (name one: its query letter or series name)`
+        }`
+      );
+      continue;
+    }
+    levels.push({
+      key: matched[0].key,
+      level: parsed.level,
+      start: a.start,
+      end: a.end > a.start ? a.end : Infinity,
+      annotation: label,
+    });
+  }
+  return { levels, problems };
+}
+
+/**
+ * A driver's values over a target's horizon: the planned level where an annotation of this
+ * driver covers the time (the latest-starting one when they overlap), else its observed value
+ * where the query has one, else its own forecast. Also which planned levels were used.
+ */
+export function driverFuture(
+  key: string,
+  ahead: ArrayLike<number>,
+  observed: Map<number, number>,
+  forecast: ArrayLike<number>,
+  levels: PlannedLevel[]
+): { values: Map<number, number>; used: PlannedLevel[] } {
+  const mine = levels.filter((l) => l.key === key).sort((a, b) => b.start - a.start);
+  const values = new Map<number, number>();
+  const used = new Set<PlannedLevel>();
+  for (let i = 0; i < ahead.length; i++) {
+    const t = ahead[i];
+    const plan = mine.find((l) => l.start <= t && t <= l.end);
+    if (plan) {
+      used.add(plan);
+    }
+    values.set(t, plan ? plan.level : (observed.get(t) ?? forecast[i]));
+  }
+  return { values, used: mine.filter((l) => used.has(l)).reverse() };
+}

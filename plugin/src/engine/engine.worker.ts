@@ -8,7 +8,7 @@ import type { DetectionResult, ForecastResult, IncidentResult } from '../types';
 import type { RootCause, RootCauseSeries } from '../wasm/foresight_wasm';
 import type { EngineSeries, FromWorker, ToWorker } from './protocol';
 import { ModelCache, trainingRange } from './modelCache';
-import { alignDriver, regressorName } from './drivers';
+import { alignDriver, driverFuture, regressorName } from './drivers';
 import { futureTimestamps, medianStep } from './timestamps';
 
 declare let __webpack_public_path__: string;
@@ -304,6 +304,7 @@ async function forecast(msg: Forecast) {
       // own forecast over this series' horizon; one that cannot serve is left out with a note.
       const regressors: Array<Regressor & { train: Float64Array; key: string }> = [];
       const future: Future = new Map();
+      const plans: NonNullable<ForecastResult['plans']> = [];
       if (!drivers.some((d) => d.key === s.key)) {
         const taken = new Set<string>();
         for (const d of drivers) {
@@ -317,7 +318,18 @@ async function forecast(msg: Forecast) {
             const observed = new Map<number, number>();
             d.timestamps.forEach((t, i) => Number.isFinite(d.values[i]) && observed.set(t, d.values[i]));
             const f = plainModel(d).predictPoint(ahead);
-            future.set(name, new Map(Array.from(ahead, (t, i) => [t, observed.get(t) ?? f.yhat[i]])));
+            // A planned level from an annotation where one covers the time, else observed, else forecast.
+            const planned = driverFuture(d.key, ahead, observed, f.yhat, msg.levels ?? []);
+            future.set(name, planned.values);
+            plans.push(
+              ...planned.used.map((l) => ({
+                driver: name,
+                level: l.level,
+                annotation: l.annotation,
+                start: l.start,
+                end: l.end,
+              }))
+            );
           } catch (e) {
             noteTrap(e);
             note(
@@ -368,6 +380,11 @@ async function forecast(msg: Forecast) {
       };
       if (model.regressors.length > 0) {
         result.drivers = model.regressors.map((r) => r.name);
+        const fitted = new Set(result.drivers);
+        const used = plans.filter((p) => fitted.has(p.driver));
+        if (used.length > 0) {
+          result.plans = used;
+        }
       }
       if (s.threshold) {
         result.crossing = wasm.timeToThreshold(f, lastObserved(s), {

@@ -8,6 +8,7 @@ import type {
   RootCause,
   RootCauseSeries,
 } from '../wasm/foresight_wasm';
+import type { DriverAnnotation, PlannedLevel } from './drivers';
 
 export interface EngineSeries {
   key: string;
@@ -35,6 +36,8 @@ export interface AnalyzeOptions {
   intervalWidth: number;
   /** Which series are drivers (see drivers.ts): the others are forecast with them as regressors. */
   drivers: DriverMatcher[];
+  /** Dashboard annotations that set a driver's level (see drivers.ts, plannedLevels). */
+  driverAnnotations?: DriverAnnotation[];
 }
 
 /** A query letter, or label matchers that must all hold (`job="shop"`). */
@@ -61,6 +64,8 @@ export type ToWorker =
           series: EngineSeries[];
           options: AnalyzeOptions;
           drivers?: EngineSeries[];
+          /** Planned levels of the drivers over their windows, from annotations (drivers.ts). */
+          levels?: PlannedLevel[];
         }
       /** Which Prophet component moved in these incidents of a series this worker forecast. */
       | { type: 'attribute'; requestId: number; key: string; incidents: IncidentResult[] }

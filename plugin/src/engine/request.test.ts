@@ -2,6 +2,7 @@ import { defaultOptions, ForesightOptions } from '../types';
 import {
   alertRuleOptions,
   annotationEvents,
+  driverAnnotations,
   buildAnalyzeOptions,
   durationMs,
   eventsDuring,
@@ -165,6 +166,31 @@ describe('events from dashboard annotations', () => {
     expect(options.detector.shockWindows).toEqual([]);
     expect(eventsDuring(events, 1500, 1600)).toEqual(['deploy v2']);
     expect(eventsDuring(events, 2500, 4000)).toEqual([]);
+  });
+});
+
+describe("annotations that set a driver's level", () => {
+  const frame = {
+    length: 4,
+    fields: [
+      { name: 'time', values: [1000, 3000, 5000, 7000] },
+      { name: 'timeEnd', values: [2000, 4000, 6000, 7000] },
+      { name: 'text', values: ['orders = <b>160</b>', 'driver B = 120', 'deploy v2', 'B = 5'] },
+      { name: 'tags', values: [['driver', 'campaign'], [], ['deploy'], 'ops, driver'] },
+    ],
+  };
+
+  it('are read from the tag driver or the text "driver …", and are not events of the series', () => {
+    expect(driverAnnotations([frame])).toEqual([
+      { text: 'orders = 160', start: 1000, end: 2000 },
+      { text: 'driver B = 120', start: 3000, end: 4000 },
+      { text: 'B = 5', start: 7000, end: 7000 },
+    ]);
+    expect(annotationEvents([frame])).toEqual([{ name: 'deploy v2', start: 5000, end: 6000 }]);
+    const { options } = buildAnalyzeOptions(opts(), MIN, DAY, annotationEvents([frame]), driverAnnotations([frame]));
+    expect(options.prophet.holidays?.map((h) => h.holiday)).toEqual(['deploy v2']);
+    expect(options.driverAnnotations?.map((a) => a.text)).toEqual(['orders = 160', 'driver B = 120', 'B = 5']);
+    expect(driverAnnotations(undefined)).toEqual([]);
   });
 });
 

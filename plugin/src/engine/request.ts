@@ -6,7 +6,7 @@ import { rangeUtil } from '@grafana/data';
 import type { AlertRuleOptions, AnomalyOptions, ForecastOptions } from '../wasm/foresight_wasm';
 import type { ForesightOptions } from '../types';
 import type { AnalyzeOptions } from './protocol';
-import { parseDrivers } from './drivers';
+import { DriverAnnotation, isDriverAnnotation, parseDrivers } from './drivers';
 
 export { futureTimestamps, MAX_FORECAST_POINTS, medianStep } from './timestamps';
 
@@ -109,7 +109,9 @@ export function buildAnalyzeOptions(
   stepMs: number,
   visibleRangeMs: number,
   /** Events from the dashboard's annotations: modelled by Prophet, still flagged by the detector. */
-  events: ShockWindow[] = []
+  events: ShockWindow[] = [],
+  /** Annotations that set a driver's level over their range (applied to the drivers' future values). */
+  levelAnnotations: DriverAnnotation[] = []
 ): { options: AnalyzeOptions; errors: string[] } {
   const errors: string[] = [];
   const shocks = parseShockWindows(options.shockWindows ?? '');
@@ -189,6 +191,7 @@ export function buildAnalyzeOptions(
       horizonMs,
       intervalWidth: options.intervalWidth,
       drivers: drivers.matchers,
+      driverAnnotations: levelAnnotations,
     },
     errors,
   };
@@ -248,36 +251,60 @@ export function alertRuleOptions(
   };
 }
 
-/**
- * Dashboard annotations (PanelData.annotations frames: `time`, optional `timeEnd`, `text` or
- * `title`) as named events, at most MAX_EVENTS, newest first.
- */
-export function annotationEvents(
-  frames: Array<{ fields: Array<{ name: string; values: ArrayLike<unknown> }>; length: number }> = []
-): ShockWindow[] {
-  const events: ShockWindow[] = [];
+type AnnotationFrame = { fields: Array<{ name: string; values: ArrayLike<unknown> }>; length: number };
+
+/** The rows of the annotation frames: time, end (≥ time), text without markup, tags. */
+function annotationRows(frames: AnnotationFrame[]) {
+  const rows: Array<{ start: number; end: number; text: string; tags: string[] }> = [];
   for (const frame of frames) {
     const col = (name: string) => frame.fields.find((f) => f.name === name)?.values;
     const time = col('time');
     const timeEnd = col('timeEnd');
     const text = col('text') ?? col('title');
+    const tags = col('tags');
     for (let i = 0; time && i < frame.length; i++) {
       const start = Number(time[i]);
       const end = Number(timeEnd?.[i] ?? start);
       if (!Number.isFinite(start)) {
         continue;
       }
-      const raw = String(text?.[i] ?? '')
-        .replace(/<[^>]*>/g, '')
-        .trim();
-      events.push({
-        name: raw.slice(0, 60) || 'annotation',
+      const rawTags = tags?.[i];
+      rows.push({
         start,
         end: Number.isFinite(end) && end >= start ? end : start,
+        text: String(text?.[i] ?? '')
+          .replace(/<[^>]*>/g, '')
+          .trim(),
+        // Grafana gives a row's tags as a list; some sources as one comma-separated string.
+        tags: Array.isArray(rawTags) ? rawTags.map(String) : typeof rawTags === 'string' ? rawTags.split(',') : [],
       });
     }
   }
-  return events.sort((a, b) => b.start - a.start).slice(0, MAX_EVENTS);
+  return rows;
+}
+
+/**
+ * Dashboard annotations (PanelData.annotations frames: `time`, optional `timeEnd`, `text` or
+ * `title`) as named events, at most MAX_EVENTS, newest first. Annotations that set a driver's
+ * level (driverAnnotations) describe the driver, not the series: they are not events.
+ */
+export function annotationEvents(frames: AnnotationFrame[] = []): ShockWindow[] {
+  return annotationRows(frames)
+    .filter((r) => !isDriverAnnotation(r.text, r.tags))
+    .map((r) => ({ name: r.text.slice(0, 60) || 'annotation', start: r.start, end: r.end }))
+    .sort((a, b) => b.start - a.start)
+    .slice(0, MAX_EVENTS);
+}
+
+/**
+ * Dashboard annotations that set a driver's level over their time range (a planned campaign):
+ * tagged `driver` or with text `driver …` (drivers.ts reads the text), oldest first.
+ */
+export function driverAnnotations(frames: AnnotationFrame[] = []): DriverAnnotation[] {
+  return annotationRows(frames)
+    .filter((r) => isDriverAnnotation(r.text, r.tags))
+    .map(({ text, start, end }) => ({ text, start, end }))
+    .sort((a, b) => a.start - b.start);
 }
 
 /** Annotations that become model events at most (each is a holiday feature per day it covers). */
