@@ -30,6 +30,9 @@ function referenceCases() {
   const REF = `${ROOT}tests/data/prophet/`;
   return readdirSync(`${REF}cases`)
     .filter((f) => f.endsWith('.json'))
+    // Cases with extra regressors or conditions (a columns file beside them) are left out: the
+    // engines are compared on one model, and the reference bindings are not handed columns here.
+    .filter((f) => !existsSync(`${REF}cases/${f.replace(/\.json$/, '.columns.csv')}`))
     .map((f) => {
       const c = JSON.parse(readFileSync(`${REF}cases/${f}`, 'utf8'));
       // Sorted by time, as Prophet sorts its history (two of the data files are not).

@@ -102,11 +102,11 @@ const oursEngine = (name: string, sufficientStatistics: boolean): Engine => ({
   fitPredict: (s) => {
     const opts = oursOptions(s, sufficientStatistics);
     const t0 = performance.now();
-    const model = ours.ProphetModel.fit(Float64Array.from(s.ds), Float64Array.from(s.y), opts);
+    const model = ours.prophetFit(Float64Array.from(s.ds), Float64Array.from(s.y), opts, undefined);
     const t1 = performance.now();
-    model.predict(Float64Array.from(s.predictDs));
+    ours.prophetPredict(model, Float64Array.from(s.predictDs), undefined);
     const t2 = performance.now();
-    model.free();
+    ours.prophetFree(model);
     return { fitMs: t1 - t0, predictMs: t2 - t1 };
   },
 });
@@ -119,16 +119,16 @@ const foresightStats = oursEngine('foresight (sufficient statistics)', true);
  */
 window.predict600 = async (s: BenchSeries, repeats: number) => {
   await ready;
-  const model = ours.ProphetModel.fit(Float64Array.from(s.ds), Float64Array.from(s.y), { uncertainty_samples: 1000 });
+  const model = ours.prophetFit(Float64Array.from(s.ds), Float64Array.from(s.y), { uncertainty_samples: 1000 }, undefined);
   const step = s.ds[s.ds.length - 1] - s.ds[s.ds.length - 2];
   const ds = Float64Array.from({ length: 600 }, (_, i) => s.ds[s.ds.length - 300] + i * step);
   const times: number[] = [];
   for (let r = 0; r < repeats; r++) {
     const t0 = performance.now();
-    model.predict(ds);
+    ours.prophetPredict(model, ds, undefined);
     times.push(performance.now() - t0);
   }
-  model.free();
+  ours.prophetFree(model);
   return times;
 };
 
@@ -148,12 +148,12 @@ window.fitRows = async (s, engine) => {
     prophet.free();
     return { yhat: Array.from(p.yhat.point), trend: Array.from(p.trend.point) };
   }
-  const model = ours.ProphetModel.fit(Float64Array.from(s.ds), Float64Array.from(s.y), {
+  const model = ours.prophetFit(Float64Array.from(s.ds), Float64Array.from(s.y), {
     ...oursOptions(s, engine === foresightStats.name),
     uncertainty_samples: 0,
-  });
-  const p = model.predict(Float64Array.from(s.ds));
-  model.free();
+  }, undefined);
+  const p = ours.prophetPredict(model, Float64Array.from(s.ds), undefined);
+  ours.prophetFree(model);
   return { yhat: Array.from(p.yhat), trend: Array.from(p.trend) };
 };
 
