@@ -64,3 +64,12 @@ pub enum Error {
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// The error for an option with a bad value, named as the caller wrote it: the one constructor
+/// every option check uses.
+pub(crate) fn invalid(name: &'static str, reason: impl Into<String>) -> Error {
+    Error::InvalidOption {
+        name,
+        reason: reason.into(),
+    }
+}

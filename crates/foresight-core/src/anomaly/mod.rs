@@ -129,7 +129,7 @@ impl Default for AnomalyOptions {
     fn default() -> Self {
         Self {
             mode: Mode::Batch,
-            sensitivity: 0.5,
+            sensitivity: DEFAULT_SENSITIVITY,
             direction: Direction::Both,
             min_abs_deviation: 0.0,
             min_rel_deviation: 0.0,
@@ -147,14 +147,23 @@ impl Default for AnomalyOptions {
 /// Longest duration an option may take.
 const TEN_YEARS_MS: f64 = 3660.0 * 86_400_000.0;
 
+/// The detector's default sensitivity.
+pub const DEFAULT_SENSITIVITY: f64 = 0.5;
+
+/// Band half-width, in robust standard deviations of the residuals, for a sensitivity in
+/// [0, 1]: the one rule the detector, the alert rules and the root-cause deviations share.
+pub const fn band_sigmas(sensitivity: f64) -> f64 {
+    1.5 + 3.0 * (1.0 - sensitivity)
+}
+
 impl AnomalyOptions {
     /// Band half-width in robust standard deviations.
     pub fn band_sigmas(&self) -> f64 {
-        1.5 + 3.0 * (1.0 - self.sensitivity)
+        band_sigmas(self.sensitivity)
     }
 
     pub fn validate(&self) -> Result<()> {
-        let bad = |name: &'static str, reason: String| Err(Error::InvalidOption { name, reason });
+        let bad = |name: &'static str, reason: String| Err(crate::error::invalid(name, reason));
         if !(self.sensitivity.is_finite() && (0.0..=1.0).contains(&self.sensitivity)) {
             return bad(
                 "sensitivity",

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::anomaly::Direction;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// Label that tells the past periods apart inside the baseline expression.
 const SEASON_LABEL: &str = "foresight_season";
@@ -72,7 +72,7 @@ impl Default for AlertRuleOptions {
             lookback_ms: 3_600_000.0,
             statistic: BaselineStatistic::Median,
             residual_spread: 0.0,
-            sensitivity: 0.5,
+            sensitivity: crate::anomaly::DEFAULT_SENSITIVITY,
             direction: Direction::Both,
             min_abs_deviation: 0.0,
             min_rel_deviation: 0.0,
@@ -85,7 +85,7 @@ impl Default for AlertRuleOptions {
 impl AlertRuleOptions {
     /// Band half-width in residual spreads, as the detector's.
     pub fn band_sigmas(&self) -> f64 {
-        1.5 + 3.0 * (1.0 - self.sensitivity)
+        crate::anomaly::band_sigmas(self.sensitivity)
     }
 
     /// The constant part of the band half-width (value units).
@@ -94,7 +94,7 @@ impl AlertRuleOptions {
     }
 
     fn validate(&self) -> Result<()> {
-        let bad = |name: &'static str, reason: String| Err(Error::InvalidOption { name, reason });
+        let bad = |name: &'static str, reason: String| Err(crate::error::invalid(name, reason));
         if self.query.trim().is_empty() {
             return bad("query", "the PromQL query is empty".into());
         }

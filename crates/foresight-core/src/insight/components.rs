@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{invalid, Error, Result};
 #[cfg(feature = "prophet")]
 use crate::prophet::{Forecast, Mode, ProphetModel};
 
@@ -208,10 +208,6 @@ pub struct Attribution {
     pub reference_points: usize,
 }
 
-fn invalid(name: &'static str, reason: String) -> Error {
-    Error::InvalidOption { name, reason }
-}
-
 /// Splits the departure inside `[start, end]` (ms UTC, inclusive) into four parts:
 ///
 /// - trend: the trend minus the straight line fitted to the trend over the reference points
@@ -273,7 +269,7 @@ pub fn attribute_components(
         return Err(Error::NonFiniteTimestamp { index });
     }
     if !input.timestamps.windows(2).all(|w| w[0] < w[1]) {
-        return Err(invalid("timestamps", "must be strictly increasing".into()));
+        return Err(invalid("timestamps", "must be strictly increasing"));
     }
     if !(start.is_finite() && end.is_finite() && start <= end) {
         return Err(invalid(

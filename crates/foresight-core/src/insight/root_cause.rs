@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::anomaly::stats::{median, median_sigma};
 use crate::anomaly::{Incident, SeriesAnomalies};
-use crate::error::{Error, Result};
+use crate::error::{invalid, Error, Result};
 use foresight_kernel::merge_sort_vec_by;
 use foresight_kernel::robust::{finite_pairs_correlation, max_abs_finite};
 
@@ -115,10 +115,6 @@ pub enum RootCause {
         /// anomaly in other series), else `None`.
         note: Option<String>,
     },
-}
-
-fn invalid(name: &'static str, reason: String) -> Error {
-    Error::InvalidOption { name, reason }
 }
 
 /// Most incidents one [`root_causes`] call explains (each compares every series).
@@ -405,8 +401,8 @@ fn capitalise(s: &str) -> String {
     }
 }
 
-/// Band half-widths of the deviation band (as the detector's default sensitivity).
-const BAND_SIGMAS: f64 = 3.0;
+/// Band half-widths of the deviation band (the detector's at its default sensitivity).
+const BAND_SIGMAS: f64 = crate::anomaly::band_sigmas(crate::anomaly::DEFAULT_SENSITIVITY);
 
 /// What a point adds to the window's anomaly: its deviation score when outside the band.
 fn excess(score: f64) -> f64 {

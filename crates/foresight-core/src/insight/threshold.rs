@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{invalid, Error, Result};
 
 /// Which side of the threshold is bad.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -108,10 +108,6 @@ impl ThresholdCrossing {
     }
 }
 
-fn invalid(name: &'static str, reason: String) -> Error {
-    Error::InvalidOption { name, reason }
-}
-
 /// Predicted time until the forecast crosses `threshold`.
 ///
 /// The crossing is the first time the point forecast reaches the threshold (linear
@@ -158,7 +154,7 @@ pub fn time_to_threshold(
     if path.lower.is_some() != path.upper.is_some() {
         return Err(invalid(
             "interval",
-            "give both edges of the interval (lower and upper) or neither".into(),
+            "give both edges of the interval (lower and upper) or neither",
         ));
     }
     if let Some(index) = path.timestamps.iter().position(|t| !t.is_finite()) {
@@ -167,7 +163,7 @@ pub fn time_to_threshold(
     if !path.timestamps.windows(2).all(|w| w[0] < w[1]) {
         return Err(invalid(
             "timestamps",
-            "the forecast's timestamps must be strictly increasing".into(),
+            "the forecast's timestamps must be strictly increasing",
         ));
     }
     let first = path.timestamps.partition_point(|&t| t <= last.time);
@@ -175,7 +171,7 @@ pub fn time_to_threshold(
     if future.is_empty() {
         return Err(invalid(
             "forecast",
-            "the forecast has no numeric point after the last observation".into(),
+            "the forecast has no numeric point after the last observation",
         ));
     }
     let horizon_ms = path.timestamps[*future.last().expect("non-empty")] - last.time;
