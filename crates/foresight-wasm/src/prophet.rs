@@ -283,9 +283,7 @@ pub fn prophet_regressors(
             let o = Object::new();
             set(&o, "name", &JsValue::from_str(&r.name))?;
             set(&o, "priorScale", &JsValue::from(r.prior_scale))?;
-            let mode =
-                serde_wasm_bindgen::to_value(&r.mode).map_err(|e| JsError::new(&e.to_string()))?;
-            set(&o, "mode", &mode)?;
+            set(&o, "mode", &mode_value(&r.mode)?)?;
             set(&o, "standardize", &JsValue::from_bool(r.standardize))?;
             set(&o, "mu", &JsValue::from(r.mu))?;
             set(&o, "std", &JsValue::from(r.std))?;
@@ -293,6 +291,11 @@ pub fn prophet_regressors(
         }
         Ok(list)
     })
+}
+
+/// A component's mode as the JS string (`"additive"` / `"multiplicative"`).
+fn mode_value(mode: &foresight_core::prophet::Mode) -> Result<JsValue, JsError> {
+    serde_wasm_bindgen::to_value(mode).map_err(|e| JsError::new(&e.to_string()))
 }
 
 /// The seasonalities the fit used (auto-detected ones included).
@@ -308,9 +311,7 @@ pub fn prophet_seasonalities(
             set(&o, "period", &JsValue::from(s.period))?;
             set(&o, "fourierOrder", &JsValue::from(s.fourier_order))?;
             set(&o, "priorScale", &JsValue::from(s.prior_scale))?;
-            let mode =
-                serde_wasm_bindgen::to_value(&s.mode).map_err(|e| JsError::new(&e.to_string()))?;
-            set(&o, "mode", &mode)?;
+            set(&o, "mode", &mode_value(&s.mode)?)?;
             list.push(&o);
         }
         Ok(list)

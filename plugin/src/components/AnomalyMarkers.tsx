@@ -2,7 +2,7 @@ import React, { useMemo, useRef } from 'react';
 import { DataFrame, getFieldDisplayName, GrafanaTheme2 } from '@grafana/data';
 import { UPlotConfigBuilder } from '@grafana/ui';
 import { KIND_COLORS, markerRadius, SeriesMarkers } from '../render/markers';
-import { useChartHook } from './useChartHook';
+import { plotCanvas, useChartHook } from './useChartHook';
 
 /** Marker times recorded for diagnostics at most. */
 const MAX_RECORDED_TIMES = 2000;
@@ -38,12 +38,7 @@ export function AnomalyMarkers({ config, frame, markers, theme }: Props) {
         Object.entries(KIND_COLORS).map(([kind, name]) => [kind, theme.visualization.getColorByName(name)])
       );
       const { left, top, width, height } = u.bbox;
-      const ctx = u.ctx;
-      ctx.save();
-      ctx.beginPath();
-      ctx.rect(left, top, width, height);
-      ctx.clip();
-      ctx.lineWidth = devicePixelRatio;
+      const ctx = plotCanvas(u);
       ctx.strokeStyle = theme.colors.background.primary;
       const drawn: Record<string, number> = {};
       const times: number[] = [];

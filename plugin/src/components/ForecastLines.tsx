@@ -2,7 +2,7 @@ import React, { useMemo, useRef } from 'react';
 import { DataFrame, getFieldDisplayName } from '@grafana/data';
 import { UPlotConfigBuilder } from '@grafana/ui';
 import { ForecastLine } from '../render/plotFrames';
-import { useChartHook } from './useChartHook';
+import { plotCanvas, useChartHook } from './useChartHook';
 
 interface Props {
   config: UPlotConfigBuilder;
@@ -29,13 +29,7 @@ export function ForecastLines({ config, frame, lines }: Props) {
         return; // not this chart's frame (it is being replaced)
       }
       const indexOf = new Map(frame.fields.map((f, i) => [getFieldDisplayName(f, frame), i]));
-      const { left, top, width, height } = u.bbox;
-      const ctx = u.ctx;
-      ctx.save();
-      ctx.beginPath();
-      ctx.rect(left, top, width, height);
-      ctx.clip();
-      ctx.lineWidth = devicePixelRatio;
+      const ctx = plotCanvas(u);
       ctx.setLineDash([2 * devicePixelRatio, 4 * devicePixelRatio]);
       const points: Record<string, number> = {};
       for (const line of lines) {

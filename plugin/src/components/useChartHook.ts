@@ -44,3 +44,18 @@ export function useChartHook<T>(
     return () => cancelAnimationFrame(frame);
   }, [value, redrawOnChange]);
 }
+
+/**
+ * The chart's canvas, saved and clipped to the plotting area, for an overlay hook to draw on
+ * (the caller restores it). Lines are 1 px, Grafana's default.
+ */
+export function plotCanvas(u: uPlot): CanvasRenderingContext2D {
+  const { left, top, width, height } = u.bbox;
+  const ctx = u.ctx;
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(left, top, width, height);
+  ctx.clip();
+  ctx.lineWidth = devicePixelRatio;
+  return ctx;
+}
