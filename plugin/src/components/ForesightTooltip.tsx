@@ -64,8 +64,12 @@ export function ForesightTooltip({ time, series, outcomes, colors, timeZone, foc
     const when = (t: number) => dateTimeFormat(t, { timeZone, format: 'YYYY-MM-DD HH:mm' });
     for (const p of plans) {
       const until = Number.isFinite(p.end) ? when(p.end) : 'on';
+      const plan = `planned level ${p.level} from annotation "${p.annotation}" (${when(p.start)} – ${until})`;
+      // A driver's own forecast carries its plans too (it has no drivers of its own).
       details.push(
-        `forecast depends on ${p.driver}: planned level ${p.level} from annotation "${p.annotation}" (${when(p.start)} – ${until}), its own forecast elsewhere`
+        forecast?.drivers
+          ? `forecast depends on ${p.driver}: ${plan}, its own forecast elsewhere`
+          : `forecast: ${plan}, Prophet's forecast elsewhere`
       );
     }
     rows.push({

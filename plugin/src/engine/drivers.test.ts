@@ -5,6 +5,7 @@ import {
   isDriverAnnotation,
   parseDrivers,
   parseLevelAnnotation,
+  plannedForecast,
   plannedLevels,
   regressorName,
 } from './drivers';
@@ -168,5 +169,25 @@ describe("annotations that set a driver's level", () => {
     const past = driverFuture('o', ahead, observed, forecast, [{ ...levels[0], start: 0, end: 5 }]);
     expect([...past.values.values()]).toEqual([1, 7, 3, 4, 7, 6]);
     expect(past.used).toEqual([]);
+  });
+});
+
+describe('plannedForecast', () => {
+  it("draws a driver's planned level over its own forecast, with no band there", () => {
+    const ds = [10, 20, 30, 40];
+    const yhat = Float64Array.from([1, 2, 3, 4]);
+    const lower = Float64Array.from([0, 1, 2, 3]);
+    const upper = Float64Array.from([2, 3, 4, 5]);
+    const plan = { key: 'o', level: 50, start: 20, end: 30, annotation: 'orders = 50' };
+    const other = { ...plan, key: 's', level: 9 };
+    const out = plannedForecast('o', ds, yhat, lower, upper, [plan, other]);
+    expect([...out.yhat]).toEqual([1, 50, 50, 4]);
+    expect([...out.lower!]).toEqual([0, 50, 50, 3]);
+    expect([...out.upper!]).toEqual([2, 50, 50, 5]);
+    expect(out.used).toEqual([plan]);
+    // No plan of its own: the forecast as it was, the same arrays.
+    const none = plannedForecast('o', ds, yhat, lower, upper, [other]);
+    expect(none.yhat).toBe(yhat);
+    expect(none.used).toEqual([]);
   });
 });

@@ -285,3 +285,26 @@ export function driverFuture(
   }
   return { values, used: mine.filter((l) => used.has(l)).reverse() };
 }
+
+/**
+ * A driver's own forecast with the levels annotations plan for it: where a plan covers a time
+ * the drawn value is the planned level (with no band: it is a stated figure, not an estimate),
+ * as the series it drives see it. Also which plans were used.
+ */
+export function plannedForecast(
+  key: string,
+  timestamps: ArrayLike<number>,
+  yhat: Float64Array,
+  lower: Float64Array | undefined,
+  upper: Float64Array | undefined,
+  levels: PlannedLevel[]
+): { yhat: Float64Array; lower?: Float64Array; upper?: Float64Array; used: PlannedLevel[] } {
+  const { values, used } = driverFuture(key, timestamps, new Map(), yhat, levels);
+  if (used.length === 0) {
+    return { yhat, lower, upper, used };
+  }
+  const out = Float64Array.from(timestamps, (t) => values.get(t)!);
+  const planned = (t: number) => used.some((l) => l.start <= t && t <= l.end);
+  const band = (b?: Float64Array) => b && Float64Array.from(b, (v, i) => (planned(timestamps[i]) ? out[i] : v));
+  return { yhat: out, lower: band(lower), upper: band(upper), used };
+}

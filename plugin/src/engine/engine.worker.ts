@@ -8,7 +8,7 @@ import type { DetectionResult, ForecastResult, IncidentResult } from '../types';
 import type { RootCause, RootCauseSeries } from '../wasm/foresight_wasm';
 import type { EngineSeries, FromWorker, ToWorker } from './protocol';
 import { ModelCache, trainingRange } from './modelCache';
-import { alignDriver, driverFuture, regressorName } from './drivers';
+import { alignDriver, driverFuture, plannedForecast, regressorName } from './drivers';
 import { futureTimestamps, medianStep } from './timestamps';
 
 declare let __webpack_public_path__: string;
@@ -378,6 +378,20 @@ async function forecast(msg: Forecast) {
         upper: f.yhatUpper,
         fromCache,
       };
+      if (drivers.some((d) => d.key === s.key)) {
+        // A driver's own forecast shows the levels annotations plan for it, as its driven series use them.
+        const own = plannedForecast(s.key, f.ds, f.yhat, f.yhatLower, f.yhatUpper, msg.levels ?? []);
+        Object.assign(result, { yhat: own.yhat, lower: own.lower, upper: own.upper });
+        if (own.used.length > 0) {
+          result.plans = own.used.map((l) => ({
+            driver: s.name ?? s.key,
+            level: l.level,
+            annotation: l.annotation,
+            start: l.start,
+            end: l.end,
+          }));
+        }
+      }
       if (model.regressors.length > 0) {
         result.drivers = model.regressors.map((r) => r.name);
         const fitted = new Set(result.drivers);
@@ -392,7 +406,7 @@ async function forecast(msg: Forecast) {
           intervalWidth: options.intervalWidth,
         });
       }
-      const buffers = [f.ds.buffer, f.yhat.buffer, f.yhatLower?.buffer, f.yhatUpper?.buffer];
+      const buffers = [result.timestamps.buffer, result.yhat.buffer, result.lower?.buffer, result.upper?.buffer];
       post(
         { type: 'forecast', clientId, requestId, key: s.key, forecast: result },
         buffers.filter((b): b is ArrayBuffer => b !== undefined)

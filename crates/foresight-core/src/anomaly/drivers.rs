@@ -5,6 +5,7 @@
 //! back to the expected value and the band. A campaign the driver carries is then not an
 //! anomaly of the series, while a departure of its own, or one the driver does not make, is.
 
+use super::season::typical_step;
 use super::{model, AnomalyOptions, SeriesAnomalies, Tuning};
 use crate::error::{Error, Result};
 use crate::series::Series;
@@ -12,6 +13,49 @@ use crate::series::Series;
 /// Share of the series' residual variance a driver must explain to be used: below it the
 /// relation is noise, and scores stay as they were.
 const MIN_R2: f64 = 0.1;
+
+/// Phase bins of the series' own period in the regression: enough for a daily profile's shape.
+const PHASE_BINS: usize = 24;
+
+/// Each timestamp's bin of the series' seasonal period (`period` in points of its typical
+/// step); one bin when it has none.
+fn phase_bins(timestamps: &[f64], period: Option<usize>) -> (Vec<usize>, usize) {
+    let cycle = period
+        .zip(typical_step(timestamps))
+        .map(|(p, step)| (p, p as f64 * step));
+    match (cycle, timestamps.first()) {
+        (Some((p, cycle)), Some(&t0)) => {
+            let bins = p.clamp(1, PHASE_BINS);
+            // The phase by floor, not `%`: f64 remainder would pull libm's fmod into the module.
+            let bin = |t: f64| {
+                let x = (t - t0) / cycle;
+                (((x - x.floor()) * bins as f64) as usize).min(bins - 1)
+            };
+            (timestamps.iter().map(|&t| bin(t)).collect(), bins)
+        }
+        _ => (vec![0; timestamps.len()], 1),
+    }
+}
+
+/// `y` less its mean in each phase bin over the rows kept (0 elsewhere): the series' own
+/// cycle taken out, as seasonal dummies in a regression.
+fn partial(y: &[f64], bins: &(Vec<usize>, usize), rows: &[bool]) -> Vec<f64> {
+    let (bin, count) = bins;
+    let (mut sum, mut n) = (vec![0.0; *count], vec![0usize; *count]);
+    for k in (0..y.len()).filter(|&k| rows[k]) {
+        sum[bin[k]] += y[k];
+        n[bin[k]] += 1;
+    }
+    (0..y.len())
+        .map(|k| {
+            if rows[k] {
+                y[k] - sum[bin[k]] / n[bin[k]] as f64
+            } else {
+                0.0
+            }
+        })
+        .collect()
+}
 
 /// Values of `driver` at the timestamps of `target` (NaN where it has none).
 fn values_at(target: &Series, driver: &Series) -> Vec<f64> {
@@ -47,30 +91,30 @@ pub(super) fn explain(
     }
     for i in (0..series.len()).filter(|i| !options.drivers.contains(i)) {
         let s = &series[i];
+        let bins = phase_bins(s.timestamps(), results[i].period);
         let mut residual: Vec<f64> = s.values().to_vec();
         let mut explained = vec![0.0; residual.len()];
         let mut used = false;
         for &d in &options.drivers {
             let x = values_at(s, &series[d]);
-            let pairs = || {
-                residual
-                    .iter()
-                    .zip(&x)
-                    .filter(|(r, dx)| r.is_finite() && dx.is_finite())
-            };
-            let n = pairs().count() as f64;
-            if n < 3.0 {
+            let rows: Vec<bool> = residual
+                .iter()
+                .zip(&x)
+                .map(|(r, dx)| r.is_finite() && dx.is_finite())
+                .collect();
+            let n = rows.iter().filter(|&&r| r).count();
+            if n < 3 * (bins.1 + 1) {
                 continue;
             }
-            let (mr, mx) = (
-                pairs().map(|(r, _)| r).sum::<f64>() / n,
-                pairs().map(|(_, dx)| dx).sum::<f64>() / n,
-            );
+            // The series' own cycle taken out of both sides before the driver's coefficient is
+            // estimated (as Prophet fits regressors beside its seasonalities): a driver whose
+            // cycle overlaps the series' own would otherwise take part of that cycle with it.
+            let (r, dx) = (partial(&residual, &bins, &rows), partial(&x, &bins, &rows));
             let (mut xy, mut xx, mut yy) = (0.0, 0.0, 0.0);
-            for (r, dx) in pairs() {
-                xy += (r - mr) * (dx - mx);
-                xx += (dx - mx) * (dx - mx);
-                yy += (r - mr) * (r - mr);
+            for k in (0..rows.len()).filter(|&k| rows[k]) {
+                xy += r[k] * dx[k];
+                xx += dx[k] * dx[k];
+                yy += r[k] * r[k];
             }
             if !(xx > 0.0 && yy > 0.0) {
                 continue;
@@ -80,6 +124,13 @@ pub(super) fn explain(
                 continue;
             }
             used = true;
+            let mx = x
+                .iter()
+                .zip(&rows)
+                .filter(|(_, &ok)| ok)
+                .map(|(v, _)| v)
+                .sum::<f64>()
+                / n as f64;
             // The driver's part, centred on its mean: the series keeps its level.
             for ((r, e), dx) in residual.iter_mut().zip(&mut explained).zip(&x) {
                 if dx.is_finite() {
@@ -119,8 +170,8 @@ mod tests {
     const T0: f64 = 1_704_067_200_000.0; // Monday 2024-01-01
 
     /// Hourly, 14 days: orders with a business-hours cycle and a campaign (x1.5) on days 9-10;
-    /// the service's load is 15 + 0.5 x orders with small noise, and a spike of its own (+12,
-    /// 3 hours) on day 12.
+    /// the service's load is 15 + 0.5 x orders with a daily cycle of its own (peaking at 06:00,
+    /// when orders are quiet) and small noise, and a spike of its own (+12, 3 hours) on day 12.
     fn series() -> Vec<Series> {
         let n = 14 * 24;
         let ts: Vec<f64> = (0..n).map(|i| T0 + i as f64 * HOUR).collect();
@@ -148,7 +199,9 @@ mod tests {
                 } else {
                     0.0
                 };
-                15.0 + 0.5 * orders[i] + noise() + own
+                let hour = (i % 24) as f64;
+                let cycle = 3.0 * (std::f64::consts::TAU * hour / 24.0).sin();
+                15.0 + 0.5 * orders[i] + cycle + noise() + own
             })
             .collect();
         vec![
