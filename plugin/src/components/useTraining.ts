@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { PanelData, TimeRange } from '@grafana/data';
 import { extractSeries } from '../data/frames';
-import { cannotRequery, queryTrainingFrames, trainingRange } from '../data/trainingQuery';
+import { cannotRequery, queryTrainingFrames, trainingQueryRange } from '../data/trainingQuery';
 import { SeriesInput } from '../types';
 
 export interface Training {
@@ -20,7 +20,7 @@ export interface Training {
 export function useTraining(data: PanelData, timeRange: TimeRange, multiple: number, stepMs: number): Training {
   const request = data.request;
   const range = useMemo(
-    () => trainingRange({ from: timeRange.from.valueOf(), to: timeRange.to.valueOf() }, multiple, stepMs),
+    () => trainingQueryRange({ from: timeRange.from.valueOf(), to: timeRange.to.valueOf() }, multiple, stepMs),
     [timeRange, multiple, stepMs]
   );
   const problem = range ? cannotRequery(request) : undefined;

@@ -1,6 +1,6 @@
 import { dataFrameFromJSON, DataFrameJSON, FieldType, toDataFrame } from '@grafana/data';
 import { extractSeries, ExtractedSeries, limitSeries, MAX_SERIES, MAX_TOTAL_POINTS, regularise } from './frames';
-import { cannotRequery, trainingRange } from './trainingQuery';
+import { cannotRequery, trainingQueryRange } from './trainingQuery';
 
 const promFrame = (labels: Record<string, string>, values: Array<number | null>, legend?: string): DataFrameJSON => ({
   schema: {
@@ -119,14 +119,14 @@ describe('limitSeries', () => {
   });
 });
 
-describe('training range', () => {
+describe('training query range', () => {
   it('extends the visible range backwards by the multiple, ending where it ends', () => {
-    expect(trainingRange({ from: 1000, to: 2000 }, 3)).toEqual({ from: -1000, to: 2000 });
-    expect(trainingRange({ from: 1000, to: 2000 }, 1)).toBeUndefined();
-    expect(trainingRange({ from: 2000, to: 2000 }, 3)).toBeUndefined();
+    expect(trainingQueryRange({ from: 1000, to: 2000 }, 3)).toEqual({ from: -1000, to: 2000 });
+    expect(trainingQueryRange({ from: 1000, to: 2000 }, 1)).toBeUndefined();
+    expect(trainingQueryRange({ from: 2000, to: 2000 }, 3)).toBeUndefined();
     // Capped so the history query keeps the visible step within Prometheus' 11,000 points.
-    expect(trainingRange({ from: 0, to: 10_000 }, 3, 1)).toEqual({ from: -1000, to: 10_000 });
-    expect(trainingRange({ from: 0, to: 11_000 }, 3, 1)).toBeUndefined();
+    expect(trainingQueryRange({ from: 0, to: 10_000 }, 3, 1)).toEqual({ from: -1000, to: 10_000 });
+    expect(trainingQueryRange({ from: 0, to: 11_000 }, 3, 1)).toBeUndefined();
   });
 
   it('says why a request cannot be re-issued', () => {

@@ -7,7 +7,8 @@ import { DataFrame, DataQueryRequest, DataQueryResponse, dateTime } from '@grafa
 import { getDataSourceSrv } from '@grafana/runtime';
 import { isObservable, lastValueFrom } from 'rxjs';
 
-export interface TrainingRange {
+/** The history query's time range, ms UTC (not modelCache's TrainingRange: the data a model saw). */
+export interface QueryRange {
   from: number;
   to: number;
 }
@@ -16,10 +17,10 @@ export interface TrainingRange {
 export const MAX_POINTS_PER_QUERY = 11_000;
 
 /**
- * The training range for a visible range and a multiple of it (≤ 1: none), shortened so the
+ * The history query's range for a visible range and a multiple of it (≤ 1: none), shortened so the
  * query keeps the visible step (`stepMs`) within MAX_POINTS_PER_QUERY points.
  */
-export function trainingRange(visible: TrainingRange, multiple: number, stepMs = 0): TrainingRange | undefined {
+export function trainingQueryRange(visible: QueryRange, multiple: number, stepMs = 0): QueryRange | undefined {
   const span = visible.to - visible.from;
   if (!(multiple > 1) || !(span > 0)) {
     return undefined;
@@ -47,7 +48,7 @@ export function cannotRequery(request: DataQueryRequest | undefined): string | u
 }
 
 /** Runs the panel's queries over `range` with the visible step; rejects with the reason on failure. */
-export async function queryTrainingFrames(request: DataQueryRequest, range: TrainingRange): Promise<DataFrame[]> {
+export async function queryTrainingFrames(request: DataQueryRequest, range: QueryRange): Promise<DataFrame[]> {
   const target = request.targets[0];
   const ds = await getDataSourceSrv().get(target.datasource);
   const span = range.to - range.from;
