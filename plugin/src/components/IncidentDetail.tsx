@@ -12,6 +12,9 @@ const RELATED_ROWS = 10;
 /** Label values listed at most. */
 const LABEL_ROWS = 8;
 
+/** A root cause that compared the incident's series with the others. */
+type Compared = Extract<RootCause, { status: 'compared' }>;
+
 interface Props {
   incident: IncidentRow;
   seriesNames: string[];
@@ -31,42 +34,9 @@ interface Props {
 export function IncidentDetail({ incident, seriesNames, height, timeZone, loadRootCause, onBack, onZoom }: Props) {
   const styles = useStyles2(getStyles);
   const theme = useTheme2();
-  // The engine's answer for an incident listed without one, by incident.
-  const key = incidentKey(incident);
-  const [answer, setAnswer] = useState<{ key: string; rootCause?: RootCause; error?: string }>();
-  useEffect(() => {
-    if (incident.rootCause) {
-      return;
-    }
-    let current = true;
-    loadRootCause(incident).then(
-      (rootCause) => current && setAnswer({ key, rootCause }),
-      (e) => current && setAnswer({ key, error: e instanceof Error ? e.message : String(e) })
-    );
-    return () => {
-      current = false;
-    };
-    // Asked once per incident: result batches re-create the row and the loader, not the question.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [key, incident.rootCause]);
-  const mine = answer?.key === key ? answer : undefined;
-  const loaded = {
-    rootCause: incident.rootCause ?? mine?.rootCause,
-    error: incident.rootCause ? undefined : mine?.error,
-    loading: !incident.rootCause && !mine,
-  };
-
+  const loaded = useRootCause(incident, loadRootCause);
   const rc = loaded.rootCause;
   const cause = incident.attribution && (incident.attribution.explanation ?? CAUSES[incident.attribution.cause]);
-  const related =
-    rc?.status === 'compared' ? rc.related.filter((r) => r.series !== rc.series).slice(0, RELATED_ROWS) : [];
-  const labels =
-    rc?.status === 'compared'
-      ? [...rc.labels]
-          .filter((l) => l.anomalousSeries > 0)
-          .sort((a, b) => b.excess - a.excess || b.lift - a.lift)
-          .slice(0, LABEL_ROWS)
-      : [];
   return (
     <div className={styles.wrap} style={{ height }} data-testid="foresight-incident-detail">
       <div className={styles.header}>
@@ -109,68 +79,117 @@ export function IncidentDetail({ incident, seriesNames, height, timeZone, loadRo
       {rc?.status === 'noPeers' && <div className={styles.line}>{rc.message}</div>}
       {rc?.status === 'compared' && (
         <div className={styles.columns}>
-          <table className={styles.table} data-testid="foresight-detail-related">
-            <thead>
-              <tr>
-                <th>Related series</th>
-                <th title="Mean distance from its own expected value, in band half-widths">Deviation</th>
-                <th title="Correlation of its residuals with this incident's">Correlation</th>
-                <th title="Lag that best aligns its residuals with this incident's">Moved</th>
-                <th title="Share of the window it spent outside its band">Outside band</th>
-              </tr>
-            </thead>
-            <tbody>
-              {related.length === 0 && (
-                <tr>
-                  <td colSpan={5}>No other series moved in this window.</td>
-                </tr>
-              )}
-              {related.map((r) => (
-                <tr key={r.series} data-testid="foresight-detail-related-row">
-                  <td className={styles.name} title={seriesNames[r.series]}>
-                    {seriesNames[r.series] ?? `series ${r.series}`}
-                  </td>
-                  <td>{r.deviation.toFixed(1)}</td>
-                  <td>{r.correlation === undefined ? '–' : r.correlation.toFixed(2)}</td>
-                  <td>{movedText(r.lagMs)}</td>
-                  <td>{Math.round(r.outsideShare * 100)} %</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          <table className={styles.table} data-testid="foresight-detail-labels">
-            <thead>
-              <tr>
-                <th>Label value</th>
-                <th title="Anomalous series with this label value, of all series with it">Anomalous</th>
-                <th title="Share of the anomaly (summed deviation) on series with this value">Share</th>
-                <th title="Share of the anomaly over share of the series: above 1, over-represented">Lift</th>
-              </tr>
-            </thead>
-            <tbody>
-              {labels.length === 0 && (
-                <tr>
-                  <td colSpan={4}>The series have no labels in common.</td>
-                </tr>
-              )}
-              {labels.map((l) => (
-                <tr key={`${l.name}=${l.value}`} data-testid="foresight-detail-label-row">
-                  <td className={styles.name}>
-                    {l.name}=&quot;{l.value}&quot;
-                  </td>
-                  <td>
-                    {l.anomalousSeries} of {l.series}
-                  </td>
-                  <td>{Math.round(l.anomalyShare * 100)} %</td>
-                  <td>{l.lift.toFixed(1)}×</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <RelatedTable rootCause={rc} seriesNames={seriesNames} />
+          <LabelsTable rootCause={rc} />
         </div>
       )}
       {rc?.status === 'compared' && rc.note && <div className={styles.line}>{rc.note}</div>}
     </div>
+  );
+}
+
+/** The incident's root cause: its own, else the engine's answer to the question asked for it. */
+function useRootCause(incident: IncidentRow, loadRootCause: Props['loadRootCause']) {
+  // The engine's answer for an incident listed without one, by incident.
+  const key = incidentKey(incident);
+  const [answer, setAnswer] = useState<{ key: string; rootCause?: RootCause; error?: string }>();
+  useEffect(() => {
+    if (incident.rootCause) {
+      return;
+    }
+    let current = true;
+    loadRootCause(incident).then(
+      (rootCause) => current && setAnswer({ key, rootCause }),
+      (e) => current && setAnswer({ key, error: e instanceof Error ? e.message : String(e) })
+    );
+    return () => {
+      current = false;
+    };
+    // Asked once per incident: result batches re-create the row and the loader, not the question.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [key, incident.rootCause]);
+  const mine = answer?.key === key ? answer : undefined;
+  return {
+    rootCause: incident.rootCause ?? mine?.rootCause,
+    error: incident.rootCause ? undefined : mine?.error,
+    loading: !incident.rootCause && !mine,
+  };
+}
+
+/** The related series ranked by the engine, the incident's own series left out. */
+function RelatedTable({ rootCause: rc, seriesNames }: { rootCause: Compared; seriesNames: string[] }) {
+  const styles = useStyles2(getStyles);
+  const related = rc.related.filter((r) => r.series !== rc.series).slice(0, RELATED_ROWS);
+  return (
+    <table className={styles.table} data-testid="foresight-detail-related">
+      <thead>
+        <tr>
+          <th>Related series</th>
+          <th title="Mean distance from its own expected value, in band half-widths">Deviation</th>
+          <th title="Correlation of its residuals with this incident's">Correlation</th>
+          <th title="Lag that best aligns its residuals with this incident's">Moved</th>
+          <th title="Share of the window it spent outside its band">Outside band</th>
+        </tr>
+      </thead>
+      <tbody>
+        {related.length === 0 && (
+          <tr>
+            <td colSpan={5}>No other series moved in this window.</td>
+          </tr>
+        )}
+        {related.map((r) => (
+          <tr key={r.series} data-testid="foresight-detail-related-row">
+            <td className={styles.name} title={seriesNames[r.series]}>
+              {seriesNames[r.series] ?? `series ${r.series}`}
+            </td>
+            <td>{r.deviation.toFixed(1)}</td>
+            <td>{r.correlation === undefined ? '–' : r.correlation.toFixed(2)}</td>
+            <td>{movedText(r.lagMs)}</td>
+            <td>{Math.round(r.outsideShare * 100)} %</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** The label values the anomalous series share, most over-represented first. */
+function LabelsTable({ rootCause: rc }: { rootCause: Compared }) {
+  const styles = useStyles2(getStyles);
+  const labels = [...rc.labels]
+    .filter((l) => l.anomalousSeries > 0)
+    .sort((a, b) => b.excess - a.excess || b.lift - a.lift)
+    .slice(0, LABEL_ROWS);
+  return (
+    <table className={styles.table} data-testid="foresight-detail-labels">
+      <thead>
+        <tr>
+          <th>Label value</th>
+          <th title="Anomalous series with this label value, of all series with it">Anomalous</th>
+          <th title="Share of the anomaly (summed deviation) on series with this value">Share</th>
+          <th title="Share of the anomaly over share of the series: above 1, over-represented">Lift</th>
+        </tr>
+      </thead>
+      <tbody>
+        {labels.length === 0 && (
+          <tr>
+            <td colSpan={4}>The series have no labels in common.</td>
+          </tr>
+        )}
+        {labels.map((l) => (
+          <tr key={`${l.name}=${l.value}`} data-testid="foresight-detail-label-row">
+            <td className={styles.name}>
+              {l.name}=&quot;{l.value}&quot;
+            </td>
+            <td>
+              {l.anomalousSeries} of {l.series}
+            </td>
+            <td>{Math.round(l.anomalyShare * 100)} %</td>
+            <td>{l.lift.toFixed(1)}×</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 
