@@ -1,7 +1,7 @@
-import React, { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import React, { useCallback, useMemo, useState } from 'react';
 import { css, cx } from '@emotion/css';
-import { DataFrame, dateTime, getFieldDisplayName, GrafanaTheme2, PanelProps, TimeRange } from '@grafana/data';
-import { TimeSeries, TooltipPlugin2, UPlotConfigBuilder, useStyles2, useTheme2 } from '@grafana/ui';
+import { getFieldDisplayName, GrafanaTheme2, PanelProps } from '@grafana/data';
+import { TimeSeries, TooltipPlugin2, useStyles2, useTheme2 } from '@grafana/ui';
 import { LegendDisplayMode, VizLegendOptions } from '@grafana/schema';
 import { extractSeries, limitSeries } from '../data/frames';
 import {
@@ -13,11 +13,10 @@ import {
   medianStep,
   parseShockWindows,
   seasonalPeriodMs,
-} from '../engine/request';
+} from '../engine/engineOptions';
 import {
   buildPlotFrames,
   forecastLines,
-  frameStructureKey,
   joinOnSharedTime,
   lastForecastTime,
   PlotFrameCache,
@@ -26,14 +25,16 @@ import { ForesightOptions } from '../types';
 import { anomalyMarkers } from '../render/markers';
 import { ActionsBar, FOOTER_HEIGHT } from './ActionsBar';
 import { AnomalyMarkers } from './AnomalyMarkers';
+import { drawnRange, structureRevision } from './chartState';
 import { CrossingRow, CrossingsView } from './CrossingsView';
+import { DrawnSeriesProbe } from './DrawnSeriesProbe';
 import { ForecastLines } from './ForecastLines';
 import { ForesightTooltip } from './ForesightTooltip';
 import { IncidentDetail } from './IncidentDetail';
 import { IncidentRegions } from './IncidentRegions';
 import { incidentKey, IncidentRow, IncidentsView } from './IncidentsView';
+import { NowLine } from './NowLine';
 import { PanelMessage } from './PanelMessage';
-import { useChartHook } from './useChartHook';
 import { useEngine } from './useEngine';
 import { useTraining } from './useTraining';
 
@@ -123,7 +124,7 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
   // The chart's configuration follows the drawn frames' structure, which changes as results add
   // fields (bands, forecasts) while the query's own structureRev stays put: GraphNG given the
   // query's would keep a configuration without them.
-  const structureRev = useStructureRev(frames);
+  const structureRev = useMemo(() => structureRevision(frames), [frames]);
   const markers = useMemo(() => anomalyMarkers(plotted, engine.outcomes), [plotted, engine.outcomes]);
   // Above DETAIL_LIMIT series the forecasts are drawn over the chart (the same list while no
   // forecast changes, so other results repaint nothing).
@@ -134,12 +135,7 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
   // The forecast runs past the dashboard's end: widen the axis to show it.
   // (By value: results that do not move the last forecast must not redraw the chart.)
   const lastForecast = useMemo(() => lastForecastTime(engine.outcomes), [engine.outcomes]);
-  const drawnRange = useMemo<TimeRange>(() => {
-    if (lastForecast === undefined || lastForecast <= timeRange.to.valueOf()) {
-      return timeRange;
-    }
-    return { from: timeRange.from, to: dateTime(lastForecast), raw: timeRange.raw };
-  }, [lastForecast, timeRange]);
+  const axisRange = useMemo(() => drawnRange(timeRange, lastForecast), [lastForecast, timeRange]);
 
   const colors = useMemo(() => {
     const palette = theme.visualization.palette;
@@ -301,12 +297,12 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
       data-done={!busy}
       data-trained-points={analysed.reduce((n, s) => n + s.timestamps.length, 0)}
       data-incidents={incidents.length}
-      data-range-to={drawnRange.to.valueOf()}
+      data-range-to={axisRange.to.valueOf()}
     >
       <TimeSeries
         frames={frames}
         structureRev={structureRev}
-        timeRange={drawnRange}
+        timeRange={axisRange}
         timeZone={timeZone}
         width={width}
         height={height - statusHeight - incidentsHeight - crossingsHeight - actionsHeight}
@@ -404,60 +400,6 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
   );
 }
 
-/**
- * Records on the panel element what uPlot actually drew (series shown, points per series,
- * bands), for diagnostics and the end-to-end tests.
- */
-function DrawnSeriesProbe({ config, frame }: { config: UPlotConfigBuilder; frame: DataFrame }) {
-  const ref = useRef<HTMLSpanElement>(null);
-  const pending = useRef<ReturnType<typeof setTimeout>>();
-  useEffect(() => () => clearTimeout(pending.current), []);
-  useChartHook(config, 'draw', frame, (u, frame) => {
-    // Counting every point of every series is not the draw's business: done after it, once.
-    clearTimeout(pending.current);
-    pending.current = setTimeout(() => {
-      if (frame.fields.length !== u.series.length) {
-        return; // the chart changed since this draw: its own draw records it
-      }
-      const drawn = u.series.slice(1).map((s, i) => ({
-        label: getFieldDisplayName(frame.fields[i + 1], frame),
-        show: s.show !== false,
-        points: countDrawable(u.data[i + 1]),
-        firstTime: firstDrawableTime(u.data[0], u.data[i + 1]),
-        max: largest(u.data[i + 1]),
-      }));
-      const bands = config.getConfig().bands?.length ?? 0;
-      ref.current?.setAttribute('data-drawn', JSON.stringify({ series: drawn, bands, xMax: u.scales.x.max }));
-    }, 0);
-  });
-  return <span ref={ref} data-testid="foresight-drawn" hidden />;
-}
-
-/**
- * A dashed vertical line at the current time, where the observed data hands over to the
- * forecast on a live dashboard (drawn only when now is inside the axis).
- */
-function NowLine({ config, color }: { config: UPlotConfigBuilder; color: string }) {
-  useChartHook(config, 'draw', color, (u, color) => {
-    const now = Date.now();
-    if (now < (u.scales.x.min ?? Infinity) || now > (u.scales.x.max ?? -Infinity)) {
-      return;
-    }
-    const x = Math.round(u.valToPos(now, 'x', true));
-    const ctx = u.ctx;
-    ctx.save();
-    ctx.strokeStyle = color;
-    ctx.setLineDash([4, 4]);
-    ctx.lineWidth = 1;
-    ctx.beginPath();
-    ctx.moveTo(x, u.bbox.top);
-    ctx.lineTo(x, u.bbox.top + u.bbox.height);
-    ctx.stroke();
-    ctx.restore();
-  });
-  return null;
-}
-
 function countNumeric(values: Float64Array): number {
   let n = 0;
   for (let i = 0; i < values.length; i++) {
@@ -466,39 +408,6 @@ function countNumeric(values: Float64Array): number {
     }
   }
   return n;
-}
-
-function countDrawable(values: ArrayLike<number | null | undefined> | undefined): number {
-  let n = 0;
-  for (let i = 0; i < (values?.length ?? 0); i++) {
-    if (values![i] != null) {
-      n++;
-    }
-  }
-  return n;
-}
-
-function largest(values: ArrayLike<number | null | undefined> | undefined): number | null {
-  let max: number | null = null;
-  for (let i = 0; i < (values?.length ?? 0); i++) {
-    const v = values![i];
-    if (v != null && (max === null || v > max)) {
-      max = v;
-    }
-  }
-  return max;
-}
-
-function firstDrawableTime(
-  times: ArrayLike<number | null | undefined>,
-  values: ArrayLike<number | null | undefined> | undefined
-): number | null {
-  for (let i = 0; i < (values?.length ?? 0); i++) {
-    if (values![i] != null) {
-      return times[i] ?? null;
-    }
-  }
-  return null;
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
@@ -519,19 +428,3 @@ const getStyles = (theme: GrafanaTheme2) => ({
     color: theme.colors.text.secondary,
   }),
 });
-
-/**
- * A revision number that moves when the frames' structure (frameStructureKey) changes: a hash
- * of it (32-bit FNV-1a; GraphNG only compares revisions for equality), so that no state is kept
- * and no extra render is needed.
- */
-function useStructureRev(frames: DataFrame[]): number {
-  return useMemo(() => {
-    const key = frameStructureKey(frames);
-    let hash = 0x811c9dc5;
-    for (let i = 0; i < key.length; i++) {
-      hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
-    }
-    return (hash >>> 0) + 1;
-  }, [frames]);
-}
