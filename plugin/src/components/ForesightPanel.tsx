@@ -1,5 +1,5 @@
 import React, { useCallback, useMemo, useState } from 'react';
-import { css, cx } from '@emotion/css';
+import { css } from '@emotion/css';
 import { getFieldDisplayName, GrafanaTheme2, PanelProps } from '@grafana/data';
 import { TimeSeries, TooltipPlugin2, useStyles2, useTheme2 } from '@grafana/ui';
 import { LegendDisplayMode, VizLegendOptions } from '@grafana/schema';
@@ -12,7 +12,6 @@ import {
   eventsDuring,
   medianStep,
   parseShockWindows,
-  seasonalPeriodMs,
 } from '../engine/engineOptions';
 import {
   buildPlotFrames,
@@ -23,7 +22,7 @@ import {
 } from '../render/plotFrames';
 import { ForesightOptions } from '../types';
 import { anomalyMarkers } from '../render/markers';
-import { ActionsBar, FOOTER_HEIGHT } from './ActionsBar';
+import { ActionsBar } from './ActionsBar';
 import { AnomalyMarkers } from './AnomalyMarkers';
 import { drawnRange, structureRevision } from './chartState';
 import { CrossingRow, CrossingsView } from './CrossingsView';
@@ -34,7 +33,10 @@ import { IncidentDetail } from './IncidentDetail';
 import { IncidentRegions } from './IncidentRegions';
 import { incidentKey, IncidentRow, IncidentsView } from './IncidentsView';
 import { NowLine } from './NowLine';
+import { panelLayout } from './panelLayout';
+import { analysisStatus, dataProblem, panelNotes } from './panelStatus';
 import { PanelMessage } from './PanelMessage';
+import { StatusLine } from './StatusLine';
 import { useEngine } from './useEngine';
 import { useTraining } from './useTraining';
 
@@ -53,9 +55,6 @@ const LEGEND: VizLegendOptions = {
 
 /** TooltipHoverMode.xAll (a const enum in @grafana/ui's types, not importable as a value). */
 const TOOLTIP_HOVER_ALL = 1;
-
-/** Fewer numeric points than this in every series: nothing to learn a band from. */
-const MIN_POINTS = 3;
 
 export function ForesightPanel({ id, data, width, height, options, timeRange, timeZone, onChangeTimeRange }: Props) {
   const theme = useTheme2();
@@ -192,76 +191,17 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
     },
     [engineSeries, outcomes, engineRootCause]
   );
-  const notes = useMemo(() => {
-    const out = [...extracted.notes, ...request.errors, ...(training.note ? [training.note] : [])];
-    const units = new Set(extracted.series.map((s) => s.unit ?? ''));
-    if (units.size > 1) {
-      out.push(
-        `mixed units (${[...units].map((u) => u || 'none').join(', ')}): each series is analysed in its own unit`
-      );
-    }
-    const periodMs = seasonalPeriodMs(options);
-    if (periodMs && stepMs > 0) {
-      const needed = 2 * Math.round(periodMs / stepMs);
-      const short = extracted.series.filter((s) => s.timestamps.length < needed).length;
-      if (short > 0) {
-        out.push(
-          `${options.seasonality} seasonality needs at least ${needed} points (two periods); ${short} series have fewer`
-        );
-      }
-    }
-    for (const s of extracted.series) {
-      for (const e of engine.outcomes.get(s.key)?.errors ?? []) {
-        out.push(`${s.name}: ${e}`);
-      }
-    }
-    return out;
-  }, [extracted, request.errors, training.note, options, stepMs, engine.outcomes]);
-
-  const mostPoints = useMemo(
-    () => extracted.series.reduce((most, s) => Math.max(most, countNumeric(s.values)), 0),
-    [extracted.series]
+  const notes = useMemo(
+    () => panelNotes(extracted, request.errors, training.note, options, stepMs, engine.outcomes),
+    [extracted, request.errors, training.note, options, stepMs, engine.outcomes]
   );
+  const problem = useMemo(() => dataProblem(data.errors, extracted), [data.errors, extracted]);
 
-  if (data.errors?.length) {
-    return <PanelMessage severity="error" title="Query error" details={data.errors.map((e) => e.message ?? '')} />;
+  if (problem) {
+    return <PanelMessage {...problem} />;
   }
-  if (extracted.problem) {
-    return <PanelMessage title={extracted.problem} details={extracted.notes} />;
-  }
+  const status = analysisStatus(engine.outcomes, engine, training.loading, extracted.series.length);
 
-  if (mostPoints === 0) {
-    return (
-      <PanelMessage
-        title="No values to analyse"
-        details={['the series have no numeric values (every sample is null or NaN)', ...extracted.notes]}
-      />
-    );
-  }
-  if (mostPoints > 0 && mostPoints < MIN_POINTS) {
-    return (
-      <PanelMessage
-        title="Too few points to analyse"
-        details={[`too few points: ${MIN_POINTS} numeric points are needed, the series has ${mostPoints}`]}
-      />
-    );
-  }
-  const analysedCount = [...engine.outcomes.values()].filter((o) => o.detection).length;
-  const forecastCount = [...engine.outcomes.values()].filter((o) => o.forecast).length;
-  const total = extracted.series.length;
-  // The engine failing loses nothing: the data is still drawn, the status line says why it is
-  // not analysed.
-  const failure = engine.fatal
-    ? `The Foresight engine is unavailable: ${engine.fatal}`
-    : engine.done && analysedCount === 0
-      ? 'No series could be analysed'
-      : undefined;
-
-  const busy = !failure && (training.loading || !engine.done);
-  // The status line and the actions bar are one height: when an analysis ends, one replaces the
-  // other without resizing the chart (a resize is a full redraw of every series).
-  const statusHeight = failure || notes.length > 0 || busy ? FOOTER_HEIGHT : 0;
-  const actionsHeight = engine.done && analysedCount > 0 ? FOOTER_HEIGHT : 0;
   const ruleOptions = () => {
     const target = data.request?.targets[0] as { expr?: string } | undefined;
     const first = extracted.series.find((s) => engine.outcomes.get(s.key)?.detection);
@@ -271,30 +211,22 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
     }
     return detection ? alertRuleOptions(options, target.expr, detection, stepMs) : 'No series analysed yet';
   };
-  const listHeight = (rows: number) => Math.min(Math.round(height * 0.3), 26 + 24 * rows);
-  // Until every series is analysed the list's place is kept, as tall as a row per series would
-  // make it: the incidents that arrive then fill it without resizing the chart (a resize redraws
-  // every series; on a big panel the list is at its full height either way).
-  const detecting = !failure && !engine.done && (training.loading || analysedCount < total);
-  const incidentsHeight = !options.showIncidents
-    ? 0
-    : incidents.length > 0
-      ? detail
-        ? Math.round(height * 0.4)
-        : listHeight(incidents.length)
-      : detecting
-        ? listHeight(total)
-        : 0;
-  const crossingsHeight = crossings.length > 0 ? Math.min(Math.round(height * 0.2), 8 + 22 * crossings.length) : 0;
+  const layout = panelLayout(height, status, {
+    notes: notes.length,
+    showIncidents: options.showIncidents,
+    incidents: incidents.length,
+    detailOpen: detail !== undefined,
+    crossings: crossings.length,
+  });
   return (
     <div
       className={styles.wrap}
       data-testid="foresight-panel"
-      data-analysed={analysedCount}
-      data-forecasts={forecastCount}
-      data-forecasts-from-cache={[...engine.outcomes.values()].filter((o) => o.forecast?.fromCache).length}
-      data-total={total}
-      data-done={!busy}
+      data-analysed={status.analysed}
+      data-forecasts={status.forecasts}
+      data-forecasts-from-cache={status.fromCache}
+      data-total={status.total}
+      data-done={!status.busy}
       data-trained-points={analysed.reduce((n, s) => n + s.timestamps.length, 0)}
       data-incidents={incidents.length}
       data-range-to={axisRange.to.valueOf()}
@@ -305,7 +237,7 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
         timeRange={axisRange}
         timeZone={timeZone}
         width={width}
-        height={height - statusHeight - incidentsHeight - crossingsHeight - actionsHeight}
+        height={layout.chart}
         legend={LEGEND}
       >
         {(config, alignedFrame) => (
@@ -341,19 +273,19 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
           </>
         )}
       </TimeSeries>
-      {crossingsHeight > 0 && <CrossingsView crossings={crossings} height={crossingsHeight} />}
-      {incidentsHeight > 0 && incidents.length === 0 && (
-        <div className={styles.pending} style={{ height: incidentsHeight }} data-testid="foresight-incidents-pending">
+      {layout.crossings > 0 && <CrossingsView crossings={crossings} height={layout.crossings} />}
+      {layout.incidents > 0 && incidents.length === 0 && (
+        <div className={styles.pending} style={{ height: layout.incidents }} data-testid="foresight-incidents-pending">
           Looking for incidents…
         </div>
       )}
-      {incidentsHeight > 0 && incidents.length > 0 && (
+      {layout.incidents > 0 && incidents.length > 0 && (
         <>
           {detail ? (
             <IncidentDetail
               incident={detail}
               seriesNames={nameOf}
-              height={incidentsHeight}
+              height={layout.incidents}
               timeZone={timeZone}
               loadRootCause={loadRootCause}
               onBack={() => setDetailKey(undefined)}
@@ -363,7 +295,7 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
             <IncidentsView
               incidents={incidents}
               seriesNames={nameOf}
-              height={incidentsHeight}
+              height={layout.incidents}
               timeZone={timeZone}
               onZoom={onChangeTimeRange}
               onDetails={openDetails}
@@ -371,57 +303,16 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
           )}
         </>
       )}
-      {actionsHeight > 0 && (
+      {layout.actions > 0 && (
         <ActionsBar ruleOptions={ruleOptions} generateRules={engine.alertRules} incidents={incidents} panelId={id} />
       )}
-      {statusHeight > 0 && (
-        <div
-          className={cx(styles.status, failure && styles.failure)}
-          data-testid="foresight-status"
-          title={[failure, ...notes].filter(Boolean).join('\n')}
-        >
-          {failure ? (
-            <span data-testid="foresight-failure">{failure}. </span>
-          ) : training.loading ? (
-            'Loading history… '
-          ) : !engine.done ? (
-            analysedCount < total ? (
-              `Analysing ${analysedCount}/${total} series… `
-            ) : (
-              `Forecasting ${forecastCount}/${total} series… `
-            )
-          ) : (
-            ''
-          )}
-          {notes.join(' · ')}
-        </div>
-      )}
+      {layout.status > 0 && <StatusLine failure={status.failure} progress={status.progress} notes={notes} />}
     </div>
   );
 }
 
-function countNumeric(values: Float64Array): number {
-  let n = 0;
-  for (let i = 0; i < values.length; i++) {
-    if (Number.isFinite(values[i])) {
-      n++;
-    }
-  }
-  return n;
-}
-
 const getStyles = (theme: GrafanaTheme2) => ({
   wrap: css({ position: 'relative', height: '100%' }),
-  status: css({
-    height: FOOTER_HEIGHT,
-    lineHeight: `${FOOTER_HEIGHT}px`,
-    fontSize: theme.typography.bodySmall.fontSize,
-    color: theme.colors.text.secondary,
-    whiteSpace: 'nowrap',
-    overflow: 'hidden',
-    textOverflow: 'ellipsis',
-  }),
-  failure: css({ color: theme.colors.error.text }),
   pending: css({
     padding: theme.spacing(0.5, 1),
     fontSize: theme.typography.bodySmall.fontSize,
