@@ -6,8 +6,9 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use foresight_core::anomaly::{alert_levels, detect_series_tuned, Tuning};
-use foresight_core::{AlertOptions, AnomalyOptions, Mode, Series};
+use foresight_core::anomaly::nab_transform::{nab_levels_with_drift, NabTransformOptions};
+use foresight_core::anomaly::{detect_series_tuned, Tuning};
+use foresight_core::{AnomalyOptions, Mode, Series};
 
 use crate::{nab_score, table};
 
@@ -16,7 +17,7 @@ use crate::{nab_score, table};
 struct Knobs {
     options: AnomalyOptions,
     tuning: Tuning,
-    alert: AlertOptions,
+    alert: NabTransformOptions,
 }
 
 impl Knobs {
@@ -44,7 +45,7 @@ fn knobs() -> Result<Knobs> {
             collective_fraction: 0.5,
             ..Tuning::default()
         },
-        alert: AlertOptions::default(),
+        alert: NabTransformOptions::default(),
     };
     let spec = std::env::var("FORESIGHT_NAB").unwrap_or_default();
     for item in spec.split(',').filter(|s| !s.trim().is_empty()) {
@@ -248,7 +249,7 @@ fn file_scores(ts: &[f64], values: &[f64], knobs: &Knobs) -> Result<(Vec<f64>, V
                 }
             })
             .collect();
-        let alert = alert_levels(&result.score, &result.values, &signed, &knobs.alert);
+        let alert = nab_levels_with_drift(&result.score, &result.values, &signed, &knobs.alert);
         // Back to input rows: the validated series is sorted and deduplicated.
         for (i, t) in ts.iter().enumerate() {
             if let Ok(j) = result.timestamps.binary_search_by(|x| x.total_cmp(t)) {

@@ -9,8 +9,8 @@ pub mod prophet;
 pub mod series;
 
 pub use anomaly::{
-    alert_scores, detect, detect_series, AlertOptions, AnomalyKind, AnomalyOptions, CausalDetector,
-    Detection, Direction, Incident, Mode, SeriesAnomalies, ShockWindow,
+    detect, detect_series, AnomalyKind, AnomalyOptions, CausalDetector, Detection, Direction,
+    Incident, Mode, SeriesAnomalies, ShockWindow,
 };
 pub use baseline::{rolling_baseline, Baseline, BaselineOptions};
 pub use error::{Error, Result};

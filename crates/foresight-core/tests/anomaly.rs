@@ -361,10 +361,17 @@ fn streaming_and_alerts_survive_bad_points() {
     raw.extend([f64::NAN, f64::INFINITY, -1.0, 1e300]);
     let mut values = v.clone();
     values.extend([f64::NAN, f64::MAX, -f64::MAX, 0.0]);
-    let a = foresight_core::alert_scores(&raw, &values, &foresight_core::AlertOptions::default());
+    let a = foresight_core::anomaly::nab_transform::nab_levels(
+        &raw,
+        &values,
+        &foresight_core::anomaly::nab_transform::NabTransformOptions::default(),
+    );
     assert_eq!(a.len(), raw.len());
     assert!(a.iter().all(|x| (0.0..=1.0).contains(x)), "{a:?}");
-    assert!(foresight_core::alert_scores(&[], &[], &Default::default()).is_empty());
+    assert!(
+        foresight_core::anomaly::nab_transform::nab_levels(&[], &[], &Default::default())
+            .is_empty()
+    );
 }
 
 #[test]

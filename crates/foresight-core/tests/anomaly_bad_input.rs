@@ -3,8 +3,8 @@
 //! NaN score or alert level, and no storm of false incidents. The incident ceilings are
 //! a few times the counts measured when they were set (docs/evaluation.md), far below a storm.
 
-use foresight_core::anomaly::alert_levels;
-use foresight_core::{detect, AlertOptions, AnomalyOptions, Detection, Error, Mode, Series};
+use foresight_core::anomaly::nab_transform::{nab_levels_with_drift, NabTransformOptions};
+use foresight_core::{detect, AnomalyOptions, Detection, Error, Mode, Series};
 
 const STEP: f64 = 300_000.0; // 5 minutes
 const T0: f64 = 1.7e12;
@@ -62,7 +62,12 @@ fn sane(values: &[f64], mode: Mode, what: &str) -> usize {
     let signed: Vec<f64> = (0..r.values.len())
         .map(|j| (r.values[j] - r.expected[j]) / (0.5 * (r.upper[j] - r.lower[j])))
         .collect();
-    let alerts = alert_levels(&r.score, &r.values, &signed, &AlertOptions::default());
+    let alerts = nab_levels_with_drift(
+        &r.score,
+        &r.values,
+        &signed,
+        &NabTransformOptions::default(),
+    );
     assert!(
         alerts.iter().all(|a| (0.0..=1.0).contains(a)),
         "{what} {mode:?}: an alert level outside [0, 1]"

@@ -10,9 +10,10 @@
 //! scores each point from earlier points only, updating the model incrementally as a live
 //! dashboard would ([`CausalDetector`] exposes the streaming form).
 
-mod alert;
 mod drivers;
 mod model;
+#[cfg(feature = "experiments")]
+pub mod nab_transform;
 mod peer;
 mod season;
 mod significance;
@@ -23,8 +24,11 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::series::Series;
 
-pub use alert::{alert_levels, alert_scores, AlertOptions};
-pub use model::{CausalDetector, PointAnomaly, Tuning};
+#[cfg(feature = "experiments")]
+pub use model::Tuning;
+#[cfg(not(feature = "experiments"))]
+use model::Tuning;
+pub use model::{CausalDetector, PointAnomaly};
 
 /// Which side of the band counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -249,17 +253,21 @@ pub struct Detection {
 /// Detects anomalies in each series and, with three or more series, peer anomalies across
 /// them (series are matched on equal timestamps).
 pub fn detect(series: &[Series], options: &AnomalyOptions) -> Result<Detection> {
-    detect_tuned(series, options, Tuning::default())
+    detect_with(series, options, Tuning::default())
 }
 
 /// [`detect`] with explicit model settings (for tuning experiments; the defaults are what
 /// [`detect`] uses).
-#[doc(hidden)]
+#[cfg(feature = "experiments")]
 pub fn detect_tuned(
     series: &[Series],
     options: &AnomalyOptions,
     tuning: Tuning,
 ) -> Result<Detection> {
+    detect_with(series, options, tuning)
+}
+
+fn detect_with(series: &[Series], options: &AnomalyOptions, tuning: Tuning) -> Result<Detection> {
     if series.is_empty() {
         return Err(Error::Empty);
     }
@@ -291,9 +299,9 @@ pub fn detect_series(series: &Series, options: &AnomalyOptions) -> Result<Series
     Ok(d.series.remove(0))
 }
 
-/// One series with explicit model window sizes (for tuning experiments; the defaults are
-/// what [`detect`] uses).
-#[doc(hidden)]
+/// One series with explicit model settings, without peer or driver scoring (for tuning
+/// experiments; the defaults are what [`detect`] uses).
+#[cfg(feature = "experiments")]
 pub fn detect_series_tuned(
     series: &Series,
     options: &AnomalyOptions,

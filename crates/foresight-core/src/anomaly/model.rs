@@ -16,8 +16,9 @@ use super::{AnomalyKind, AnomalyOptions, BandModel, Direction, Mode, SeriesAnoma
 use crate::error::Result;
 use crate::series::Series;
 
-/// Window sizes of the model, in points. Defaults were tuned on NAB (docs/evaluation.md).
-#[doc(hidden)]
+/// The model's settings (window sizes in points, thresholds, switches of its parts). The
+/// defaults are what [`super::detect`] uses, tuned on NAB (docs/evaluation.md); other values
+/// are for the CLI's experiments (`experiments` feature).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Tuning {
     /// Trailing (causal) or centred (batch) median giving the level.
@@ -491,7 +492,7 @@ impl CausalDetector {
         let base = residual_sigma(&self.resid, level);
         let q = self.tun.scale_quantile;
         if q > 0.5 && q < 1.0 {
-            let tail = self.resid.quantile(q) / super::alert::half_normal_quantile(q);
+            let tail = self.resid.quantile(q) / super::stats::half_normal_quantile(q);
             if tail.is_finite() {
                 return base.max(tail);
             }
@@ -1022,7 +1023,7 @@ fn tail_scale(resid: &[f64], q: f64) -> f64 {
     }
     let qi = ((abs.len() - 1) as f64 * q).round() as usize;
     let at = select_total(&mut abs, qi);
-    let tail = at / super::alert::half_normal_quantile(q);
+    let tail = at / super::stats::half_normal_quantile(q);
     if tail.is_finite() {
         tail
     } else {

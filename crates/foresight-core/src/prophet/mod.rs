@@ -12,13 +12,16 @@ mod objective;
 mod optimizer;
 mod options;
 mod stan_lbfgs;
+mod stopping;
 
 pub use columns::{ExtraColumns, BUILTIN_CONDITIONS};
 pub use model::{
     Component, Forecast, ProphetModel, RegressorInfo, SeasonalityInfo, MAX_DESIGN_CELLS,
     MAX_FIT_POINTS, MAX_FOURIER_ORDER, MAX_PREDICT_TIMESTAMPS, MAX_SAMPLE_CELLS,
 };
-pub use optimizer::{Engine, FitReport, LbfgsOptimizer, ProphetParams};
+#[cfg(feature = "experiments")]
+pub use optimizer::Engine;
+pub use optimizer::{FitReport, LbfgsOptimizer, ProphetParams};
 pub use options::{
     parse_datetime_ms, AddedSeasonality, ForecastOptions, Growth, HolidayRow, Mode,
     OptimizeSettings, RegressorOptions, Scaling, SeasonalitySetting, Standardize, TimeValue,

@@ -152,6 +152,7 @@ impl ProphetModel {
 
     /// [`ProphetModel::fit`] with a chosen L-BFGS implementation (for comparisons and
     /// benchmarks; the default engine is the one to use).
+    #[cfg(feature = "experiments")]
     pub fn fit_with_engine(
         series: &Series,
         options: &ForecastOptions,
@@ -161,6 +162,7 @@ impl ProphetModel {
     }
 
     /// [`ProphetModel::fit_with_columns`] with a chosen L-BFGS implementation.
+    #[cfg(feature = "experiments")]
     pub fn fit_with_columns_and_engine(
         series: &Series,
         options: &ForecastOptions,

@@ -12,14 +12,8 @@ use augurs_prophet::{
 use super::newton;
 use super::objective::{Objective, DELTA0, LN_SIGMA_MIN};
 use super::stan_lbfgs;
+use super::stopping::{Stopping, DEFAULT_ITER};
 
-/// Stan's iteration budget as Prophet calls `optimize` (`iter = 10^4`); the other defaults
-/// are in [`stan_lbfgs::Settings::default`].
-pub(super) const DEFAULT_ITER: u64 = 10_000;
-/// The convergence check: a run stops on a small change of the objective (Stan's `tol_obj`,
-/// `tol_rel_obj`) only when the L-BFGS model expects at most this many nats more from going
-/// on (½·g·H⁻¹g). Issue 14's criterion is 0.5 nats from Stan's optimum.
-const MAX_GAP: f64 = 0.01;
 /// Prophet's switch from L-BFGS to Newton (`algorithm='Newton' if T < 100`).
 const NEWTON_BELOW_ROWS: usize = 100;
 /// Each Newton step builds and decomposes a dense Hessian (4·dim gradients, O(dim³)): past
@@ -86,9 +80,11 @@ pub enum Engine {
     /// stops at a slightly different point: 5 of the 10 reference cases pass instead of 6.
     /// Chosen by `optimize.sufficient_statistics` (the panel's forecasts use it).
     ArgminSufficientStats,
-    /// A re-implementation of Stan's L-BFGS (same line search, step-size guesses and stopping
-    /// rules as CmdStan's `optimize`). Kept for comparison: on Prophet's flat, kinked
-    /// posteriors it does not follow Stan's path closely enough to land where Stan lands.
+    /// The Stan-style L-BFGS (`stan_lbfgs`: the line search, step-size guesses and stopping
+    /// rules of CmdStan's `optimize`) from the start. Not a fit's engine, for comparison
+    /// (`fit_with_engine`): on Prophet's flat, kinked posteriors it does not follow Stan's path
+    /// closely enough to land where Stan lands. The default engine uses it as its fallback
+    /// and for the convergence check.
     Stan,
 }
 
@@ -159,16 +155,16 @@ fn lbfgs(
 ) -> Result<(Vec<f64>, f64, u64, bool), String> {
     // Stan's tolerances (unset ones at CmdStan's defaults); the relative ones are multiples
     // of epsilon.
-    let stan = stan_settings(opts);
+    let stop = Stopping::from_opts(opts);
     let settings = LbfgsSettings {
-        tol_rel: stan.tol_rel_obj * f64::EPSILON,
-        tol_rel_grad: stan.tol_rel_grad * f64::EPSILON,
-        tol_obj: stan.tol_obj,
-        tol_grad: stan.tol_grad,
-        tol_param: stan.tol_param,
-        history: stan.history,
-        iters: stan.max_iter as u64,
-        max_gap: stan.max_gap,
+        tol_rel: stop.tol_rel_obj * f64::EPSILON,
+        tol_rel_grad: stop.tol_rel_grad * f64::EPSILON,
+        tol_obj: stop.tol_obj,
+        tol_grad: stop.tol_grad,
+        tol_param: stop.tol_param,
+        history: stop.history,
+        iters: stop.max_iter as u64,
+        max_gap: stop.max_gap,
     };
     foresight_kernel::lbfgs(
         &|x: &[f64], g: &mut [f64]| objective.value_grad(x, g),
@@ -176,26 +172,6 @@ fn lbfgs(
         free,
         &settings,
     )
-}
-
-/// Stan's defaults, overridden by whatever `OptimizeOpts` sets.
-fn stan_settings(opts: &OptimizeOpts) -> stan_lbfgs::Settings {
-    let d = stan_lbfgs::Settings::default();
-    stan_lbfgs::Settings {
-        history: opts.history_size.map_or(d.history, |h| h.max(1) as usize),
-        init_alpha: opts.init_alpha.filter(|a| *a > 0.0).unwrap_or(d.init_alpha),
-        tol_obj: opts.tol_obj.unwrap_or(d.tol_obj),
-        // Capped: looser settings stopped 5-100 nats short of the optimum on a third of the
-        // fuzzer's problems (the panel's 10^9; docs/prophet.md, "Parity fuzzer").
-        tol_rel_obj: opts
-            .tol_rel_obj
-            .map_or(d.tol_rel_obj, |t| t.min(MAX_TOL_REL_OBJ)),
-        tol_grad: opts.tol_grad.unwrap_or(d.tol_grad),
-        tol_rel_grad: opts.tol_rel_grad.unwrap_or(d.tol_rel_grad),
-        tol_param: opts.tol_param.unwrap_or(d.tol_param),
-        max_iter: opts.iter.map_or(d.max_iter, |i| i.max(1) as usize),
-        max_gap: MAX_GAP,
-    }
 }
 
 /// argmin's L-BFGS, restarted once with fresh curvature memory when a run stops before a
@@ -237,7 +213,7 @@ fn argmin_fit(
     let out = stan_lbfgs::minimize(
         &|x: &[f64], g: &mut [f64]| objective.value_grad(x, g),
         theta.clone(),
-        &stan_settings(&rest(iterations)),
+        &Stopping::from_opts(&rest(iterations)),
     )
     .map_err(optimizer::Error::string)?;
     iterations += out.iterations as u64;
@@ -265,7 +241,7 @@ fn check_convergence(
     let budget = opts.iter.map_or(DEFAULT_ITER, u64::from);
     let f = |x: &[f64], g: &mut [f64]| objective.value_grad(x, g);
     let strict = |used: u64| {
-        stan_settings(&OptimizeOpts {
+        Stopping::from_opts(&OptimizeOpts {
             iter: Some(budget.saturating_sub(used).max(1) as u32),
             ..opts.clone()
         })
@@ -274,7 +250,7 @@ fn check_convergence(
     // looser one it is the tolerance.
     let stan_tolerance = opts
         .tol_rel_obj
-        .map_or(true, |t| t <= stan_lbfgs::Settings::default().tol_rel_obj);
+        .map_or(true, |t| t <= Stopping::default().tol_rel_obj);
     if iterations >= budget {
         return Ok((theta, cost, iterations, converged));
     }
@@ -300,11 +276,6 @@ fn check_convergence(
 /// Nats a restart from a fit's own point may still gain before the fit counts as stopped
 /// short (then a run from Prophet's initial point is tried too).
 const RESTART_GAIN: f64 = 0.5;
-/// The loosest `tol_rel_obj` a fit uses: a looser one asked for is capped (the panel's 10^9
-/// stopped 5-100 nats short of the optimum on a third of the fuzzer's problems, and with the
-/// check's restart took more iterations than 10^7).
-const MAX_TOL_REL_OBJ: f64 = 1e7;
-
 impl Optimizer for LbfgsOptimizer {
     fn optimize(
         &self,
@@ -373,7 +344,7 @@ impl Optimizer for LbfgsOptimizer {
                 (out.x, out.f, out.iterations as u64, out.converged)
             }
             Engine::Stan => {
-                let settings = stan_settings(opts);
+                let settings = Stopping::from_opts(opts);
                 let out = stan_lbfgs::minimize(
                     &|x: &[f64], g: &mut [f64]| objective.value_grad(x, g),
                     start.clone(),

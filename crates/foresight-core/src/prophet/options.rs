@@ -248,7 +248,7 @@ pub struct OptimizeSettings {
     pub iter: Option<u32>,
     /// Evaluate the objective from sufficient statistics when the model allows it (linear or
     /// flat trend, additive features): the same objective up to rounding, several times
-    /// cheaper per iteration ([`crate::prophet::Engine::ArgminSufficientStats`]). Not Stan's:
+    /// cheaper per iteration (`Engine::ArgminSufficientStats`). Not Stan's:
     /// off by default, so fits follow the path that matches Prophet on most reference cases.
     #[serde(alias = "sufficientStatistics")]
     pub sufficient_statistics: bool,

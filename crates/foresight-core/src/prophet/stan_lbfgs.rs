@@ -12,38 +12,7 @@
 
 use std::collections::VecDeque;
 
-/// Stan's defaults, as CmdStan's `optimize` uses them under Prophet (`iter = 10^4`).
-#[derive(Debug, Clone)]
-pub(crate) struct Settings {
-    pub history: usize,
-    pub init_alpha: f64,
-    pub tol_obj: f64,
-    pub tol_rel_obj: f64,
-    pub tol_grad: f64,
-    pub tol_rel_grad: f64,
-    pub tol_param: f64,
-    pub max_iter: usize,
-    /// The objective-change tests (absolute and relative) stop a run only when the quadratic
-    /// model's remaining decrease, ½·g·H⁻¹g, is at most this many nats (Stan: no such
-    /// condition, `f64::INFINITY`).
-    pub max_gap: f64,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            history: 5,
-            init_alpha: 1e-3,
-            tol_obj: 1e-12,
-            tol_rel_obj: 1e4,
-            tol_grad: 1e-8,
-            tol_rel_grad: 1e7,
-            tol_param: 1e-8,
-            max_iter: super::optimizer::DEFAULT_ITER as usize,
-            max_gap: f64::INFINITY,
-        }
-    }
-}
+use super::stopping::Stopping;
 
 const C1: f64 = 1e-4;
 const C2: f64 = 0.9;
@@ -300,7 +269,7 @@ impl Memory {
 pub(crate) fn minimize<F: Fn(&[f64], &mut [f64]) -> f64>(
     f: &F,
     x0: Vec<f64>,
-    settings: &Settings,
+    settings: &Stopping,
 ) -> Result<Outcome, String> {
     let func = Func { f };
     let (mut fk, mut gk) = func
@@ -418,7 +387,7 @@ mod tests {
             g[1] = 200.0 * (b - a * a);
             (1.0 - a).powi(2) + 100.0 * (b - a * a).powi(2)
         };
-        let out = minimize(&f, vec![-1.2, 1.0], &Settings::default()).unwrap();
+        let out = minimize(&f, vec![-1.2, 1.0], &Stopping::default()).unwrap();
         assert!(out.termination.converged(), "{:?}", out.termination);
         assert!((out.x[0] - 1.0).abs() < 1e-4 && (out.x[1] - 1.0).abs() < 1e-4);
     }

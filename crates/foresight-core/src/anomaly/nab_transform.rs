@@ -1,4 +1,5 @@
-//! Alerting transform: turns a causal score stream into a [0, 1] alert level that means the
+//! The NAB alerting transform, for the benchmark's scoring only (the CLI's `nab` command;
+//! behind the `experiments` feature, off in the WebAssembly build): turns a causal score stream into a [0, 1] alert level that means the
 //! same on every series and fires once per episode. Each score is compared, as a short
 //! moving average, with the distribution of its own recent history (a Gaussian tail on
 //! log1p scores, as in Numenta's anomaly likelihood); after an alert fires, further alerts
@@ -6,9 +7,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::stats::{erfc, SortedWindow};
+
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-pub struct AlertOptions {
+pub struct NabTransformOptions {
     /// Points averaged into the current evidence.
     pub averaging: usize,
     /// Points of history the evidence is compared with.
@@ -40,7 +43,7 @@ pub struct AlertOptions {
     /// A range break counts only when the point's score is at least this (1: outside the
     /// band; a record the model expected, on a trend, is no news).
     pub range_min_score: f64,
-    /// Drift evidence (needs the signed residuals, see [`alert_levels`]): a two-sided CUSUM
+    /// Drift evidence (needs the signed residuals, see [`nab_levels_with_drift`]): a two-sided CUSUM
     /// of the residual in band half-widths, less this slack per point (0 disables). It
     /// adds up a run of points on one side of the expected value, each too small to alarm.
     pub drift_kappa: f64,
@@ -51,7 +54,7 @@ pub struct AlertOptions {
     pub drift_clip: f64,
 }
 
-impl Default for AlertOptions {
+impl Default for NabTransformOptions {
     fn default() -> Self {
         Self {
             averaging: 4,
@@ -74,56 +77,20 @@ impl Default for AlertOptions {
     }
 }
 
-/// Complementary error function (Numerical Recipes' erfcc, relative error < 1.2e-7).
-fn erfc(x: f64) -> f64 {
-    let z = x.abs();
-    let t = 1.0 / (1.0 + 0.5 * z);
-    let r = t
-        * (-z * z - 1.265_512_23
-            + t * (1.000_023_68
-                + t * (0.374_091_96
-                    + t * (0.096_784_18
-                        + t * (-0.186_288_06
-                            + t * (0.278_868_07
-                                + t * (-1.135_203_98
-                                    + t * (1.488_515_87
-                                        + t * (-0.822_152_23 + t * 0.170_872_77)))))))))
-            .exp();
-    if x >= 0.0 {
-        r
-    } else {
-        2.0 - r
-    }
-}
-
-/// z such that P(|N(0,1)| <= z) = q, by bisection (q in (0, 1)).
-pub(crate) fn half_normal_quantile(q: f64) -> f64 {
-    let (mut lo, mut hi) = (0.0_f64, 40.0_f64);
-    for _ in 0..60 {
-        let mid = 0.5 * (lo + hi);
-        if 1.0 - erfc(mid / std::f64::consts::SQRT_2) < q {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    0.5 * (lo + hi)
-}
-
 /// Alert levels in [0, 1] for a causal score stream (each output uses earlier scores only).
 /// Non-finite scores count as 0. `values` (the series, aligned with `scores`, or empty)
 /// feed the range test.
-pub fn alert_scores(scores: &[f64], values: &[f64], options: &AlertOptions) -> Vec<f64> {
-    alert_levels(scores, values, &[], options)
+pub fn nab_levels(scores: &[f64], values: &[f64], options: &NabTransformOptions) -> Vec<f64> {
+    nab_levels_with_drift(scores, values, &[], options)
 }
 
-/// As [`alert_scores`], with the signed residuals `(value − expected) / band half-width`
+/// As [`nab_levels`], with the signed residuals `(value − expected) / band half-width`
 /// (aligned with `scores`, or empty) for the drift evidence (`drift_kappa`).
-pub fn alert_levels(
+pub fn nab_levels_with_drift(
     scores: &[f64],
     values: &[f64],
     signed: &[f64],
-    options: &AlertOptions,
+    options: &NabTransformOptions,
 ) -> Vec<f64> {
     let (mut cus_p, mut cus_n) = (0.0_f64, 0.0_f64);
     // Sliding maximum of the CUSUM over the history: (index, value), values decreasing.
@@ -134,7 +101,7 @@ pub fn alert_levels(
     let mut recent: std::collections::VecDeque<f64> = Default::default();
     let mut recent_sum = 0.0;
     let mut hold_left = 0usize;
-    let mut sorted = super::stats::SortedWindow::new(options.history.max(2));
+    let mut sorted = SortedWindow::new(options.history.max(2));
     let mut out = Vec::with_capacity(scores.len());
     let mut window: std::collections::VecDeque<f64> = Default::default();
     for (i, &s) in scores.iter().enumerate() {
@@ -274,18 +241,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn erfc_matches_known_values() {
-        assert!((erfc(0.0) - 1.0).abs() < 1e-6);
-        assert!((erfc(1.0) - 0.157_299_207).abs() < 1e-6);
-        assert!((erfc(-1.0) - 1.842_700_793).abs() < 1e-6);
-    }
-
-    #[test]
     fn a_spike_fires_once_and_quiet_data_stays_low() {
         let mut s: Vec<f64> = (0..1000).map(|i| ((i * 37 % 17) as f64) / 40.0).collect();
         s[600] = 30.0;
         s[601] = 25.0;
-        let a = alert_scores(&s, &[], &AlertOptions::default());
+        let a = nab_levels(&s, &[], &NabTransformOptions::default());
         assert!(a.iter().all(|x| (0.0..=1.0).contains(x)));
         assert!(a[600] >= 0.5, "{}", a[600]);
         assert!(a[601] < 0.5, "held back: {}", a[601]);
@@ -297,13 +257,13 @@ mod tests {
         let mut s: Vec<f64> = (0..1000).map(|i| ((i * 37 % 17) as f64) / 40.0).collect();
         s[600] = 30.0;
         s[650] = 60.0;
-        let a = alert_scores(&s, &s, &AlertOptions::default());
+        let a = nab_levels(&s, &s, &NabTransformOptions::default());
         assert!(a[600] >= 0.5 && a[650] >= 0.5, "{} {}", a[600], a[650]);
-        let held = AlertOptions {
+        let held = NabTransformOptions {
             range_breaks_hold: false,
             ..Default::default()
         };
-        assert!(alert_scores(&s, &s, &held)[650] < 0.5);
+        assert!(nab_levels(&s, &s, &held)[650] < 0.5);
     }
 
     /// Signed residuals within ±0.6 band half-widths, alternating sides: no drift.
@@ -329,14 +289,14 @@ mod tests {
             *z = 0.45;
         }
         let scores: Vec<f64> = signed.iter().map(|z| z.abs()).collect();
-        let a = alert_levels(&scores, &[], &signed, &AlertOptions::default());
+        let a = nab_levels_with_drift(&scores, &[], &signed, &NabTransformOptions::default());
         assert!(a[..700].iter().all(|&x| x < 0.5));
         let first = a.iter().position(|&x| x >= 0.5);
         assert!(
             matches!(first, Some(i) if (700..780).contains(&i)),
             "{first:?}"
         );
-        assert!(alert_scores(&scores, &[], &AlertOptions::default())
+        assert!(nab_levels(&scores, &[], &NabTransformOptions::default())
             .iter()
             .all(|&x| x < 0.5));
     }
@@ -353,7 +313,7 @@ mod tests {
             }
         }
         let scores: Vec<f64> = signed.iter().map(|z| z.abs()).collect();
-        let a = alert_levels(&scores, &[], &signed, &AlertOptions::default());
+        let a = nab_levels_with_drift(&scores, &[], &signed, &NabTransformOptions::default());
         assert!(
             a.iter().all(|&x| x < 0.5),
             "{:?}",
