@@ -87,3 +87,67 @@ test('a weekday / weekend daily profile: built-in conditions or columns given', 
   e.prophetFree(m);
   e.prophetFree(given);
 });
+
+test('prophetAttribution: incidents of a multiplicative model are attributed from its own components', async () => {
+  const e = await loadEngine();
+  const hours = 24 * 20;
+  const t = Float64Array.from({ length: hours }, (_, i) => 1_704_067_200_000 + i * HOUR);
+  const spikes = [300, 340, 380, 400, 420, 440];
+  const y = Float64Array.from(t, (_, i) => {
+    const daily = 1 + 0.3 * Math.sin((2 * Math.PI * i) / 24);
+    const spike = spikes.includes(i) ? 20 + spikes.indexOf(i) : 0;
+    return (100 + 0.1 * i) * daily + 0.3 * (((i * 7919) % 13) / 13 - 0.5) + spike;
+  });
+  const m = e.prophetFit(t, y, { uncertainty_samples: 0, seasonality_mode: 'multiplicative' });
+  assert.ok(e.prophetSeasonalities(m).some((s) => s.mode === 'multiplicative'));
+  const incidents = spikes.map((i, k) => ({ start: t[i], end: t[i], peakScore: k }));
+  const out = e.prophetAttribution(m, t, y, incidents, undefined, undefined);
+  // The most severe first, at most five; each a spike the model does not explain.
+  assert.deepEqual(
+    out.map((o) => o.incident),
+    [5, 4, 3, 2, 1]
+  );
+  for (const { attribution } of out) {
+    assert.equal(attribution.cause, 'residualSpike');
+  }
+  assert.throws(() => e.prophetAttribution(m, t, y, [{ start: 1, end: 2 }], undefined, undefined), /incident 0 `peakScore` must be a number/);
+  assert.throws(() => e.prophetAttribution(m, t, y, incidents, { conditions: {} }, undefined), /unknown field/);
+  e.prophetFree(m);
+  assert.throws(() => e.prophetAttribution(m, t, y, incidents, undefined, undefined), /freed/);
+});
+
+test('prophetAttribution: a driver that carries an incident is named, with its own values', async () => {
+  const e = await loadEngine();
+  const hours = 24 * 10;
+  const t = Float64Array.from({ length: hours }, (_, i) => 1_704_067_200_000 + i * HOUR);
+  const driver = Float64Array.from(t, (_, i) => {
+    const cycle = Math.max(0, Math.sin((Math.PI * ((i % 24) - 8)) / 12));
+    return (50 + 20 * cycle) * (i >= 170 && i < 200 ? 1.4 : 1);
+  });
+  const y = Float64Array.from(t, (_, i) => 100 + 0.5 * (driver[i] - 60) + 0.3 * (((i * 7919) % 13) / 13 - 0.5));
+  const columns = { regressors: { orders: driver } };
+  const m = e.prophetFit(t, y, { uncertainty_samples: 0, regressors: [{ name: 'orders' }] }, columns);
+  const [only] = e.prophetAttribution(m, t, y, [{ start: t[170], end: t[199], peakScore: 4 }], columns, undefined);
+  assert.equal(only.incident, 0);
+  assert.equal(only.attribution.cause, 'driver');
+  assert.match(only.attribution.explanation, /orders.*rose/);
+  e.prophetFree(m);
+});
+
+test('forecastPlan: the auto model skips short series; logistic growth takes the series bound as cap', async () => {
+  const e = await loadEngine();
+  assert.deepEqual(e.forecastPlan({ model: 'auto', points: 29 }), {
+    skip: '29 points, Prophet needs at least 30 under the auto model',
+    capMissing: false,
+  });
+  assert.deepEqual(e.forecastPlan({ model: 'auto', points: 30 }), { capMissing: false });
+  assert.deepEqual(e.forecastPlan({ model: 'prophet', points: 3, growth: 'logistic', seriesMax: 100 }), {
+    cap: 100,
+    capMissing: false,
+  });
+  assert.deepEqual(e.forecastPlan({ model: 'prophet', points: 3, growth: 'logistic', cap: 80, seriesMax: 100 }), {
+    capMissing: false,
+  });
+  assert.deepEqual(e.forecastPlan({ model: 'prophet', points: 3, growth: 'logistic' }), { capMissing: true });
+  assert.throws(() => e.forecastPlan({ points: 3, fieldMax: 1 }), /unknown field/);
+});

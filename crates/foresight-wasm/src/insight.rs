@@ -75,6 +75,24 @@ export interface ComponentInput {
   driverActual?: Record<string, Float64Array | number[]>;
 }
 export interface AttributionOptions { referencePoints?: number }
+export interface ForecastPlanInput {
+  model?: 'auto' | 'prophet' | 'fast';
+  /** Numeric points of the series' history. */
+  points?: number;
+  growth?: 'linear' | 'logistic' | 'flat';
+  /** The options' cap, if set. */
+  cap?: number | null;
+  /** An upper bound of the series besides the options (a field's Max): logistic growth's cap when the options set none. */
+  seriesMax?: number | null;
+}
+export interface ForecastPlan {
+  /** Why the series is not forecast (absent: it is). */
+  skip?: string;
+  /** The cap the fit takes (the series' bound) when the options set none. */
+  cap?: number;
+  /** Logistic growth with no cap from either: the fit will refuse it. */
+  capMissing: boolean;
+}
 export interface AttributionPart { magnitude: number; mean: number; share: number }
 export interface Attribution {
   cause: 'trendChange' | 'seasonalDeviation' | 'event' | 'driver' | 'residualSpike' | 'residualShift' | 'noDeviation';
@@ -351,6 +369,89 @@ pub fn component_attribution(
     };
     let a = insight::attribute_components(&parsed, start, end, &options)?;
     to_js(&a)
+}
+
+/// Which Prophet component moved in the worst incidents of the series a model was fitted on
+/// (`foresight_core::insight::attribute_incidents`: the most severe few, each over its window
+/// and a reference stretch before it, from the model's own components, multiplicative ones
+/// included). `timestamps` and `values` are the series; `incidents` its incidents (`start`,
+/// `end`, `peakScore` are read); `columns.regressors` the model's extra regressors' values at
+/// the same timestamps. Returns `{ incident, attribution }` for each attributed incident
+/// (`incident` its index), most severe first.
+#[cfg(feature = "prophet")]
+#[wasm_bindgen(
+    js_name = prophetAttribution,
+    unchecked_return_type = "Array<{ incident: number; attribution: Attribution }>"
+)]
+pub fn prophet_attribution(
+    #[wasm_bindgen(unchecked_param_type = "number")] model: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] timestamps: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] values: JsValue,
+    #[wasm_bindgen(
+        unchecked_param_type = "Array<{ start: number; end: number; peakScore: number }>"
+    )]
+    incidents: JsValue,
+    #[wasm_bindgen(
+        unchecked_param_type = "{ regressors?: Record<string, Float64Array | number[]> } | undefined"
+    )]
+    columns: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "AttributionOptions | undefined")] options: JsValue,
+) -> Result<Array, JsError> {
+    let options: AttributionOptions = parse_options(options)?;
+    let timestamps = numbers(&timestamps, "timestamps")?;
+    let values = numbers(&values, "values")?;
+    let windows = array(&incidents, "incidents")?
+        .iter()
+        .enumerate()
+        .map(|(i, inc)| {
+            let context = format!("incident {i} ");
+            Ok(insight::IncidentWindow {
+                start: number(&inc, "start", &context)?,
+                end: number(&inc, "end", &context)?,
+                peak_score: number(&inc, "peakScore", &context)?,
+            })
+        })
+        .collect::<Result<Vec<_>, JsError>>()?;
+    let mut regressors = Vec::new();
+    if !(columns.is_undefined() || columns.is_null()) {
+        for (key, item) in crate::prophet::object_entries(&columns, "columns")? {
+            if key != "regressors" {
+                return Err(JsError::new(&format!(
+                    "columns: unknown field `{key}` (expected `regressors`)"
+                )));
+            }
+            if !item.is_undefined() {
+                for (name, column) in crate::prophet::object_entries(&item, "columns.regressors")? {
+                    let values = numbers(&column, &format!("columns.regressors.{name}"))?;
+                    regressors.push(NamedValues { name, values });
+                }
+            }
+        }
+    }
+    crate::prophet::with_model(&model, |m| {
+        let out = Array::new();
+        for (i, a) in
+            insight::attribute_incidents(m, &timestamps, &values, &regressors, &windows, &options)?
+        {
+            let o = Object::new();
+            set(&o, "incident", &JsValue::from(i as f64))?;
+            set(&o, "attribution", &to_js(&a)?)?;
+            out.push(&o);
+        }
+        Ok(out)
+    })
+}
+
+/// Whether and how the panel forecasts one series
+/// (`foresight_core::insight::forecast_plan`): skipped under the `auto` model with too few
+/// points; logistic growth's cap from the series' own bound when the options set none.
+#[cfg(feature = "prophet")]
+#[wasm_bindgen(js_name = forecastPlan, unchecked_return_type = "ForecastPlan")]
+pub fn forecast_plan(
+    #[wasm_bindgen(unchecked_param_type = "ForecastPlanInput")] input: JsValue,
+) -> Result<JsValue, JsError> {
+    let input: insight::ForecastPlanInput = from_js(&input, "invalid forecast plan input")?;
+    to_js(&insight::forecast_plan(&input))
 }
 
 #[derive(Deserialize)]

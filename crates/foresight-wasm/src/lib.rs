@@ -17,6 +17,8 @@ pub use anomaly::detect_anomalies;
 pub use insight::{
     alert_rules, component_attribution, format_duration, root_cause, root_causes, time_to_threshold,
 };
+#[cfg(all(feature = "insight", feature = "prophet"))]
+pub use insight::{forecast_plan, prophet_attribution};
 #[cfg(feature = "prophet")]
 pub use prophet::{
     prophet_changepoints, prophet_fit, prophet_fit_report, prophet_free, prophet_models,

@@ -94,7 +94,7 @@ fn handle_of(value: &JsValue) -> Result<u64, JsError> {
 }
 
 /// Runs `f` on the model behind `handle`.
-fn with_model<T>(
+pub(crate) fn with_model<T>(
     handle: &JsValue,
     f: impl FnOnce(&ProphetModel) -> Result<T, JsError>,
 ) -> Result<T, JsError> {
@@ -168,7 +168,10 @@ fn extra_columns(value: &JsValue, timestamps: &[f64]) -> Result<ExtraColumns, Js
 }
 
 /// A plain object's own (key, value) pairs, every JS throw an error naming `what`.
-fn object_entries(value: &JsValue, what: &str) -> Result<Vec<(String, JsValue)>, JsError> {
+pub(crate) fn object_entries(
+    value: &JsValue,
+    what: &str,
+) -> Result<Vec<(String, JsValue)>, JsError> {
     if !value.is_object() || js_sys::Array::is_array(value) || is_view_of(value) {
         return Err(JsError::new(&format!("{what} must be an object")));
     }

@@ -7,9 +7,9 @@
 import type { DetectionResult, ForecastResult, IncidentResult } from '../types';
 import type { RootCause, RootCauseSeries } from '../wasm/foresight_wasm';
 import type { EngineSeries, FromWorker, ToWorker } from './protocol';
-import { ModelCache, trainingRange } from './modelCache';
+import { ModelCache, TrainingRange, trainingRange } from './modelCache';
 import { alignDriver, driverFuture, plannedForecast, regressorName } from './drivers';
-import { futureTimestamps, medianStep } from './timestamps';
+import { futureTimestamps } from './timestamps';
 
 declare let __webpack_public_path__: string;
 declare const self: DedicatedWorkerGlobalScope;
@@ -21,9 +21,6 @@ type Detect = Extract<ToWorker, { type: 'detect' }>;
 type Forecast = Extract<ToWorker, { type: 'forecast' }>;
 type Attribute = Extract<ToWorker, { type: 'attribute' }>;
 type Detection = ReturnType<Engine['detectAnomalies']>;
-
-/** Prophet needs this many numeric points before a forecast is attempted under `auto`. */
-const AUTO_MIN_POINTS = 30;
 
 /**
  * Two builds of the engine (scripts/build-wasm.sh): the detection-only module, loaded at once,
@@ -138,7 +135,7 @@ class ProphetFit {
     readonly regressors: Regressor[] = []
   ) {}
   /** The regressors' values at `ts`: from the history, else from `future`. */
-  private columns(ts: Float64Array, future?: Future) {
+  columns(ts: Float64Array, future?: Future) {
     if (this.regressors.length === 0) {
       return undefined;
     }
@@ -153,7 +150,9 @@ class ProphetFit {
   predictPoint = (ts: Float64Array, future?: Future) =>
     this.wasm.prophetPredictPoint(this.handle, ts, this.columns(ts, future));
   fitReport = () => this.wasm.prophetFitReport(this.handle);
-  seasonalities = () => this.wasm.prophetSeasonalities(this.handle);
+  /** Which component moved in the worst of `incidents` of the series `s` it was fitted on. */
+  attribute = (s: EngineSeries, incidents: IncidentResult[]) =>
+    this.wasm.prophetAttribution(this.handle, s.timestamps, s.values, incidents, this.columns(s.timestamps), undefined);
   free = () => void this.wasm.prophetFree(this.handle);
 }
 /** Fitted Prophet models per panel and series key, kept across requests (see modelCache.ts). */
@@ -252,20 +251,26 @@ async function forecast(msg: Forecast) {
   const { series, options, requestId, clientId } = msg;
   const drivers = msg.drivers ?? [];
   forecastSeries.set(clientId, new Map(series.map((s) => [s.key, s])));
-  const logistic = options.prophet.growth === 'logistic';
   const baseFingerprint = JSON.stringify(options.prophet);
-  /** A series' options and cache fingerprint without drivers: logistic growth saturates at the panel's cap, else at the field's Max. */
-  const plainSetup = (s: EngineSeries) => {
-    const capFromField = logistic && options.prophet.cap == null && s.fieldMax !== undefined;
+  /** The engine's plan for a series (skipped or not, its cap), its options and cache fingerprint without drivers. */
+  const plainSetup = (s: EngineSeries, range: TrainingRange) => {
+    const plan = wasm.forecastPlan({
+      model: options.model,
+      points: range.points,
+      growth: options.prophet.growth,
+      cap: options.prophet.cap,
+      seriesMax: s.fieldMax,
+    });
     return {
-      prophet: capFromField ? { ...options.prophet, cap: s.fieldMax } : options.prophet,
-      fingerprint: capFromField ? `${baseFingerprint}|cap=${s.fieldMax}` : baseFingerprint,
+      plan,
+      prophet: plan.cap !== undefined ? { ...options.prophet, cap: plan.cap } : options.prophet,
+      fingerprint: plan.cap !== undefined ? `${baseFingerprint}|cap=${plan.cap}` : baseFingerprint,
     };
   };
   /** A series' model without drivers, from the cache (shared with its own forecast) or fitted. */
   const plainModel = (s: EngineSeries) => {
-    const { prophet, fingerprint } = plainSetup(s);
     const range = trainingRange(s.timestamps, s.values);
+    const { prophet, fingerprint } = plainSetup(s, range);
     let model = models.get(modelKey(clientId, s.key), fingerprint, range);
     if (!model) {
       model = new ProphetFit(wasm, wasm.prophetFit(s.timestamps, s.values, prophet, undefined));
@@ -283,21 +288,15 @@ async function forecast(msg: Forecast) {
       continue;
     }
     const range = trainingRange(s.timestamps, s.values);
-    if (options.model === 'auto' && range.points < AUTO_MIN_POINTS) {
-      post({
-        type: 'error',
-        clientId,
-        requestId,
-        key: s.key,
-        message: `forecast skipped: ${range.points} points, Prophet needs at least ${AUTO_MIN_POINTS} under the auto model`,
-      });
+    const { plan, prophet, fingerprint: plainFingerprint } = plainSetup(s, range);
+    if (plan.skip !== undefined) {
+      post({ type: 'error', clientId, requestId, key: s.key, message: `forecast skipped: ${plan.skip}` });
       continue;
     }
     const ahead = futureTimestamps(s.timestamps, options.horizonMs);
     if (ahead.length === 0) {
       continue;
     }
-    const { prophet, fingerprint: plainFingerprint } = plainSetup(s);
     const note = (message: string) => post({ type: 'error', clientId, requestId, key: s.key, message });
     try {
       // Drivers (not for a driver itself): each one's values over this series' history and its
@@ -425,8 +424,7 @@ async function forecast(msg: Forecast) {
       }
     } catch (e) {
       noteTrap(e);
-      const where =
-        logistic && prophet.cap == null ? ' (set Cap in the panel options, or Max in the field options)' : '';
+      const where = plan.capMissing ? ' (set Cap in the panel options, or Max in the field options)' : '';
       post({ type: 'error', clientId, requestId, key: s.key, message: `forecast: ${errorMessage(e)}${where}` });
     }
   }
@@ -435,85 +433,41 @@ async function forecast(msg: Forecast) {
 
 /** Attribution of a series' incidents over the model its forecast used in this worker. */
 async function attribute(msg: Attribute) {
-  const wasm = await wholeEngine();
+  await wholeEngine();
   const { requestId, clientId, key, incidents } = msg;
   const model = models.peek(modelKey(clientId, key));
   const s = forecastSeries.get(clientId)?.get(key);
   if (!stale(clientId, requestId) && model && s) {
-    attributeIncidents(wasm, model, s, incidents, clientId, requestId);
+    attributeIncidents(model, s, incidents, clientId, requestId);
   }
   post({ type: 'done', clientId, requestId, job: 'attribute', key });
 }
 
-/** Incidents per series whose Prophet components are attributed (the most severe). */
-const ATTRIBUTED_INCIDENTS = 5;
-const NOT_EVENTS = new Set([
-  'holidays',
-  'additive_terms',
-  'multiplicative_terms',
-  'extra_regressors_additive',
-  'extra_regressors_multiplicative',
-]);
-
 /**
- * Which component of the series' Prophet fit moved in its worst incidents: an in-sample
- * prediction over each incident and as long a stretch before it, handed to the engine.
+ * Which component of the series' Prophet fit moved in its worst incidents: the engine picks
+ * them, predicts over each and a stretch before it, and judges the model's own components.
  */
 function attributeIncidents(
-  wasm: Engine,
   model: ProphetFit,
   s: EngineSeries,
   list: IncidentResult[],
   clientId: number,
   requestId: number
 ) {
-  // Multiplicative components are shares of the trend, not additive contributions.
-  if (model.seasonalities().some((x) => x.mode === 'multiplicative')) {
-    return;
-  }
-  const seasonalities = new Set(model.seasonalities().map((x) => x.name));
-  // Drivers (the model's regressors) are attributed as drivers, with their own values, so an
-  // incident they carry is named after them ("followed orders, which rose 40 %").
-  const drivers = new Set(model.regressors.map((r) => r.name));
-  const worst = [...list].sort((a, b) => b.peakScore - a.peakScore).slice(0, ATTRIBUTED_INCIDENTS);
-  for (const inc of worst) {
-    try {
-      const from = inc.start - Math.max(inc.end - inc.start, 24 * medianStep(s.timestamps));
-      const idx = [...s.timestamps.keys()].filter((j) => s.timestamps[j] >= from && s.timestamps[j] <= inc.end);
-      const ts = Float64Array.from(idx, (j) => s.timestamps[j]);
-      // The expected value and components only: an explanation needs no intervals.
-      const p = model.predictPoint(ts);
-      const pick = (keep: (name: string) => boolean) =>
-        Object.fromEntries(Object.entries(p.components).filter(([name]) => keep(name)));
-      const a = wasm.componentAttribution(
-        {
-          timestamps: ts,
-          actual: Float64Array.from(idx, (j) => s.values[j]),
-          yhat: p.yhat,
-          trend: p.trend,
-          seasonalities: pick((n) => seasonalities.has(n)),
-          events: pick((n) => !seasonalities.has(n) && !drivers.has(n) && !NOT_EVENTS.has(n)),
-          drivers: pick((n) => drivers.has(n)),
-          driverActual: Object.fromEntries(
-            model.regressors.map((r) => [r.name, Float64Array.from(ts, (t) => r.byTime.get(t) ?? NaN)])
-          ),
-        },
-        inc.start,
-        inc.end,
-        undefined
-      );
+  try {
+    for (const { incident, attribution: a } of model.attribute(s, list)) {
       post({
         type: 'attribution',
         clientId,
         requestId,
         key: s.key,
-        start: inc.start,
+        start: list[incident].start,
         attribution: { cause: a.cause, activeEvents: a.activeEvents, explanation: a.explanation ?? undefined },
       });
-    } catch (e) {
-      // Attribution is a hint: an incident without it is still listed.
-      noteTrap(e);
     }
+  } catch (e) {
+    // Attribution is a hint: incidents without it are still listed.
+    noteTrap(e);
   }
 }
 

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{invalid, Error, Result};
 #[cfg(feature = "prophet")]
-use crate::prophet::{Forecast, Mode, ProphetModel};
+use crate::prophet::{ExtraColumns, Forecast, Mode, ProphetModel};
 
 /// One named additive contribution, in the series' units, aligned with the timestamps.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -126,6 +126,131 @@ impl ComponentInput {
             drivers,
         })
     }
+}
+
+/// Incidents of a series attributed by [`attribute_incidents`]: the most severe ones (each
+/// costs an in-sample prediction over its window).
+#[cfg(feature = "prophet")]
+pub const ATTRIBUTED_INCIDENTS: usize = 5;
+
+/// Steps of the series before an incident that serve as its reference at least.
+#[cfg(feature = "prophet")]
+const MIN_REFERENCE_STEPS: f64 = 24.0;
+
+/// An incident of a series as [`attribute_incidents`] reads it.
+#[cfg(feature = "prophet")]
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IncidentWindow {
+    /// ms UTC, inclusive.
+    pub start: f64,
+    pub end: f64,
+    /// Its severity: the most severe incidents are attributed first.
+    pub peak_score: f64,
+}
+
+/// Which component of a fitted Prophet model moved in the worst incidents of the series it
+/// was fitted on ([`ATTRIBUTED_INCIDENTS`] at most, most severe first): for each, the model
+/// predicts over the incident and as long a stretch before it (at least 24 steps of the
+/// series) at the series' own timestamps, and [`attribute_components`] judges the departure
+/// from the model's own components ([`ComponentInput::from_forecast`]: multiplicative
+/// components as their share of the trend). `timestamps` and `actual` are the series (NaN a
+/// gap); `regressors` the model's extra regressors' values aligned with them, which are also
+/// the drivers' own values, so that their change is named. An incident that cannot be
+/// attributed (no points before it, a regressor value missing in its window) is left out:
+/// attribution is a hint. Returns (index into `incidents`, attribution) pairs.
+#[cfg(feature = "prophet")]
+pub fn attribute_incidents(
+    model: &ProphetModel,
+    timestamps: &[f64],
+    actual: &[f64],
+    regressors: &[NamedValues],
+    incidents: &[IncidentWindow],
+    options: &AttributionOptions,
+) -> Result<Vec<(usize, Attribution)>> {
+    if actual.len() != timestamps.len() {
+        return Err(Error::LengthMismatch {
+            timestamps: timestamps.len(),
+            values: actual.len(),
+        });
+    }
+    if let Some(r) = regressors
+        .iter()
+        .find(|r| r.values.len() != timestamps.len())
+    {
+        return Err(invalid(
+            "regressors",
+            format!(
+                "`{}` has {} values for {} timestamps",
+                r.name,
+                r.values.len(),
+                timestamps.len()
+            ),
+        ));
+    }
+    let mut order: Vec<usize> = (0..incidents.len()).collect();
+    foresight_kernel::merge_sort_by(&mut order, |&a, &b| {
+        incidents[b]
+            .peak_score
+            .total_cmp(&incidents[a].peak_score)
+            .is_le()
+    });
+    let step = step_of(timestamps);
+    let mut out = Vec::new();
+    for i in order.into_iter().take(ATTRIBUTED_INCIDENTS) {
+        let inc = incidents[i];
+        let from = inc.start - (inc.end - inc.start).max(MIN_REFERENCE_STEPS * step);
+        let rows: Vec<usize> = (0..timestamps.len())
+            .filter(|&j| timestamps[j] >= from && timestamps[j] <= inc.end)
+            .collect();
+        if let Ok(a) = attribute_rows(model, timestamps, actual, regressors, &rows, inc, options) {
+            out.push((i, a));
+        }
+    }
+    Ok(out)
+}
+
+/// One incident of [`attribute_incidents`] over the series' `rows`.
+#[cfg(feature = "prophet")]
+fn attribute_rows(
+    model: &ProphetModel,
+    timestamps: &[f64],
+    actual: &[f64],
+    regressors: &[NamedValues],
+    rows: &[usize],
+    inc: IncidentWindow,
+    options: &AttributionOptions,
+) -> Result<Attribution> {
+    let pick = |values: &[f64]| rows.iter().map(|&j| values[j]).collect::<Vec<f64>>();
+    let ts = pick(timestamps);
+    let mut columns = ExtraColumns::new();
+    for r in regressors {
+        columns = columns.with_regressor(r.name.clone(), &ts, &pick(&r.values))?;
+    }
+    // The expected value and components only: an explanation needs no intervals.
+    let forecast = model.predict_point_with_columns(&ts, &columns)?;
+    let mut input = ComponentInput::from_forecast(model, &forecast, &pick(actual))?;
+    for d in &mut input.drivers {
+        if let Some(r) = regressors.iter().find(|r| r.name == d.name) {
+            d.actual = pick(&r.values);
+        }
+    }
+    attribute_components(&input, inc.start, inc.end, options)
+}
+
+/// The series' step: the median spacing of its timestamps (the upper one of an even count),
+/// 0 with fewer than two.
+#[cfg(feature = "prophet")]
+fn step_of(timestamps: &[f64]) -> f64 {
+    let mut steps: Vec<f64> = timestamps
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .filter(|d| *d > 0.0)
+        .collect();
+    if steps.is_empty() {
+        return 0.0;
+    }
+    foresight_kernel::merge_sort_by(&mut steps, |a, b| a.total_cmp(b).is_le());
+    steps[steps.len() / 2]
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -649,6 +774,57 @@ mod driver_tests {
         let a = attribute_components(&from, at(170), at(199), &Default::default()).unwrap();
         assert_eq!(a.cause, Cause::Driver, "{a:?}");
         assert!(a.explanation.unwrap().contains("which rose"));
+    }
+
+    /// A model with multiplicative seasonality: its incidents are attributed from its own
+    /// components (each seasonality as its share of the trend), the most severe first, at most
+    /// ATTRIBUTED_INCIDENTS of them.
+    #[cfg(feature = "prophet")]
+    #[test]
+    fn incidents_of_a_multiplicative_model_are_attributed() {
+        use crate::prophet::{ForecastOptions, Mode, ProphetModel};
+        use crate::Series;
+        let n = 24 * 20;
+        let ts: Vec<f64> = (0..n).map(at).collect();
+        let spikes = [300, 340, 380, 400, 420, 440];
+        let y: Vec<f64> = (0..n)
+            .map(|i| {
+                let level = 100.0 + 0.1 * i as f64;
+                let daily = 1.0 + 0.3 * (std::f64::consts::TAU * i as f64 / 24.0).sin();
+                let noise = 0.3 * (((i * 7919) % 13) as f64 / 13.0 - 0.5);
+                let spike = spikes
+                    .iter()
+                    .position(|&s| s == i)
+                    .map_or(0.0, |k| 20.0 + k as f64);
+                level * daily + noise + spike
+            })
+            .collect();
+        let options = ForecastOptions {
+            uncertainty_samples: Some(0),
+            seasonality_mode: Mode::Multiplicative,
+            ..Default::default()
+        };
+        let model = ProphetModel::fit(&Series::new(&ts, &y).unwrap(), &options).unwrap();
+        assert!(model
+            .seasonalities()
+            .iter()
+            .any(|s| s.mode == Mode::Multiplicative));
+        let incidents: Vec<IncidentWindow> = spikes
+            .iter()
+            .enumerate()
+            .map(|(k, &i)| IncidentWindow {
+                start: at(i),
+                end: at(i),
+                peak_score: k as f64,
+            })
+            .collect();
+        let attributed =
+            attribute_incidents(&model, &ts, &y, &[], &incidents, &Default::default()).unwrap();
+        let order: Vec<usize> = attributed.iter().map(|(i, _)| *i).collect();
+        assert_eq!(order, vec![5, 4, 3, 2, 1], "most severe first, at most 5");
+        for (_, a) in &attributed {
+            assert_eq!(a.cause, Cause::ResidualSpike, "{a:?}");
+        }
     }
 
     #[test]

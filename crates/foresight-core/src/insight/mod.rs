@@ -1,12 +1,14 @@
 //! Insight on top of detection and forecasting: root-cause hints for an incident
 //! ([`root_cause`], [`attribute_components`]), the time until a forecast crosses a threshold
 //! ([`time_to_threshold`]) and Prometheus rules that carry the detection outside the browser
-//! ([`alert_rules`]).
+//! ([`alert_rules`]), and whether and how the panel forecasts a series ([`forecast_plan`]).
 //!
 //! Everything here is a pure, deterministic function of its inputs.
 
 mod alert_rules;
 mod components;
+#[cfg(feature = "prophet")]
+mod forecast_plan;
 mod root_cause;
 mod threshold;
 
@@ -14,6 +16,12 @@ pub use alert_rules::{alert_rules, AlertRuleOptions, AlertRules, BaselineStatist
 pub use components::{
     attribute_components, Attribution, AttributionOptions, Cause, ComponentInput, DriverMove,
     DriverValues, NamedValues, Part,
+};
+#[cfg(feature = "prophet")]
+pub use components::{attribute_incidents, IncidentWindow, ATTRIBUTED_INCIDENTS};
+#[cfg(feature = "prophet")]
+pub use forecast_plan::{
+    forecast_plan, ForecastModel, ForecastPlan, ForecastPlanInput, AUTO_MIN_POINTS,
 };
 pub use root_cause::{
     label_breakdown, root_cause, root_causes, LabelShare, Labels, RelatedSeries, RootCause,
