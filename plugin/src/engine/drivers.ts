@@ -136,7 +136,7 @@ export function alignDriver(
 /**
  * A dashboard annotation that sets a driver's level (a planned campaign): text `<driver> =
  * <level>`, optionally followed by a description, tagged `driver` or written `driver <driver> =
- * <level>`. Read from the annotation frames by request.ts (driverAnnotations).
+ * <level>`. Read from the annotation frames by engineOptions.ts (driverAnnotations).
  */
 export interface DriverAnnotation {
   text: string;

@@ -25,7 +25,7 @@ export interface EngineSeries {
   threshold?: { value: number; direction: 'above' | 'below'; unit?: string };
 }
 
-/** Engine options built from the panel's options (see request.ts). */
+/** Engine options built from the panel's options (see engineOptions.ts). */
 export interface AnalyzeOptions {
   detector: AnomalyOptions;
   prophet: ForecastOptions;

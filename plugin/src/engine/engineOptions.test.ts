@@ -10,7 +10,7 @@ import {
   MAX_FORECAST_POINTS,
   medianStep,
   parseShockWindows,
-} from './request';
+} from './engineOptions';
 
 const opts = (o: Partial<ForesightOptions> = {}): ForesightOptions => ({ ...defaultOptions, ...o });
 const MIN = 60_000;
