@@ -1,4 +1,4 @@
-import type { Attribution, RootCause, ThresholdCrossing } from './wasm/foresight_wasm';
+import type { Attribution, Incident, RootCause, SeriesAnomalies, ThresholdCrossing } from './wasm/foresight_wasm';
 
 /** Panel options, edited in Grafana's options pane (see module.ts). */
 export type ModelChoice = 'auto' | 'prophet' | 'fast';
@@ -94,39 +94,20 @@ export interface SeriesInput {
 
 /** Anomaly kinds as the engine codes them in `kind` (0: not anomalous). */
 export const KIND_NAMES = ['', 'global', 'contextual', 'collective', 'peer'] as const;
-export type KindName = Exclude<(typeof KIND_NAMES)[number], ''>;
+export type KindName = Incident['kind'];
 
-/** The detector's per-point output for one series, aligned with its timestamps. */
-export interface DetectionResult {
-  timestamps: Float64Array;
-  expected: Float64Array;
-  lower: Float64Array;
-  upper: Float64Array;
-  /** Distance from expected in band half-widths: ≤ 1 inside the band. */
-  score: Float64Array;
-  /** 0 not anomalous, 1 global, 2 contextual, 3 collective, 4 peer. */
-  kind: Uint8Array;
-  period?: number;
-  /** Robust spread (one sigma) of the residuals the band was fitted on: alert rules use it. */
-  residualSpread?: number;
-}
+/**
+ * The detector's per-point output for one series, aligned with its timestamps: the engine's
+ * own type (detectAnomalies), without the values and directions the panel does not draw.
+ */
+export type DetectionResult = Omit<SeriesAnomalies, 'values' | 'direction'>;
 
-export interface IncidentResult {
+/** An incident as the engine reports it (without its series index: results are by key), with what the panel adds. */
+export interface IncidentResult extends Omit<Incident, 'series'> {
   /** Root-cause hints (engine), for the most severe incidents of a request. */
   rootCause?: RootCause;
   /** Which Prophet component moved (engine), for the most severe incidents of a series. */
-  attribution?: {
-    cause: Attribution['cause'];
-    activeEvents: string[];
-    /** The cause in words when a driver series explains the incident (engine). */
-    explanation?: string;
-  };
-  start: number;
-  end: number;
-  peakTime: number;
-  peakScore: number;
-  kind: KindName;
-  direction: 'up' | 'down';
+  attribution?: Pick<Attribution, 'cause' | 'activeEvents' | 'explanation'>;
 }
 
 /** Prophet's forecast past the last point. */

@@ -104,9 +104,9 @@ export interface Attribution {
   activeEvents: string[];
   /** Drivers whose contribution changed over the window, largest change first; `change` is
    * the driver's own relative change (0.4: rose 40 %) when its values were given. */
-  drivers: Array<{ name: string; contribution: number; change: number | null }>;
+  drivers: Array<{ name: string; contribution: number; change?: number }>;
   /** The cause in words when a driver explains the incident ("followed orders, which rose 40 %"). */
-  explanation: string | null;
+  explanation?: string;
   windowPoints: number;
   referencePoints: number;
 }
@@ -549,10 +549,4 @@ pub fn alert_rules(
     }
     set(&out, "records", &records)?;
     Ok(out)
-}
-
-/// A duration for people: "45 s", "12 min", "3 h 20 min", "2 d 4 h".
-#[wasm_bindgen(js_name = formatDuration)]
-pub fn format_duration(ms: f64) -> String {
-    insight::format_duration(ms)
 }

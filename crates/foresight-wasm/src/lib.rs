@@ -14,9 +14,7 @@ mod prophet;
 
 pub use anomaly::detect_anomalies;
 #[cfg(feature = "insight")]
-pub use insight::{
-    alert_rules, component_attribution, format_duration, root_cause, root_causes, time_to_threshold,
-};
+pub use insight::{alert_rules, component_attribution, root_cause, root_causes, time_to_threshold};
 #[cfg(all(feature = "insight", feature = "prophet"))]
 pub use insight::{forecast_plan, prophet_attribution};
 #[cfg(feature = "prophet")]

@@ -39,8 +39,10 @@ export interface ForecastOptions {
   interval_width?: number;
   uncertainty_samples?: number;
   scaling?: 'absmax' | 'minmax';
-  /** Stan `optimize` settings (Prophet's fit keyword arguments); unset ones are Stan's defaults. */
-  optimize?: { tol_rel_obj?: number; iter?: number; sufficient_statistics?: boolean };
+  /** Stan `optimize` settings (Prophet's fit keyword arguments, Stan's names); unset ones are
+   * Stan's defaults. `sufficientStatistics` is ours: the objective from sufficient statistics
+   * where the model allows it. */
+  optimize?: { tol_rel_obj?: number; iter?: number; sufficientStatistics?: boolean };
 }
 export interface ForecastResult {
   ds: Float64Array;

@@ -4,7 +4,7 @@
  * (detection, forecasts, attribution) so results stream back series by series and a newer
  * request supersedes an older one. It only schedules; all analysis is in the engine.
  */
-import type { DetectionResult, ForecastResult, IncidentResult } from '../types';
+import type { ForecastResult, IncidentResult } from '../types';
 import type { RootCause, RootCauseSeries } from '../wasm/foresight_wasm';
 import type { EngineSeries, FromWorker, ToWorker } from './protocol';
 import { ModelCache, TrainingRange, trainingRange } from './modelCache';
@@ -213,16 +213,8 @@ async function detect(msg: Detect) {
   series.forEach((s, i) => {
     const d = detections[i];
     if (d) {
-      const detection: DetectionResult = {
-        timestamps: d.timestamps,
-        expected: d.expected,
-        lower: d.lower,
-        upper: d.upper,
-        score: d.score,
-        kind: d.kind,
-        period: d.period,
-        residualSpread: d.residualSpread,
-      };
+      // The engine's own shape, less what the panel does not draw.
+      const { values: _values, direction: _direction, ...detection }: Detection['series'][number] = d;
       post({ type: 'detection', clientId, requestId, key: s.key, detection, incidents: incidents[i] }, [
         d.timestamps.buffer,
         d.expected.buffer,
@@ -462,7 +454,7 @@ function attributeIncidents(
         requestId,
         key: s.key,
         start: list[incident].start,
-        attribution: { cause: a.cause, activeEvents: a.activeEvents, explanation: a.explanation ?? undefined },
+        attribution: { cause: a.cause, activeEvents: a.activeEvents, explanation: a.explanation },
       });
     }
   } catch (e) {
@@ -516,15 +508,9 @@ function lastObserved(s: EngineSeries): { time: number; value: number | null } {
   return { time: s.timestamps[s.timestamps.length - 1], value: null };
 }
 
-function incidentOf(i: Detection['incidents'][number]): IncidentResult {
-  return {
-    start: i.start,
-    end: i.end,
-    peakTime: i.peakTime,
-    peakScore: i.peakScore,
-    kind: i.kind,
-    direction: i.direction,
-  };
+/** An engine incident without its series index (results travel by series key). */
+function incidentOf({ series: _series, ...incident }: Detection['incidents'][number]): IncidentResult {
+  return incident;
 }
 
 function errorMessage(e: unknown): string {

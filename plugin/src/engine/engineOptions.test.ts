@@ -53,7 +53,7 @@ describe('buildAnalyzeOptions', () => {
     expect(options.prophet.cap).toBeUndefined();
     // Forecasts stop sooner than Stan's default (10^4), from sufficient statistics: docs/prophet.md.
     expect(options.prophet.optimize?.tol_rel_obj).toBeGreaterThan(1e4);
-    expect(options.prophet.optimize?.sufficient_statistics).toBe(true);
+    expect(options.prophet.optimize?.sufficientStatistics).toBe(true);
   });
 
   it('turns a named seasonality into the detector period in points and Prophet switches', () => {

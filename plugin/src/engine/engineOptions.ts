@@ -25,7 +25,7 @@ const UNCERTAINTY_SAMPLES = 200;
  * short of the optimum), and evaluates the objective from sufficient statistics where the
  * model allows.
  */
-const FIT_SETTINGS = { tol_rel_obj: 1e7, sufficient_statistics: true };
+const FIT_SETTINGS = { tol_rel_obj: 1e7, sufficientStatistics: true };
 
 export interface ShockWindow {
   name: string;
