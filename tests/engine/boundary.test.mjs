@@ -161,7 +161,6 @@ test('every option object the engine reads has exactly the declared keys', async
     ['AttributionOptions', type('AttributionOptions'), (o) => e.componentAttribution({ timestamps, actual: spiked, yhat: spiked, trend: spiked }, T0, T0, o)],
     ['AlertRuleOptions', type('AlertRuleOptions'), (o) => e.alertRules(o)],
     ['ThresholdSpec', type('ThresholdSpec'), (o) => e.timeToThreshold({ ds: timestamps, yhat: spiked }, { time: T0 }, o)],
-    ['ForecastPlanInput', type('ForecastPlanInput'), (o) => e.forecastPlan(o)],
   ];
   for (const [name, t, call] of cases) {
     const declared = keysOf(t);
@@ -205,6 +204,6 @@ test('every result the engine returns has the declared keys and kinds, and no ot
     conforms(e.timeToThreshold(rising, { time: T0 - HOUR, value: 0 }, { value, direction, unit: ' %' }), 'ThresholdCrossing');
   }
   conforms(e.alertRules({ query: 'rate(x[5m])', residualSpread: 2, periodMs: 86_400_000, labels: { team: 'a' } }), 'AlertRules');
-  conforms(e.forecastPlan({ model: 'auto', points: 3 }), 'ForecastPlan');
-  conforms(e.forecastPlan({ model: 'prophet', points: 300, growth: 'logistic', seriesMax: 100 }), 'ForecastPlan');
+  conforms(e.forecastPlan('auto', 3), 'ForecastPlan');
+  conforms(e.forecastPlan('prophet', 300, 'logistic', undefined, 100), 'ForecastPlan');
 });

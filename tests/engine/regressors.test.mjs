@@ -136,18 +136,15 @@ test('prophetAttribution: a driver that carries an incident is named, with its o
 
 test('forecastPlan: the auto model skips short series; logistic growth takes the series bound as cap', async () => {
   const e = await loadEngine();
-  assert.deepEqual(e.forecastPlan({ model: 'auto', points: 29 }), {
+  assert.deepEqual(e.forecastPlan('auto', 29), {
     skip: '29 points, Prophet needs at least 30 under the auto model',
     capMissing: false,
   });
-  assert.deepEqual(e.forecastPlan({ model: 'auto', points: 30 }), { capMissing: false });
-  assert.deepEqual(e.forecastPlan({ model: 'prophet', points: 3, growth: 'logistic', seriesMax: 100 }), {
-    cap: 100,
-    capMissing: false,
-  });
-  assert.deepEqual(e.forecastPlan({ model: 'prophet', points: 3, growth: 'logistic', cap: 80, seriesMax: 100 }), {
-    capMissing: false,
-  });
-  assert.deepEqual(e.forecastPlan({ model: 'prophet', points: 3, growth: 'logistic' }), { capMissing: true });
-  assert.throws(() => e.forecastPlan({ points: 3, fieldMax: 1 }), /unknown field/);
+  assert.deepEqual(e.forecastPlan('auto', 30), { capMissing: false });
+  assert.deepEqual(e.forecastPlan('prophet', 3, 'logistic', undefined, 100), { cap: 100, capMissing: false });
+  assert.deepEqual(e.forecastPlan('prophet', 3, 'logistic', 80, 100), { capMissing: false });
+  assert.deepEqual(e.forecastPlan('prophet', 3, 'logistic'), { capMissing: true });
+  assert.deepEqual(e.forecastPlan('prophet', 3, 'linear', undefined, 100), { capMissing: false });
+  assert.throws(() => e.forecastPlan('sometimes', 3), /unknown model/);
+  assert.throws(() => e.forecastPlan('auto', 3, 'exponential'), /unknown growth/);
 });

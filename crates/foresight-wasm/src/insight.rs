@@ -75,16 +75,6 @@ export interface ComponentInput {
   driverActual?: Record<string, Float64Array | number[]>;
 }
 export interface AttributionOptions { referencePoints?: number }
-export interface ForecastPlanInput {
-  model?: 'auto' | 'prophet' | 'fast';
-  /** Numeric points of the series' history. */
-  points?: number;
-  growth?: 'linear' | 'logistic' | 'flat';
-  /** The options' cap, if set. */
-  cap?: number | null;
-  /** An upper bound of the series besides the options (a field's Max): logistic growth's cap when the options set none. */
-  seriesMax?: number | null;
-}
 export interface ForecastPlan {
   /** Why the series is not forecast (absent: it is). */
   skip?: string;
@@ -438,20 +428,55 @@ pub fn prophet_attribution(
             set(&o, "attribution", &to_js(&a)?)?;
             out.push(&o);
         }
-        Ok(out)
+        // As an Object: the instantiation `prophetPredict` already uses.
+        Ok(Object::from(out))
     })
+    .map(JsCast::unchecked_into::<Array>)
 }
 
 /// Whether and how the panel forecasts one series
 /// (`foresight_core::insight::forecast_plan`): skipped under the `auto` model with too few
-/// points; logistic growth's cap from the series' own bound when the options set none.
+/// points (`points`: the series' numeric points); logistic growth's cap from the series' own
+/// bound (`seriesMax`, a field's Max) when the options set none (`cap`).
 #[cfg(feature = "prophet")]
 #[wasm_bindgen(js_name = forecastPlan, unchecked_return_type = "ForecastPlan")]
 pub fn forecast_plan(
-    #[wasm_bindgen(unchecked_param_type = "ForecastPlanInput")] input: JsValue,
-) -> Result<JsValue, JsError> {
-    let input: insight::ForecastPlanInput = from_js(&input, "invalid forecast plan input")?;
-    to_js(&insight::forecast_plan(&input))
+    #[wasm_bindgen(unchecked_param_type = "'auto' | 'prophet' | 'fast'")] model: &str,
+    points: f64,
+    #[wasm_bindgen(unchecked_param_type = "'linear' | 'logistic' | 'flat' | undefined")]
+    growth: Option<String>,
+    cap: Option<f64>,
+    #[wasm_bindgen(js_name = seriesMax)] series_max: Option<f64>,
+) -> Result<Object, JsError> {
+    use foresight_core::prophet::Growth;
+    let model = match model {
+        "auto" => insight::ForecastModel::Auto,
+        "prophet" => insight::ForecastModel::Prophet,
+        "fast" => insight::ForecastModel::Fast,
+        other => return Err(JsError::new(&format!("unknown model `{other}`"))),
+    };
+    let growth = match growth.as_deref() {
+        None | Some("linear") => Growth::Linear,
+        Some("logistic") => Growth::Logistic,
+        Some("flat") => Growth::Flat,
+        Some(other) => return Err(JsError::new(&format!("unknown growth `{other}`"))),
+    };
+    let plan = insight::forecast_plan(&insight::ForecastPlanInput {
+        model,
+        points: if points >= 0.0 { points as usize } else { 0 },
+        growth,
+        cap,
+        series_max,
+    });
+    let out = Object::new();
+    if let Some(skip) = &plan.skip {
+        set(&out, "skip", &JsValue::from_str(skip))?;
+    }
+    if let Some(cap) = plan.cap {
+        set(&out, "cap", &JsValue::from(cap))?;
+    }
+    set(&out, "capMissing", &JsValue::from_bool(plan.cap_missing))?;
+    Ok(out)
 }
 
 #[derive(Deserialize)]

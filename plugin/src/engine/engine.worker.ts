@@ -246,13 +246,13 @@ async function forecast(msg: Forecast) {
   const baseFingerprint = JSON.stringify(options.prophet);
   /** The engine's plan for a series (skipped or not, its cap), its options and cache fingerprint without drivers. */
   const plainSetup = (s: EngineSeries, range: TrainingRange) => {
-    const plan = wasm.forecastPlan({
-      model: options.model,
-      points: range.points,
-      growth: options.prophet.growth,
-      cap: options.prophet.cap,
-      seriesMax: s.fieldMax,
-    });
+    const plan = wasm.forecastPlan(
+      options.model,
+      range.points,
+      options.prophet.growth,
+      options.prophet.cap ?? undefined,
+      s.fieldMax
+    );
     return {
       plan,
       prophet: plan.cap !== undefined ? { ...options.prophet, cap: plan.cap } : options.prophet,

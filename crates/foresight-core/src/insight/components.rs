@@ -187,16 +187,22 @@ pub fn attribute_incidents(
             ),
         ));
     }
-    let mut order: Vec<usize> = (0..incidents.len()).collect();
-    foresight_kernel::merge_sort_by(&mut order, |&a, &b| {
-        incidents[b]
-            .peak_score
-            .total_cmp(&incidents[a].peak_score)
-            .is_le()
-    });
+    // The most severe first (the earlier of equal ones), ATTRIBUTED_INCIDENTS at most.
+    let mut order: Vec<usize> = Vec::new();
+    while order.len() < ATTRIBUTED_INCIDENTS.min(incidents.len()) {
+        let mut best: Option<usize> = None;
+        for i in 0..incidents.len() {
+            if !order.contains(&i)
+                && best.map_or(true, |b| incidents[i].peak_score > incidents[b].peak_score)
+            {
+                best = Some(i);
+            }
+        }
+        order.extend(best);
+    }
     let step = step_of(timestamps);
     let mut out = Vec::new();
-    for i in order.into_iter().take(ATTRIBUTED_INCIDENTS) {
+    for i in order {
         let inc = incidents[i];
         let from = inc.start - (inc.end - inc.start).max(MIN_REFERENCE_STEPS * step);
         let rows: Vec<usize> = (0..timestamps.len())
@@ -237,20 +243,15 @@ fn attribute_rows(
     attribute_components(&input, inc.start, inc.end, options)
 }
 
-/// The series' step: the median spacing of its timestamps (the upper one of an even count),
-/// 0 with fewer than two.
+/// The series' step: the spacing of a regular grid (the usual Prometheus series), else the
+/// median spacing of its timestamps; 0 with fewer than two.
 #[cfg(feature = "prophet")]
 fn step_of(timestamps: &[f64]) -> f64 {
-    let mut steps: Vec<f64> = timestamps
-        .windows(2)
-        .map(|w| w[1] - w[0])
-        .filter(|d| *d > 0.0)
-        .collect();
-    if steps.is_empty() {
-        return 0.0;
+    let first = timestamps.get(1).map_or(0.0, |t| t - timestamps[0]);
+    if timestamps.windows(2).all(|w| w[1] - w[0] == first) {
+        return first.max(0.0);
     }
-    foresight_kernel::merge_sort_by(&mut steps, |a, b| a.total_cmp(b).is_le());
-    steps[steps.len() / 2]
+    super::root_cause::median_step(timestamps)
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
