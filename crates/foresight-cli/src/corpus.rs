@@ -12,7 +12,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use foresight_core::anomaly::{detect_tuned, Tuning};
-use foresight_core::{AnomalyKind, AnomalyOptions, Mode, Series};
+use foresight_core::{AnomalyKind, AnomalyOptions, DetectionMode, Series};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal, Poisson};
@@ -776,7 +776,13 @@ fn print_report(mode: &str, r: &Report) {
 }
 
 /// `foresight corpus-eval`.
-pub fn run(data_root: &Path, seed: u64, small: bool, modes: &[Mode], as_json: bool) -> Result<()> {
+pub fn run(
+    data_root: &Path,
+    seed: u64,
+    small: bool,
+    modes: &[DetectionMode],
+    as_json: bool,
+) -> Result<()> {
     let size = if small { Size::Small } else { Size::Full };
     let groups = generate(data_root, seed, size)?;
     let mut out = serde_json::Map::new();
@@ -785,8 +791,8 @@ pub fn run(data_root: &Path, seed: u64, small: bool, modes: &[Mode], as_json: bo
         let (options, tuning) = crate::incidents::options(mode, None)?;
         let report = evaluate(&groups, &options, tuning)?;
         let name = match mode {
-            Mode::Batch => "batch",
-            Mode::Causal => "causal",
+            DetectionMode::Batch => "batch",
+            DetectionMode::Causal => "causal",
         };
         if as_json {
             out.insert(name.to_string(), report.to_json());

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use foresight_core::anomaly::{detect_tuned, Tuning};
-use foresight_core::{AnomalyKind, AnomalyOptions, Mode, Series};
+use foresight_core::{AnomalyKind, AnomalyOptions, DetectionMode, Series};
 
 use crate::table;
 
@@ -43,7 +43,10 @@ impl Counts {
 
 /// Options: the panel's defaults, with the mode and sensitivity from the command line and
 /// further experiment knobs from `FORESIGHT_INCIDENTS` (`name=value,...`).
-pub(crate) fn options(mode: Mode, sensitivity: Option<f64>) -> Result<(AnomalyOptions, Tuning)> {
+pub(crate) fn options(
+    mode: DetectionMode,
+    sensitivity: Option<f64>,
+) -> Result<(AnomalyOptions, Tuning)> {
     let mut t = Tuning::default();
     let mut o = AnomalyOptions {
         mode,
@@ -90,7 +93,7 @@ pub(crate) fn options(mode: Mode, sensitivity: Option<f64>) -> Result<(AnomalyOp
 pub fn run(
     data: &Path,
     windows: Option<&Path>,
-    mode: Mode,
+    mode: DetectionMode,
     sensitivity: Option<f64>,
     verbose: bool,
 ) -> Result<()> {

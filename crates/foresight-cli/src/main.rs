@@ -193,10 +193,13 @@ fn main() -> Result<()> {
             mode,
             json,
         } => {
-            let modes: &[foresight_core::Mode] = match mode.as_str() {
-                "batch" => &[foresight_core::Mode::Batch],
-                "causal" => &[foresight_core::Mode::Causal],
-                "both" => &[foresight_core::Mode::Batch, foresight_core::Mode::Causal],
+            let modes: &[foresight_core::DetectionMode] = match mode.as_str() {
+                "batch" => &[foresight_core::DetectionMode::Batch],
+                "causal" => &[foresight_core::DetectionMode::Causal],
+                "both" => &[
+                    foresight_core::DetectionMode::Batch,
+                    foresight_core::DetectionMode::Causal,
+                ],
                 other => anyhow::bail!("--mode must be batch, causal or both, got {other}"),
             };
             corpus::run(&data, seed, small, modes, json)
@@ -209,8 +212,8 @@ fn main() -> Result<()> {
             verbose,
         } => {
             let mode = match mode.as_str() {
-                "batch" => foresight_core::Mode::Batch,
-                "causal" => foresight_core::Mode::Causal,
+                "batch" => foresight_core::DetectionMode::Batch,
+                "causal" => foresight_core::DetectionMode::Causal,
                 other => anyhow::bail!("--mode must be batch or causal, got {other}"),
             };
             incidents::run(&data, windows.as_deref(), mode, sensitivity, verbose)

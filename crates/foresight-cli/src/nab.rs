@@ -8,7 +8,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use foresight_core::anomaly::nab_transform::{nab_levels_with_drift, NabTransformOptions};
 use foresight_core::anomaly::{detect_series_tuned, Tuning};
-use foresight_core::{AnomalyOptions, Mode, Series};
+use foresight_core::{AnomalyOptions, DetectionMode, Series};
 
 use crate::{nab_score, table};
 
@@ -30,7 +30,7 @@ impl Knobs {
 fn knobs() -> Result<Knobs> {
     let mut k = Knobs {
         options: AnomalyOptions {
-            mode: Mode::Causal,
+            mode: DetectionMode::Causal,
             // A wider band (3.6 sigma) clips less of what the model learns; measured
             // better on NAB than 0.5 (docs/evaluation.md).
             sensitivity: 0.3,

@@ -9,8 +9,8 @@ pub mod prophet;
 pub mod series;
 
 pub use anomaly::{
-    detect, detect_series, AnomalyKind, AnomalyOptions, CausalDetector, Detection, Direction,
-    Incident, Mode, SeriesAnomalies, ShockWindow,
+    detect, detect_series, AnomalyKind, AnomalyOptions, CausalDetector, Detection, DetectionMode,
+    Direction, Incident, SeriesAnomalies, ShockWindow,
 };
 pub use baseline::{rolling_baseline, Baseline, BaselineOptions};
 pub use error::{Error, Result};

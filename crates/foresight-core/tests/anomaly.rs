@@ -2,7 +2,8 @@
 //! at the right time, in both modes; bad input must give typed errors or sane output.
 
 use foresight_core::{
-    detect, detect_series, AnomalyKind, AnomalyOptions, Direction, Error, Mode, Series, ShockWindow,
+    detect, detect_series, AnomalyKind, AnomalyOptions, DetectionMode, Direction, Error, Series,
+    ShockWindow,
 };
 
 const STEP: f64 = 300_000.0; // 5 minutes
@@ -41,7 +42,7 @@ fn flat(n: usize, noise: f64, seed: u64) -> Vec<f64> {
     (0..n).map(|_| 10.0 + noise * r.next()).collect()
 }
 
-fn opts(mode: Mode) -> AnomalyOptions {
+fn opts(mode: DetectionMode) -> AnomalyOptions {
     AnomalyOptions {
         mode,
         ..Default::default()
@@ -52,7 +53,7 @@ fn series(v: &[f64]) -> Series {
     Series::new(&times(v.len()), v).unwrap()
 }
 
-const MODES: [Mode; 2] = [Mode::Batch, Mode::Causal];
+const MODES: [DetectionMode; 2] = [DetectionMode::Batch, DetectionMode::Causal];
 
 #[test]
 fn clean_seasonal_series_has_no_anomalies_and_the_period_is_found() {
@@ -68,8 +69,8 @@ fn clean_seasonal_series_has_no_anomalies_and_the_period_is_found() {
         // Causal mode cannot know the daily cycle before it has seen a few days of it (it
         // refits at 256, 512, 1024... points; 2.5 cycles are needed): later points only.
         let known_from = match mode {
-            Mode::Batch => T0,
-            Mode::Causal => T0 + (4 * DAY) as f64 * STEP,
+            DetectionMode::Batch => T0,
+            DetectionMode::Causal => T0 + (4 * DAY) as f64 * STEP,
         };
         let late: Vec<_> = d.incidents.iter().filter(|i| i.end >= known_from).collect();
         assert!(late.is_empty(), "{mode:?}: {late:?}");
@@ -180,8 +181,8 @@ fn one_series_unlike_its_siblings_is_a_peer_anomaly() {
 fn causal_scores_do_not_depend_on_later_points() {
     let mut v = seasonal(DAY * 4, 0.5, 19);
     v[700] = 120.0;
-    let full = detect_series(&series(&v), &opts(Mode::Causal)).unwrap();
-    let prefix = detect_series(&series(&v[..800]), &opts(Mode::Causal)).unwrap();
+    let full = detect_series(&series(&v), &opts(DetectionMode::Causal)).unwrap();
+    let prefix = detect_series(&series(&v[..800]), &opts(DetectionMode::Causal)).unwrap();
     assert_eq!(&full.score[..800], &prefix.score[..]);
     assert_eq!(&full.expected[..800], &prefix.expected[..]);
 }
@@ -194,7 +195,7 @@ fn controls_direction_floor_duration_and_shock_windows() {
     v[800] = 80.0;
     let s = series(&v);
     let found = |o: &AnomalyOptions, at: usize| detect_series(&s, o).unwrap().kind[at].is_some();
-    let base = opts(Mode::Batch);
+    let base = opts(DetectionMode::Batch);
     assert!(found(&base, 600) && found(&base, 700) && found(&base, 800));
     let up = AnomalyOptions {
         direction: Direction::Up,
@@ -326,7 +327,7 @@ fn options_and_results_serialise_in_camel_case() {
     assert!(json.get("shockWindows").is_some());
     let o: AnomalyOptions =
         serde_json::from_str(r#"{"mode":"causal","direction":"up","sensitivity":0.7}"#).unwrap();
-    assert_eq!(o.mode, Mode::Causal);
+    assert_eq!(o.mode, DetectionMode::Causal);
     assert_eq!(o.direction, Direction::Up);
     let mut v = flat(300, 0.5, 43);
     v[250] = 99.0;
@@ -338,7 +339,7 @@ fn options_and_results_serialise_in_camel_case() {
 
 #[test]
 fn streaming_and_alerts_survive_bad_points() {
-    let mut det = foresight_core::CausalDetector::new(&opts(Mode::Causal)).unwrap();
+    let mut det = foresight_core::CausalDetector::new(&opts(DetectionMode::Causal)).unwrap();
     let v = flat(400, 1.0, 47);
     let mut scores = Vec::new();
     for (i, &x) in v.iter().enumerate() {
@@ -378,7 +379,7 @@ fn streaming_and_alerts_survive_bad_points() {
 fn batch_reports_the_residual_spread_its_band_is_built_from() {
     // Uniform noise of amplitude 3: standard deviation 3/sqrt(3) ≈ 1.73.
     let v = seasonal(DAY * 6, 3.0, 11);
-    let r = detect_series(&series(&v), &opts(Mode::Batch)).unwrap();
+    let r = detect_series(&series(&v), &opts(DetectionMode::Batch)).unwrap();
     let spread = r
         .residual_spread
         .expect("batch mode reports the residual spread");
@@ -391,7 +392,7 @@ fn batch_reports_the_residual_spread_its_band_is_built_from() {
         .map(|(u, l)| (u - l) / 2.0)
         .collect();
     half.sort_by(f64::total_cmp);
-    let k = opts(Mode::Batch).band_sigmas();
+    let k = opts(DetectionMode::Batch).band_sigmas();
     assert!(
         half[half.len() / 2] >= k * spread * 0.99,
         "median half-width {} vs {}",
@@ -399,7 +400,7 @@ fn batch_reports_the_residual_spread_its_band_is_built_from() {
         k * spread
     );
     // Causal mode has no single fitted spread.
-    assert!(detect_series(&series(&v), &opts(Mode::Causal))
+    assert!(detect_series(&series(&v), &opts(DetectionMode::Causal))
         .unwrap()
         .residual_spread
         .is_none());

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use foresight_core::insight::{root_cause, Labels, RootCauseOptions};
-use foresight_core::{detect, AnomalyOptions, Detection, Incident, Mode, Series};
+use foresight_core::{detect, AnomalyOptions, Detection, DetectionMode, Incident, Series};
 
 const STEP_MS: f64 = 300_000.0;
 
@@ -219,7 +219,10 @@ fn batch_digest() {
             let (ts, vs) = read_csv(&f);
             let s = Series::new(&ts, &vs).unwrap();
             let name = f.file_stem().unwrap().to_string_lossy().to_string();
-            for (mode, label) in [(Mode::Batch, "batch"), (Mode::Causal, "causal")] {
+            for (mode, label) in [
+                (DetectionMode::Batch, "batch"),
+                (DetectionMode::Causal, "causal"),
+            ] {
                 let options = AnomalyOptions {
                     mode,
                     ..Default::default()

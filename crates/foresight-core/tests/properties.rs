@@ -6,7 +6,7 @@
 use foresight_core::insight::{alert_rules, root_causes, AlertRuleOptions, RootCauseOptions};
 use foresight_core::prophet::{ForecastOptions, ProphetModel};
 use foresight_core::{
-    detect, rolling_baseline, AnomalyOptions, BaselineOptions, Direction, Mode, Series,
+    detect, rolling_baseline, AnomalyOptions, BaselineOptions, DetectionMode, Direction, Series,
 };
 use proptest::prelude::*;
 
@@ -55,7 +55,7 @@ fn series() -> impl Strategy<Value = (Vec<f64>, Vec<f64>)> {
 
 fn anomaly_options() -> impl Strategy<Value = AnomalyOptions> {
     (
-        prop::sample::select(vec![Mode::Batch, Mode::Causal]),
+        prop::sample::select(vec![DetectionMode::Batch, DetectionMode::Causal]),
         prop::sample::select(vec![0.0, 0.2, 0.3, 0.5, 0.5, 0.7, 0.9, 1.0, 2.0, f64::NAN]),
         prop::sample::select(vec![Direction::Up, Direction::Down, Direction::Both]),
         prop::sample::select(vec![0.0, 0.0, 0.0, 1.0, 1e308, -1.0]),

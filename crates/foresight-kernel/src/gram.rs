@@ -25,8 +25,8 @@ pub struct Gram {
 
 /// r'r below this share of the terms it is the difference of is left to the row-wise
 /// evaluation: rounding of order ε × terms would make the objective and its gradient noisy.
-/// (1e-9 let large offsets through — y near 10^5-10^6 with a small spread —, where L-BFGS on
-/// the noisy objective stopped 200-6,600 nats short: issue 14's fuzzer.)
+/// (1e-9 let large offsets through — y far from zero with a small spread —, where L-BFGS on
+/// the noisy objective stopped far short: issue 14's fuzzer, docs/prophet.md.)
 const GRAM_MIN_SSE: f64 = 1e-6;
 
 impl Gram {

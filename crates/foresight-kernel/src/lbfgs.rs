@@ -98,8 +98,8 @@ type LbfgsState = IterState<Theta, Theta, (), (), (), f64>;
 /// argmin's L-BFGS stopped by Stan's tests instead of argmin's (an absolute change of the
 /// objective, scaled once by |f(start)|, and no relative-gradient test): CmdStan usually
 /// stops Prophet's fits on the relative gradient, and a fixed scale is too strict once the
-/// objective has moved far from its starting value, so argmin alone ran up to 2.5 times
-/// the iterations (docs/prophet.md, "Stopping tests").
+/// objective has moved far from its starting value, so argmin alone ran many more
+/// iterations (docs/prophet.md, "Stopping tests").
 struct StanStop<S> {
     solver: S,
     settings: LbfgsSettings,

@@ -6,7 +6,7 @@
 //! anomaly of the series, while a departure of its own, or one the driver does not make, is.
 
 use super::season::typical_step;
-use super::{model, AnomalyOptions, SeriesAnomalies, Tuning};
+use super::{score, AnomalyOptions, SeriesAnomalies, Tuning};
 use crate::error::{Error, Result};
 use crate::series::Series;
 
@@ -149,7 +149,7 @@ pub(super) fn explain(
             .map(|(v, e)| v - e)
             .collect();
         let mut rescored =
-            model::score_series_tuned(&Series::new(s.timestamps(), &adjusted)?, options, tuning)?;
+            score::score_series(&Series::new(s.timestamps(), &adjusted)?, options, tuning)?;
         rescored.values = s.values().to_vec();
         for (k, e) in explained.iter().enumerate() {
             rescored.expected[k] += e;

@@ -10,25 +10,30 @@
 //! scores each point from earlier points only, updating the model incrementally as a live
 //! dashboard would ([`CausalDetector`] exposes the streaming form).
 
+mod batch;
+mod causal;
 mod drivers;
-mod model;
+mod incidents;
 #[cfg(feature = "experiments")]
 pub mod nab_transform;
 mod peer;
+mod score;
 mod season;
 mod significance;
 pub(crate) mod stats;
+mod tuning;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::series::Series;
 
+pub use causal::CausalDetector;
+pub use score::PointAnomaly;
 #[cfg(feature = "experiments")]
-pub use model::Tuning;
+pub use tuning::Tuning;
 #[cfg(not(feature = "experiments"))]
-use model::Tuning;
-pub use model::{CausalDetector, PointAnomaly};
+use tuning::Tuning;
 
 /// Which side of the band counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -42,7 +47,7 @@ pub enum Direction {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub enum Mode {
+pub enum DetectionMode {
     /// The model sees the whole range (best for looking back at a dashboard).
     #[default]
     Batch,
@@ -54,9 +59,8 @@ pub enum Mode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum BandModel {
-    /// Chosen from the data. Measured on NAB (docs/evaluation.md), Prophet gave no fewer
-    /// incidents at equal windows hit than the fast model and took 20–45 times longer, so
-    /// automatic choice is the fast model.
+    /// Chosen from the data: the fast model, since Prophet's band scored no better on NAB
+    /// and costs several times more (docs/evaluation.md, "Prophet behind the band").
     #[default]
     Auto,
     /// Seasonal profile (detected period) plus a robust rolling level.
@@ -104,7 +108,7 @@ pub struct ShockWindow {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase", deny_unknown_fields)]
 pub struct AnomalyOptions {
-    pub mode: Mode,
+    pub mode: DetectionMode,
     /// 0–1; higher flags more. 0.5 gives a band of ±3 robust standard deviations,
     /// 0 gives ±4.5 and 1 gives ±1.5.
     pub sensitivity: f64,
@@ -132,7 +136,7 @@ pub struct AnomalyOptions {
 impl Default for AnomalyOptions {
     fn default() -> Self {
         Self {
-            mode: Mode::Batch,
+            mode: DetectionMode::Batch,
             sensitivity: DEFAULT_SENSITIVITY,
             direction: Direction::Both,
             min_abs_deviation: 0.0,
@@ -275,7 +279,7 @@ fn detect_with(series: &[Series], options: &AnomalyOptions, tuning: Tuning) -> R
     options.validate()?;
     let mut results: Vec<SeriesAnomalies> = series
         .iter()
-        .map(|s| model::score_series_tuned(s, options, tuning))
+        .map(|s| score::score_series(s, options, tuning))
         .collect::<Result<_>>()?;
     if !options.drivers.is_empty() {
         drivers::explain(series, options, tuning, &mut results)?;
@@ -285,7 +289,7 @@ fn detect_with(series: &[Series], options: &AnomalyOptions, tuning: Tuning) -> R
     }
     let mut incidents = Vec::new();
     for (i, r) in results.iter_mut().enumerate() {
-        incidents.extend(finalise(i, r, options, &tuning));
+        incidents.extend(incidents::finalise(i, r, options, &tuning));
     }
     Ok(Detection {
         series: results,
@@ -307,104 +311,7 @@ pub fn detect_series_tuned(
     options: &AnomalyOptions,
     tuning: Tuning,
 ) -> Result<SeriesAnomalies> {
-    let mut r = model::score_series_tuned(series, options, tuning)?;
-    finalise(0, &mut r, options, &tuning);
+    let mut r = score::score_series(series, options, tuning)?;
+    incidents::finalise(0, &mut r, options, &tuning);
     Ok(r)
-}
-
-/// The kind of an incident: the kind most of its flagged points have (a five-hour shift whose
-/// peak point happens to leave the band is collective, not a spike), the peak's on a tie.
-fn incident_kind(kinds: &[Option<AnomalyKind>], peak: Option<AnomalyKind>) -> AnomalyKind {
-    let mut counts = [0usize; 4];
-    for k in kinds.iter().flatten() {
-        counts[k.code() as usize - 1] += 1;
-    }
-    let peak = peak.unwrap_or(AnomalyKind::Global);
-    let mut best = peak;
-    for k in [
-        AnomalyKind::Global,
-        AnomalyKind::Contextual,
-        AnomalyKind::Collective,
-        AnomalyKind::Peer,
-    ] {
-        if counts[k.code() as usize - 1] > counts[best.code() as usize - 1] {
-            best = k;
-        }
-    }
-    best
-}
-
-/// Merges flagged points into incidents (runs separated by at most `merge_gap` unflagged
-/// points are one incident), drops those shorter than the minimum duration or whose peak
-/// stays under `min_peak` (unflagging their points) and returns the rest.
-fn finalise(
-    index: usize,
-    r: &mut SeriesAnomalies,
-    options: &AnomalyOptions,
-    tuning: &Tuning,
-) -> Vec<Incident> {
-    let mut incidents = Vec::new();
-    let n = r.timestamps.len();
-    // Batch: what an incident's evidence must exceed on this series (significance.rs).
-    let bars = if options.mode == Mode::Batch {
-        significance::bars(&r.score, tuning.evidence_floor, tuning.chance_rate)
-    } else {
-        None
-    };
-    let mut i = 0;
-    while i < n {
-        if r.kind[i].is_none() {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        let mut peak = i;
-        let mut end = i;
-        while i < n {
-            if r.kind[i].is_some() {
-                if r.score[i] > r.score[peak] {
-                    peak = i;
-                }
-                end = i;
-                i += 1;
-            } else if i - end <= tuning.merge_gap
-                && r.kind[end + 1..n.min(end + tuning.merge_gap + 2)]
-                    .iter()
-                    .any(Option::is_some)
-            {
-                i += 1;
-            } else {
-                break;
-            }
-        }
-        i = end + 1;
-        if r.timestamps[end] - r.timestamps[start] < options.min_duration_ms
-            || r.score[peak] < tuning.min_peak
-            || (r.kind[start..=end].iter().filter(|k| k.is_some()).count() == 1
-                && r.score[peak] < tuning.min_peak_single)
-            || bars.is_some_and(|b| {
-                !significance::clears(&r.score, start, end, tuning.evidence_floor, b)
-            })
-        {
-            for j in start..=end {
-                r.kind[j] = None;
-                r.direction[j] = 0;
-            }
-            continue;
-        }
-        incidents.push(Incident {
-            series: index,
-            start: r.timestamps[start],
-            end: r.timestamps[end],
-            peak_time: r.timestamps[peak],
-            peak_score: r.score[peak],
-            kind: incident_kind(&r.kind[start..=end], r.kind[peak]),
-            direction: if r.direction[peak] < 0 {
-                Direction::Down
-            } else {
-                Direction::Up
-            },
-        });
-    }
-    incidents
 }

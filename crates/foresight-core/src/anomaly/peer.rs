@@ -5,9 +5,9 @@
 
 use std::collections::BTreeMap;
 
-use super::model::{residual_sigma_from, residual_sigma_of, resolution, QUANTA};
+use super::score::{residual_sigma, residual_sigma_from, resolution, QUANTA};
 use super::stats::{median_in_place, SortedWindow};
-use super::{AnomalyKind, AnomalyOptions, Mode, SeriesAnomalies};
+use super::{AnomalyKind, AnomalyOptions, DetectionMode, SeriesAnomalies};
 use crate::series::Series;
 
 /// Trailing memory of the causal offsets and spreads, in shared timestamps.
@@ -73,11 +73,11 @@ pub(crate) fn apply(series: &[Series], opts: &AnomalyOptions, results: &mut [Ser
         // Batch: a gap of a step or so of a quantised series' resolution is not a divergence
         // (as for the series' own band; causal measured no better with it, docs/evaluation.md).
         let floor = match opts.mode {
-            Mode::Batch => QUANTA * resolution(series[si].values()),
-            Mode::Causal => 0.0,
+            DetectionMode::Batch => QUANTA * resolution(series[si].values()),
+            DetectionMode::Causal => 0.0,
         };
         let scores: Vec<(usize, f64)> = match opts.mode {
-            Mode::Batch => {
+            DetectionMode::Batch => {
                 let mut vals: Vec<f64> = g.iter().map(|x| x.1).collect();
                 let offset = median_in_place(&mut vals);
                 // The median and mean of the finite |gap − offset| (what a sorted window
@@ -102,7 +102,7 @@ pub(crate) fn apply(series: &[Series], opts: &AnomalyOptions, results: &mut [Ser
                     })
                     .collect()
             }
-            Mode::Causal => {
+            DetectionMode::Causal => {
                 let mut offsets = SortedWindow::new(CAUSAL_WINDOW);
                 let mut abs = SortedWindow::new(CAUSAL_WINDOW);
                 let mut devs: Vec<f64> = Vec::with_capacity(g.len());
@@ -111,7 +111,7 @@ pub(crate) fn apply(series: &[Series], opts: &AnomalyOptions, results: &mut [Ser
                         let offset = offsets.median();
                         devs.push(x - offset);
                         let score = if offsets.len() >= MIN_HISTORY {
-                            let sigma = residual_sigma_of(&abs, offset);
+                            let sigma = residual_sigma(&abs, offset);
                             signed_score(sustained(&devs, devs.len() - 1), k * sigma, floor, opts)
                         } else {
                             0.0

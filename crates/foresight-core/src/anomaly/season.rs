@@ -1,7 +1,8 @@
 //! Seasonal period detection from the data (autocorrelation of a regularised copy), never
 //! from the spacing of the first timestamps.
 
-use super::stats::{median, median_sigma};
+use super::stats::{median, median_in_place, median_sigma};
+use foresight_kernel::robust::{rolling_median_centred, Bins};
 use foresight_kernel::unrolled_dot;
 
 /// Longest regular grid analysed at full resolution; longer series are block-averaged.
@@ -181,6 +182,48 @@ fn detrend(x: &mut [f64]) {
     for (i, v) in x.iter_mut().enumerate() {
         *v -= my + slope * (i as f64 - mx);
     }
+}
+
+/// Per-bin median of the series minus a centred rolling median over one period, centred
+/// to median zero; also returns how many cycles it saw.
+pub(crate) fn seasonal_profile(
+    ts: &[f64],
+    vs: &[f64],
+    p: usize,
+    step: f64,
+    t0: f64,
+) -> (Vec<f64>, f64) {
+    let trend = rolling_median_centred(vs, p | 1);
+    // Near the ends the window holds part of a cycle and its median is biased by the
+    // seasonal shape itself: use full windows only when there are enough of them.
+    let half = p / 2;
+    let range = if vs.len() > 2 * p {
+        half..vs.len() - half
+    } else {
+        0..vs.len()
+    };
+    let x: Vec<f64> = range.clone().map(|i| vs[i] - trend[i]).collect();
+    let bin: Vec<usize> = range
+        .map(|i| (((ts[i] - t0) / step).round() as i64).rem_euclid(p as i64) as usize)
+        .collect();
+    let mut bins = Bins::of_finite(p, &bin, &x);
+    let mut profile: Vec<f64> = (0..p)
+        .map(|b| {
+            let m = median_in_place(bins.bin_mut(b));
+            if m.is_finite() {
+                m
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let mut sorted = profile.clone();
+    let centre = median_in_place(&mut sorted);
+    if centre.is_finite() {
+        profile.iter_mut().for_each(|x| *x -= centre);
+    }
+    let cycles = (vs.len() as f64 / p as f64).max(1.0);
+    (profile, cycles)
 }
 
 #[cfg(test)]

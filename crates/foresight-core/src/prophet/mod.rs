@@ -5,19 +5,21 @@
 //! `Prophet`, with Prophet's option names ([`ForecastOptions`]).
 
 mod columns;
-mod model;
+mod features;
+mod fit;
 mod names;
 mod newton;
 mod objective;
 mod optimizer;
 mod options;
+mod predict;
 mod stan_lbfgs;
 mod stopping;
 
 pub use columns::{ExtraColumns, BUILTIN_CONDITIONS};
-pub use model::{
-    Component, Forecast, ProphetModel, RegressorInfo, SeasonalityInfo, MAX_DESIGN_CELLS,
-    MAX_FIT_POINTS, MAX_FOURIER_ORDER, MAX_PREDICT_TIMESTAMPS, MAX_SAMPLE_CELLS,
+pub use fit::{
+    ProphetModel, RegressorInfo, SeasonalityInfo, MAX_DESIGN_CELLS, MAX_FIT_POINTS,
+    MAX_FOURIER_ORDER, MAX_PREDICT_TIMESTAMPS, MAX_SAMPLE_CELLS,
 };
 #[cfg(feature = "experiments")]
 pub use optimizer::Engine;
@@ -26,3 +28,4 @@ pub use options::{
     parse_datetime_ms, AddedSeasonality, ForecastOptions, Growth, HolidayRow, Mode,
     OptimizeSettings, RegressorOptions, Scaling, SeasonalitySetting, Standardize, TimeValue,
 };
+pub use predict::{Component, Forecast};

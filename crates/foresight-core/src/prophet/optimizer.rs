@@ -17,9 +17,9 @@ use super::stopping::{Stopping, DEFAULT_ITER};
 /// Prophet's switch from L-BFGS to Newton (`algorithm='Newton' if T < 100`).
 const NEWTON_BELOW_ROWS: usize = 100;
 /// Each Newton step builds and decomposes a dense Hessian (4·dim gradients, O(dim³)): past
-/// this many parameters (Prophet's short problems have 30–90) L-BFGS fits instead, and past
-/// this many steps a Newton run that has not settled hands over to the convergence check's
-/// L-BFGS (docs/prophet.md, "Newton below 100 rows").
+/// this many parameters (well above what Prophet's short problems have) L-BFGS fits instead,
+/// and past this many steps a Newton run that has not settled hands over to the convergence
+/// check's L-BFGS (docs/prophet.md, "Newton for fewer than 100 points").
 const NEWTON_MAX_DIM: usize = 120;
 const NEWTON_MAX_ITER: usize = 200;
 
@@ -37,6 +37,7 @@ pub struct LbfgsOptimizer {
     state: Arc<Mutex<Option<FitState>>>,
     /// When set, `optimize` does not optimise: it evaluates the objective at these
     /// parameters and returns them ([`crate::prophet::ProphetModel::from_params`]).
+    #[cfg(feature = "experiments")]
     probe: Arc<Mutex<Option<ProphetParams>>>,
 }
 
@@ -77,7 +78,8 @@ pub enum Engine {
     /// statistics when the trend is linear or flat and every feature additive: one evaluation costs
     /// O(S·K + K²) instead of O(T·K), so a fit takes a few times less (docs/prophet.md,
     /// "Speed"). The same objective up to rounding, so on Prophet's flat posteriors L-BFGS
-    /// stops at a slightly different point: 5 of the 10 reference cases pass instead of 6.
+    /// stops at a slightly different point, and fewer reference cases pass (docs/prophet.md,
+    /// "Opt-in: `Engine::ArgminSufficientStats`").
     /// Chosen by `optimize.sufficient_statistics` (the panel's forecasts use it).
     ArgminSufficientStats,
     /// The Stan-style L-BFGS (`stan_lbfgs`: the line search, step-size guesses and stopping
@@ -85,6 +87,7 @@ pub enum Engine {
     /// (`fit_with_engine`): on Prophet's flat, kinked posteriors it does not follow Stan's path
     /// closely enough to land where Stan lands. The default engine uses it as its fallback
     /// and for the convergence check.
+    #[cfg(feature = "experiments")]
     Stan,
 }
 
@@ -128,6 +131,19 @@ impl LbfgsOptimizer {
         }
     }
 
+    /// The parameters to evaluate instead of fitting, if any: parity checks only
+    /// (`experiments` feature), so the shipped engine carries no probe path.
+    #[cfg(feature = "experiments")]
+    fn probe(&self) -> Option<ProphetParams> {
+        self.probe.lock().ok().and_then(|p| p.clone())
+    }
+
+    #[cfg(not(feature = "experiments"))]
+    fn probe(&self) -> Option<ProphetParams> {
+        None
+    }
+
+    #[cfg(feature = "experiments")]
     pub(crate) fn set_probe(&self, params: Option<ProphetParams>) {
         if let Ok(mut p) = self.probe.lock() {
             *p = params;
@@ -176,10 +192,10 @@ fn lbfgs(
 
 /// argmin's L-BFGS, restarted once with fresh curvature memory when a run stops before a
 /// convergence test holds (its line search gives up: at the kinks of |delta| the L-BFGS
-/// direction can stop being a descent direction). When that is not enough — measured on 3 of
-/// 20 scale-benchmark series, where argmin stalled within a few iterations thousands of nats
-/// short of the optimum and restarts kept stalling (argmin's update does not skip the pairs of
-/// negative curvature a kink produces) — the Stan-style L-BFGS (`stan_lbfgs`, whose strong-Wolfe
+/// direction can stop being a descent direction). When that is not enough — argmin can stall
+/// within a few iterations far short of the optimum, and restarts keep stalling (its update
+/// does not skip the pairs of negative curvature a kink produces; docs/prophet.md, "A fix
+/// found on the way") — the Stan-style L-BFGS (`stan_lbfgs`, whose strong-Wolfe
 /// search keeps its updates positive definite) carries on from the best point, with what is
 /// left of the iteration budget; the better point wins.
 fn argmin_fit(
@@ -225,8 +241,8 @@ fn argmin_fit(
 
 /// The convergence check after every fit (issue 14): L-BFGS's stopping tests look at the last
 /// step only, and on Prophet's flat, kinked posterior a run can pass them far from the
-/// optimum (the fuzzer found runs stopped after 7 iterations, 1,900 nats short, and the
-/// panel's loose `tol_rel_obj` stopping 5-100 nats short). So the fit goes on from its point
+/// optimum (the fuzzer found such stalls, and the panel's loose `tol_rel_obj` stopping short;
+/// docs/prophet.md, "Parity fuzzer and the convergence check"). So the fit goes on from its point
 /// with fresh curvature memory (the Stan-style L-BFGS, the fit's stopping tolerances):
 /// at an optimum that costs a few iterations. When that restart still finds more than
 /// [`RESTART_GAIN`] nats, the first run had stopped short, and a second run from Prophet's
@@ -276,6 +292,42 @@ fn check_convergence(
 /// Nats a restart from a fit's own point may still gain before the fit counts as stopped
 /// short (then a run from Prophet's initial point is tried too).
 const RESTART_GAIN: f64 = 0.5;
+/// Prophet's initial point, packed in the objective's column order.
+fn start_point(init: &InitialParams, objective: &Objective) -> Result<Vec<f64>, optimizer::Error> {
+    let mut start = Vec::with_capacity(objective.dim());
+    start.extend([init.k, init.m, init.sigma_obs.ln().max(LN_SIGMA_MIN)]);
+    start.extend(&init.delta);
+    start.extend(objective.col_order.iter().map(|&j| init.beta[j]));
+    if start.iter().any(|v| !v.is_finite()) {
+        return Err(optimizer::Error::static_str(
+            "initial values must be finite",
+        ));
+    }
+    Ok(start)
+}
+
+/// The objective at given parameters instead of a fit (a probe, `ProphetModel::from_params`).
+fn at_params(
+    objective: &Objective,
+    p: &ProphetParams,
+) -> Result<(Vec<f64>, f64, u64, bool), optimizer::Error> {
+    if p.delta.len() != objective.s || p.beta.len() != objective.k {
+        return Err(optimizer::Error::string(format!(
+            "the parameters have {} deltas and {} betas, the model {} and {}",
+            p.delta.len(),
+            p.beta.len(),
+            objective.s,
+            objective.k
+        )));
+    }
+    let mut theta = vec![p.k, p.m, p.sigma_obs.ln().max(LN_SIGMA_MIN)];
+    theta.extend(&p.delta);
+    theta.extend(&p.beta);
+    let mut g = vec![0.0; theta.len()];
+    let f = objective.value_grad(&theta, &mut g);
+    Ok((theta, f, 0, true))
+}
+
 impl Optimizer for LbfgsOptimizer {
     fn optimize(
         &self,
@@ -295,15 +347,7 @@ impl Optimizer for LbfgsOptimizer {
                 "initial values do not match the data's S and K",
             ));
         }
-        let mut start = Vec::with_capacity(objective.dim());
-        start.extend([init.k, init.m, init.sigma_obs.ln().max(LN_SIGMA_MIN)]);
-        start.extend(&init.delta);
-        start.extend(objective.col_order.iter().map(|&j| init.beta[j]));
-        if start.iter().any(|v| !v.is_finite()) {
-            return Err(optimizer::Error::static_str(
-                "initial values must be finite",
-            ));
-        }
+        let start = start_point(init, &objective)?;
         // Prophet asks Stan for Newton's method below 100 rows, L-BFGS otherwise; an explicit
         // `algorithm` wins (BFGS runs as L-BFGS).
         let newton = match opts.algorithm {
@@ -311,27 +355,10 @@ impl Optimizer for LbfgsOptimizer {
             Some(Algorithm::Lbfgs | Algorithm::Bfgs) => false,
             None => objective.n < NEWTON_BELOW_ROWS && objective.dim() <= NEWTON_MAX_DIM,
         };
-        let probe = self.probe.lock().ok().and_then(|p| p.clone());
+        let probe = self.probe();
         let probe_set = probe.is_some();
         let (theta, cost, iterations, converged) = match self.engine {
-            _ if probe.is_some() => {
-                let p = probe.expect("checked");
-                if p.delta.len() != objective.s || p.beta.len() != objective.k {
-                    return Err(optimizer::Error::string(format!(
-                        "the parameters have {} deltas and {} betas, the model {} and {}",
-                        p.delta.len(),
-                        p.beta.len(),
-                        objective.s,
-                        objective.k
-                    )));
-                }
-                let mut theta = vec![p.k, p.m, p.sigma_obs.ln().max(LN_SIGMA_MIN)];
-                theta.extend(&p.delta);
-                theta.extend(&p.beta);
-                let mut g = vec![0.0; theta.len()];
-                let f = objective.value_grad(&theta, &mut g);
-                (theta, f, 0, true)
-            }
+            _ if probe.is_some() => at_params(&objective, &probe.expect("checked"))?,
             _ if newton => {
                 let out = newton::minimize(
                     &|x: &[f64], g: &mut [f64]| objective.value_grad(x, g),
@@ -343,6 +370,7 @@ impl Optimizer for LbfgsOptimizer {
                 .map_err(optimizer::Error::string)?;
                 (out.x, out.f, out.iterations as u64, out.converged)
             }
+            #[cfg(feature = "experiments")]
             Engine::Stan => {
                 let settings = Stopping::from_opts(opts);
                 let out = stan_lbfgs::minimize(

@@ -296,7 +296,8 @@ pub fn parse_datetime_ms(s: &str) -> Option<f64> {
 }
 
 /// `SS` or `SS.fff…` as milliseconds. Read digit by digit rather than with `f64::from_str`,
-/// whose tables would be the only reason the wasm module carries them (about 14 KB).
+/// whose tables would be the only reason the wasm module carries them (docs/benchmarks.md,
+/// "Engine module size").
 fn seconds_ms(text: &str) -> Option<f64> {
     let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
