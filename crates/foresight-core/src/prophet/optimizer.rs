@@ -24,7 +24,7 @@ const NEWTON_MAX_DIM: usize = 120;
 const NEWTON_MAX_ITER: usize = 200;
 
 /// Finds the MAP estimate of Prophet's Stan model with L-BFGS on an analytic gradient
-/// (argmin's, More-Thuente line search, by default; see [`Engine`]). Implements augurs-prophet's [`Optimizer`], so it plugs into
+/// (argmin's, More-Thuente line search, by default; see `Engine`). Implements augurs-prophet's [`Optimizer`], so it plugs into
 /// [`augurs_prophet::Prophet`] where `cmdstan`/`wasmstan` would, and builds for wasm32.
 ///
 /// It records a report of its last call (changepoints, feature count, convergence); clones
