@@ -311,6 +311,7 @@ pub fn detect_series_tuned(
     options: &AnomalyOptions,
     tuning: Tuning,
 ) -> Result<SeriesAnomalies> {
+    options.validate()?;
     let mut r = score::score_series(series, options, tuning)?;
     incidents::finalise(0, &mut r, options, &tuning);
     Ok(r)

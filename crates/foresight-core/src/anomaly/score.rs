@@ -102,13 +102,12 @@ pub(crate) fn residual_sigma_from(median: f64, mean: f64, level: f64) -> f64 {
     }
 }
 
-/// Scores one series in the requested mode.
+/// Scores one series in the requested mode; `opts` validated by the caller (once per call).
 pub(crate) fn score_series(
     series: &Series,
     opts: &AnomalyOptions,
     tun: Tuning,
 ) -> Result<SeriesAnomalies> {
-    opts.validate()?;
     let ts = series.timestamps();
     // Values near f64::MAX would overflow differences: work in units scaled by a power of
     // two (exact), and scale the outputs back.
