@@ -235,12 +235,64 @@ fn attribute_rows(
     // The expected value and components only: an explanation needs no intervals.
     let forecast = model.predict_point_with_columns(&ts, &columns)?;
     let mut input = ComponentInput::from_forecast(model, &forecast, &pick(actual))?;
+    let mut norms = Vec::new();
     for d in &mut input.drivers {
         if let Some(r) = regressors.iter().find(|r| r.name == d.name) {
             d.actual = pick(&r.values);
+            norms.push(driver_norm(
+                timestamps, &r.values, rows, &d.actual, &d.values,
+            ));
         }
     }
-    attribute_components(&input, inc.start, inc.end, options)
+    attribute_against(&input, inc.start, inc.end, options, &norms)
+}
+
+/// Days looked back for a driver's usual value at a time of day.
+#[cfg(feature = "prophet")]
+const USUAL_DAYS: usize = 7;
+
+/// A driver's usual value at each of `rows` (the median of its values at the same time on the
+/// [`USUAL_DAYS`] days before, where the series has them) and the contribution that value
+/// makes, by the contribution's straight line in the driver's values over `rows` (exact for an
+/// additive regressor). `actual` and `contribution` are the driver's values and contribution
+/// at `rows`.
+#[cfg(feature = "prophet")]
+fn driver_norm(
+    timestamps: &[f64],
+    values: &[f64],
+    rows: &[usize],
+    actual: &[f64],
+    contribution: &[f64],
+) -> DriverNorm {
+    const DAY: f64 = 86_400_000.0;
+    let usual: Vec<f64> = rows
+        .iter()
+        .map(|&j| {
+            let mut seen: Vec<f64> = (1..=USUAL_DAYS)
+                .filter_map(|k| {
+                    let t = timestamps[j] - k as f64 * DAY;
+                    let at = timestamps.binary_search_by(|x| x.total_cmp(&t)).ok()?;
+                    values[at].is_finite().then_some(values[at])
+                })
+                .collect();
+            foresight_kernel::merge_sort_by(&mut seen, |a, b| a <= b);
+            match seen.len() {
+                0 => f64::NAN,
+                n if n % 2 == 1 => seen[n / 2],
+                n => 0.5 * (seen[n / 2 - 1] + seen[n / 2]),
+            }
+        })
+        .collect();
+    let (a, b) = line_fit(actual, contribution);
+    let contribution = if a.is_finite() && b.is_finite() {
+        usual.iter().map(|x| a + b * (x - actual[0])).collect()
+    } else {
+        vec![f64::NAN; usual.len()]
+    };
+    DriverNorm {
+        actual: usual,
+        contribution,
+    }
 }
 
 /// The series' step: the spacing of a regular grid (the usual Prometheus series), else the
@@ -350,6 +402,27 @@ pub fn attribute_components(
     end: f64,
     options: &AttributionOptions,
 ) -> Result<Attribution> {
+    attribute_against(input, start, end, options, &[])
+}
+
+/// What a driver usually does at each of the input's timestamps: its usual value there and
+/// the contribution that value makes (NaN where unknown).
+#[derive(Debug, Clone, Default)]
+struct DriverNorm {
+    actual: Vec<f64>,
+    contribution: Vec<f64>,
+}
+
+/// [`attribute_components`], with the drivers' moves measured against what each usually does at
+/// those times of day (`norms`, one per driver, when known for the whole window) instead of
+/// against its level in the reference: a driver's own daily rise is not a move.
+fn attribute_against(
+    input: &ComponentInput,
+    start: f64,
+    end: f64,
+    options: &AttributionOptions,
+    norms: &[DriverNorm],
+) -> Result<Attribution> {
     let n = input.timestamps.len();
     if n == 0 {
         return Err(Error::Empty);
@@ -443,10 +516,24 @@ pub fn attribute_components(
     let event_ref = mean(&reference.iter().map(|&i| event_sum(i)).collect::<Vec<_>>());
     let event_c: Vec<f64> = window.iter().map(|&i| event_sum(i) - event_ref).collect();
 
-    // Drivers: the same, for their summed contribution, and each one's own move.
+    // Drivers: the same, for their summed contribution, and each one's own move; against what
+    // each usually does at those times when that is known over the whole window.
+    let normal = norms.len() == input.drivers.len()
+        && norms.iter().all(|m| {
+            window
+                .iter()
+                .all(|&i| m.actual[i].is_finite() && m.contribution[i].is_finite())
+        });
     let driver_sum = |i: usize| input.drivers.iter().map(|d| d.values[i]).sum::<f64>();
     let driver_ref = mean(&reference.iter().map(|&i| driver_sum(i)).collect::<Vec<_>>());
-    let driver_c: Vec<f64> = window.iter().map(|&i| driver_sum(i) - driver_ref).collect();
+    let usual = |i: usize| {
+        if normal {
+            norms.iter().map(|m| m.contribution[i]).sum::<f64>()
+        } else {
+            driver_ref
+        }
+    };
+    let driver_c: Vec<f64> = window.iter().map(|&i| driver_sum(i) - usual(i)).collect();
     let finite_mean = |values: &[f64], rows: &[usize]| {
         let v: Vec<f64> = rows
             .iter()
@@ -458,16 +545,24 @@ pub fn attribute_components(
     let mut moves: Vec<DriverMove> = input
         .drivers
         .iter()
-        .filter_map(|d| {
-            let contribution =
-                finite_mean(&d.values, &window)? - finite_mean(&d.values, &reference)?;
+        .enumerate()
+        .filter_map(|(k, d)| {
+            let (before, before_actual) = if normal {
+                (
+                    finite_mean(&norms[k].contribution, &window)?,
+                    finite_mean(&norms[k].actual, &window),
+                )
+            } else {
+                (
+                    finite_mean(&d.values, &reference)?,
+                    finite_mean(&d.actual, &reference),
+                )
+            };
+            let contribution = finite_mean(&d.values, &window)? - before;
             let change = if d.actual.is_empty() {
                 None
             } else {
-                match (
-                    finite_mean(&d.actual, &window),
-                    finite_mean(&d.actual, &reference),
-                ) {
+                match (finite_mean(&d.actual, &window), before_actual) {
                     (Some(w), Some(r)) if r != 0.0 => Some(w / r - 1.0),
                     _ => None,
                 }
@@ -826,6 +921,86 @@ mod driver_tests {
         for (_, a) in &attributed {
             assert_eq!(a.cause, Cause::ResidualSpike, "{a:?}");
         }
+    }
+
+    /// The series' own spike as the driver's business day begins (its morning rise): not the
+    /// driver's doing, though the driver's contribution rises over the window; the campaign
+    /// is. Attributed from a Prophet fit with the driver as a regressor, the driver's moves
+    /// measured against what it does at those hours on the days before.
+    #[cfg(feature = "prophet")]
+    #[test]
+    fn a_spike_at_the_drivers_morning_rise_is_not_the_drivers() {
+        use crate::prophet::{ExtraColumns, ForecastOptions, ProphetModel, RegressorOptions};
+        use crate::Series;
+        // A steep business day: orders 50 at night, 110 at 14:00; a campaign x1.4.
+        let n = 240;
+        let ts: Vec<f64> = (0..n).map(at).collect();
+        let orders: Vec<f64> = (0..n)
+            .map(|i| {
+                let hour = (i % 24) as f64;
+                let cycle = (std::f64::consts::PI * (hour - 8.0) / 12.0).sin().max(0.0);
+                let campaign = if (170..200).contains(&i) { 1.4 } else { 1.0 };
+                (50.0 + 60.0 * cycle) * campaign
+            })
+            .collect();
+        let morning = 6 * 24 + 9..6 * 24 + 12;
+        let y: Vec<f64> = (0..n)
+            .map(|i| {
+                let noise = 0.3 * (((i * 7919) % 13) as f64 / 13.0 - 0.5);
+                let season = 3.0 * (std::f64::consts::TAU * i as f64 / 24.0).sin();
+                let own = if morning.contains(&i) { 12.0 } else { 0.0 };
+                100.0 + 0.5 * (orders[i] - 60.0) + season + noise + own
+            })
+            .collect();
+        let options = ForecastOptions {
+            uncertainty_samples: Some(0),
+            regressors: vec![RegressorOptions {
+                name: "orders".into(),
+                prior_scale: None,
+                standardize: Default::default(),
+                mode: None,
+            }],
+            ..Default::default()
+        };
+        let columns = ExtraColumns::new()
+            .with_regressor("orders", &ts, &orders)
+            .unwrap();
+        let model =
+            ProphetModel::fit_with_columns(&Series::new(&ts, &y).unwrap(), &options, &columns)
+                .unwrap();
+        let incidents = [
+            IncidentWindow {
+                start: at(morning.start),
+                end: at(morning.end + 2),
+                peak_score: 2.0,
+            },
+            IncidentWindow {
+                start: at(170),
+                end: at(199),
+                peak_score: 1.0,
+            },
+        ];
+        let regressors = [NamedValues {
+            name: "orders".into(),
+            values: orders,
+        }];
+        let attributed = attribute_incidents(
+            &model,
+            &ts,
+            &y,
+            &regressors,
+            &incidents,
+            &Default::default(),
+        )
+        .unwrap();
+        let cause = |k: usize| attributed.iter().find(|(i, _)| *i == k).unwrap().1.clone();
+        let spike = cause(0);
+        assert_ne!(spike.cause, Cause::Driver, "{spike:?}");
+        assert!(spike.explanation.is_none(), "{spike:?}");
+        let campaign = cause(1);
+        assert_eq!(campaign.cause, Cause::Driver, "{campaign:?}");
+        let change = campaign.drivers[0].change.unwrap();
+        assert!((0.2..0.6).contains(&change), "{change}");
     }
 
     #[test]
