@@ -834,19 +834,14 @@ mod driver_tests {
         assert!(a.explanation.is_none());
     }
 
-    /// From a Prophet fit with the driver as an extra regressor: the regressor is a driver of
-    /// the input (not an event, and its sum by mode is not counted again).
+    /// A Prophet fit of `y` with `orders` as an extra regressor (no interval samples).
     #[cfg(feature = "prophet")]
-    #[test]
-    fn attribution_from_a_prophet_fit_with_a_regressor_names_the_driver() {
-        use crate::prophet::{ExtraColumns, ForecastOptions, ProphetModel, RegressorOptions};
-        use crate::Series;
-        let base = input();
-        let orders = base.drivers[0].actual.clone();
-        let ts = base.timestamps.clone();
-        let y: Vec<f64> = (0..ts.len())
-            .map(|i| base.actual[i] - if (130..133).contains(&i) { 15.0 } else { 0.0 })
-            .collect();
+    fn fit_with_orders(
+        ts: &[f64],
+        y: &[f64],
+        orders: &[f64],
+    ) -> (ProphetModel, crate::prophet::ExtraColumns) {
+        use crate::prophet::{ExtraColumns, ForecastOptions, RegressorOptions};
         let options = ForecastOptions {
             uncertainty_samples: Some(0),
             regressors: vec![RegressorOptions {
@@ -858,10 +853,25 @@ mod driver_tests {
             ..Default::default()
         };
         let columns = ExtraColumns::new()
-            .with_regressor("orders", &ts, &orders)
+            .with_regressor("orders", ts, orders)
             .unwrap();
-        let series = Series::new(&ts, &y).unwrap();
+        let series = crate::Series::new(ts, y).unwrap();
         let model = ProphetModel::fit_with_columns(&series, &options, &columns).unwrap();
+        (model, columns)
+    }
+
+    /// From a Prophet fit with the driver as an extra regressor: the regressor is a driver of
+    /// the input (not an event, and its sum by mode is not counted again).
+    #[cfg(feature = "prophet")]
+    #[test]
+    fn attribution_from_a_prophet_fit_with_a_regressor_names_the_driver() {
+        let base = input();
+        let orders = base.drivers[0].actual.clone();
+        let ts = base.timestamps.clone();
+        let y: Vec<f64> = (0..ts.len())
+            .map(|i| base.actual[i] - if (130..133).contains(&i) { 15.0 } else { 0.0 })
+            .collect();
+        let (model, columns) = fit_with_orders(&ts, &y, &orders);
         let forecast = model.predict_point_with_columns(&ts, &columns).unwrap();
         let mut from = ComponentInput::from_forecast(&model, &forecast, &y).unwrap();
         assert_eq!(from.drivers.len(), 1);
@@ -930,8 +940,6 @@ mod driver_tests {
     #[cfg(feature = "prophet")]
     #[test]
     fn a_spike_at_the_drivers_morning_rise_is_not_the_drivers() {
-        use crate::prophet::{ExtraColumns, ForecastOptions, ProphetModel, RegressorOptions};
-        use crate::Series;
         // A steep business day: orders 50 at night, 110 at 14:00; a campaign x1.4.
         let n = 240;
         let ts: Vec<f64> = (0..n).map(at).collect();
@@ -952,22 +960,7 @@ mod driver_tests {
                 100.0 + 0.5 * (orders[i] - 60.0) + season + noise + own
             })
             .collect();
-        let options = ForecastOptions {
-            uncertainty_samples: Some(0),
-            regressors: vec![RegressorOptions {
-                name: "orders".into(),
-                prior_scale: None,
-                standardize: Default::default(),
-                mode: None,
-            }],
-            ..Default::default()
-        };
-        let columns = ExtraColumns::new()
-            .with_regressor("orders", &ts, &orders)
-            .unwrap();
-        let model =
-            ProphetModel::fit_with_columns(&Series::new(&ts, &y).unwrap(), &options, &columns)
-                .unwrap();
+        let (model, _) = fit_with_orders(&ts, &y, &orders);
         let incidents = [
             IncidentWindow {
                 start: at(morning.start),
