@@ -290,13 +290,14 @@ async function forecast(msg: Forecast) {
       continue;
     }
     const note = (message: string) => post({ type: 'error', clientId, requestId, key: s.key, message });
+    const isDriver = drivers.some((d) => d.key === s.key);
     try {
       // Drivers (not for a driver itself): each one's values over this series' history and its
       // own forecast over this series' horizon; one that cannot serve is left out with a note.
       const regressors: Array<Regressor & { train: Float64Array; key: string }> = [];
       const future: Future = new Map();
       const plans: NonNullable<ForecastResult['plans']> = [];
-      if (!drivers.some((d) => d.key === s.key)) {
+      if (!isDriver) {
         const taken = new Set<string>();
         for (const d of drivers) {
           const name = regressorName(d, taken);
@@ -369,7 +370,7 @@ async function forecast(msg: Forecast) {
         upper: f.yhatUpper,
         fromCache,
       };
-      if (drivers.some((d) => d.key === s.key)) {
+      if (isDriver) {
         // A driver's own forecast shows the levels annotations plan for it, as its driven series use them.
         const own = plannedForecast(s.key, f.ds, f.yhat, f.yhatLower, f.yhatUpper, msg.levels ?? []);
         Object.assign(result, { yhat: own.yhat, lower: own.lower, upper: own.upper });

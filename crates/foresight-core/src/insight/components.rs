@@ -275,12 +275,7 @@ fn driver_norm(
                     values[at].is_finite().then_some(values[at])
                 })
                 .collect();
-            foresight_kernel::merge_sort_by(&mut seen, |a, b| a <= b);
-            match seen.len() {
-                0 => f64::NAN,
-                n if n % 2 == 1 => seen[n / 2],
-                n => 0.5 * (seen[n / 2 - 1] + seen[n / 2]),
-            }
+            foresight_kernel::robust::median_in_place(&mut seen)
         })
         .collect();
     let (a, b) = line_fit(actual, contribution);
