@@ -32,6 +32,9 @@ pub(crate) enum Termination {
     RelGradient,
     MaxIterations,
     LineSearchFailed,
+    /// The objective fell by less than `Stopping::window_gain` over the last
+    /// `Stopping::window` iterations.
+    NoProgress,
 }
 
 impl Termination {
@@ -289,6 +292,7 @@ pub(crate) fn minimize<F: Fn(&[f64], &mut [f64]) -> f64>(
     };
     let eps = f64::EPSILON;
     let mut it = 0;
+    let mut recent: VecDeque<f64> = VecDeque::new();
     loop {
         it += 1;
         // 0: keep the approximation; 1: first step; 2: reset after a failed line search.
@@ -345,6 +349,12 @@ pub(crate) fn minimize<F: Fn(&[f64], &mut [f64]) -> f64>(
             alphak_1 = point.alpha;
         }
         pk = memory.direction(&gk);
+        if settings.window > 0 {
+            if recent.len() == settings.window {
+                recent.pop_front();
+            }
+            recent.push_back(fk_1);
+        }
 
         let scale = fk_1.abs().max(fk.abs()).max(1.0);
         let ghg = -dot(&pk, &gk);
@@ -361,6 +371,13 @@ pub(crate) fn minimize<F: Fn(&[f64], &mut [f64]) -> f64>(
             Some(Termination::RelObjective)
         } else if ghg / fk.abs().max(1.0) < settings.tol_rel_grad * eps {
             Some(Termination::RelGradient)
+        } else if settings.window > 0
+            && recent.len() == settings.window
+            && recent
+                .front()
+                .is_some_and(|&f0| f0 - fk < settings.window_gain)
+        {
+            Some(Termination::NoProgress)
         } else {
             None
         };

@@ -34,6 +34,10 @@ pub(crate) struct Stopping {
     /// model's remaining decrease, ½·g·H⁻¹g, is at most this many nats (Stan: no such
     /// condition, `f64::INFINITY`).
     pub max_gap: f64,
+    /// When positive, a run also stops once the objective fell by less than `window_gain`
+    /// nats over the last `window` iterations.
+    pub window: usize,
+    pub window_gain: f64,
 }
 
 impl Default for Stopping {
@@ -49,6 +53,8 @@ impl Default for Stopping {
             tol_param: 1e-8,
             max_iter: DEFAULT_ITER as usize,
             max_gap: f64::INFINITY,
+            window: 0,
+            window_gain: 0.0,
         }
     }
 }
@@ -69,6 +75,8 @@ impl Stopping {
             tol_param: opts.tol_param.unwrap_or(d.tol_param),
             max_iter: opts.iter.map_or(d.max_iter, |i| i.max(1) as usize),
             max_gap: MAX_GAP,
+            window: 0,
+            window_gain: 0.0,
         }
     }
 }
