@@ -13,6 +13,7 @@ import { ForesightTooltip } from './ForesightTooltip';
 import { IncidentRegions } from './IncidentRegions';
 import { IncidentsPane } from './IncidentsPane';
 import { NowLine } from './NowLine';
+import { SeriesPathCache } from './pathCache';
 import { panelLayout } from './panelLayout';
 import { alertRuleRequest, crossingRows } from './panelRows';
 import { plottedSeries, seriesColors } from './panelSeries';
@@ -102,6 +103,7 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
       >
         {(config, alignedFrame) => (
           <>
+            <SeriesPathCache config={config} />
             <DrawnSeriesProbe config={config} frame={alignedFrame} />
             <IncidentRegions config={config} incidents={incidents} theme={theme} />
             <ForecastLines config={config} frame={alignedFrame} lines={chart.lines} />

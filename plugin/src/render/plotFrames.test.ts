@@ -180,6 +180,20 @@ describe('joinOnSharedTime', () => {
     const again = joinOnSharedTime([...perSeries], cache)[0];
     expect(again).not.toBe(joined);
     expect(again.fields[1]).toBe(joined.fields[1]);
+    expect(again.fields[0].values).toBe(joined.fields[0].values);
+  });
+
+  it('keeps the arrays of what a result did not change, so the chart keeps their paths', () => {
+    const a = series('a', 'cpu', [1, 2, 3]);
+    const cache = new PlotFrameCache();
+    const before = joinOnSharedTime(buildPlotFrames([a], new Map(), theme, 'utc', undefined, cache), cache)[0];
+    const detected = new Map([['a', outcome('a', { detection: detection(3) })]]);
+    const after = joinOnSharedTime(buildPlotFrames([a], detected, theme, 'utc', undefined, cache), cache)[0];
+    // The detection rebuilt the series' frame: its observed values and the time axis are the same arrays.
+    expect(after.fields[1]).not.toBe(before.fields[1]);
+    expect(after.fields[1].values).toBe(before.fields[1].values);
+    expect(after.fields[0].values).toBe(before.fields[0].values);
+    expect(after.fields[2].values).not.toBe(before.fields[2].values);
   });
 
   it('joins a series with its empty forecast on the series own axis', () => {

@@ -48,10 +48,12 @@ export class PlotFrameCache {
   /** By series key: a new series object with the same visible data keeps its frames. */
   readonly bySeries = new Map<string, CachedFrames>();
   last: DataFrame[] = [];
-  /** Fields padded onto a joined time axis, per field (see joinOnSharedTime). */
-  readonly padded = new WeakMap<Field, { offset: number; total: number; field: Field }>();
+  /** Values padded onto a joined time axis, per values array (see joinOnSharedTime). */
+  readonly padded = new WeakMap<object, { offset: number; total: number; source: Field; field: Field }>();
   joinedFrom?: DataFrame[];
   joined: DataFrame[] = [];
+  /** The joined time axis, kept while its values are the same (the chart reuses paths over it). */
+  joinedTime?: number[];
   /** The last forecast lines drawn over the chart (see forecastLines). */
   lines: ForecastLine[] = [];
 }
@@ -231,7 +233,7 @@ function observedFrame(
   soft?: SoftRange
 ): DataFrame {
   const [i0, i1] = visibleIndices(s.timestamps, visible);
-  const part = <T extends Float64Array>(a: T) => (i0 === 0 && i1 === a.length ? a : (a.subarray(i0, i1) as T));
+  const part = (a: Float64Array) => (i0 === 0 && i1 === a.length ? a : visiblePart(a, i0, i1));
   const color = seriesColor(theme, i);
   const config = (extra: Partial<GraphFieldConfig>, displayName: string) => fieldConfig(s, color, extra, displayName);
   const fields: DataFrame['fields'] = [
@@ -371,13 +373,17 @@ function joinFrames(frames: DataFrame[], cache: PlotFrameCache): DataFrame[] {
     offsets[order[k]] = total;
     total += axis.length;
   }
-  const time = new Array<number>(total);
+  let time = new Array<number>(total);
   for (const k of order) {
     const axis = axes[k];
     for (let i = 0; i < axis.length; i++) {
       time[offsets[k] + i] = axis[i];
     }
   }
+  if (cache.joinedTime && sameValues(cache.joinedTime, time)) {
+    time = cache.joinedTime;
+  }
+  cache.joinedTime = time;
   const fields: Field[] = [{ ...frames[0].fields[0], values: time }];
   frames.forEach((frame, f) => {
     for (const field of frame.fields.slice(1)) {
@@ -387,10 +393,18 @@ function joinFrames(frames: DataFrame[], cache: PlotFrameCache): DataFrame[] {
   return [{ name: frames[0].name, refId: frames[0].refId, length: total, fields }];
 }
 
-/** The field's values placed at `offset` on an axis of `total` points, nulls elsewhere. */
+/**
+ * The field's values placed at `offset` on an axis of `total` points, nulls elsewhere; the same
+ * padded array for the same values array (a rebuilt frame of unchanged values keeps it, and the
+ * chart its path: see cacheSeriesPaths).
+ */
 function paddedField(field: Field, offset: number, total: number, cache: PlotFrameCache): Field {
-  const hit = cache.padded.get(field);
+  const hit = cache.padded.get(field.values);
   if (hit && hit.offset === offset && hit.total === total) {
+    if (hit.source !== field) {
+      hit.source = field;
+      hit.field = { ...field, values: hit.field.values };
+    }
     return hit.field;
   }
   const values = new Array<number | null>(total).fill(null);
@@ -398,7 +412,7 @@ function paddedField(field: Field, offset: number, total: number, cache: PlotFra
     values[offset + i] = field.values[i];
   }
   const padded = { ...field, values };
-  cache.padded.set(field, { offset, total, field: padded });
+  cache.padded.set(field.values, { offset, total, source: field, field: padded });
   return padded;
 }
 
@@ -524,13 +538,38 @@ function visibleIndices(timestamps: Float64Array, visible?: { from: number; to: 
   return [Math.max(0, i0 - 1), Math.min(n, i1 + 1)];
 }
 
-/** uPlot draws gaps for null, not NaN. (A plain loop: Array.from with a mapper is several times slower.) */
+/** The same view for the same part of an array (so that nullGaps finds its result again). */
+const views = new WeakMap<Float64Array, { i0: number; i1: number; view: Float64Array }>();
+
+function visiblePart(a: Float64Array, i0: number, i1: number): Float64Array {
+  const hit = views.get(a);
+  if (hit && hit.i0 === i0 && hit.i1 === i1) {
+    return hit.view;
+  }
+  const view = a.subarray(i0, i1);
+  views.set(a, { i0, i1, view });
+  return view;
+}
+
+/** nullGaps' results by input array (engine results and series are not modified once made). */
+const gapped = new WeakMap<object, Array<number | null>>();
+
+/**
+ * uPlot draws gaps for null, not NaN. The same output for the same input array: a frame rebuilt
+ * for another part of its series' results keeps the arrays of the parts that did not change.
+ * (A plain loop: Array.from with a mapper is several times slower.)
+ */
 function nullGaps(values: ArrayLike<number>): Array<number | null> {
+  const hit = gapped.get(values);
+  if (hit) {
+    return hit;
+  }
   const out = new Array<number | null>(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     out[i] = Number.isFinite(v) ? v : null;
   }
+  gapped.set(values, out);
   return out;
 }
 
