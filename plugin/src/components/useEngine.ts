@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { startTransition, useCallback, useEffect, useRef, useState } from 'react';
 import type { AlertRuleOptions, AlertRules } from '../wasm/foresight_wasm';
 import { EngineClient, OutcomePart } from '../engine/EngineClient';
 import { AnalyzeOptions } from '../engine/protocol';
@@ -54,7 +54,9 @@ export function useEngine(series: SeriesInput[], options: AnalyzeOptions): Engin
       lastFlush = performance.now();
       const parts = pending;
       pending = [];
-      setState((prev) => ({ ...prev, ...extra, outcomes: parts.reduce(merge, prev.outcomes) }));
+      // A transition: React renders the panel for a batch in slices of a few milliseconds,
+      // yielding to the page between them, instead of in one long task with the chart's update.
+      startTransition(() => setState((prev) => ({ ...prev, ...extra, outcomes: parts.reduce(merge, prev.outcomes) })));
     };
     client.current.analyze(series, JSON.parse(optionsKey), {
       onPart: (part) => {
