@@ -27,6 +27,15 @@ describe('anomalyMarkers', () => {
     ]);
   });
 
+  it('makes a series markers once per detection, again for another series of the same name', () => {
+    const a = series('a', 'cpu', [1, 9, 3, 0]);
+    const d = detection([0, 1, 0, 0], [0.2, 6, 0.3, 0.1]);
+    const [first] = anomalyMarkers([a], outcomes([['a', d]]));
+    expect(anomalyMarkers([a], outcomes([['a', d]]))[0]).toBe(first);
+    const [other] = anomalyMarkers([series('a', 'cpu', [1, 7, 3, 0])], outcomes([['a', d]]));
+    expect(other.markers[0].value).toBe(7);
+  });
+
   it('skips series not analysed yet, misaligned detections, gaps and series with no anomaly', () => {
     const a = series('a', 'cpu', [1, NaN, 3]);
     const b = series('b', 'mem', [1, 2, 3]);

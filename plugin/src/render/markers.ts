@@ -33,6 +33,16 @@ export function anomalyMarkers(series: SeriesInput[], outcomes: Map<string, Seri
     if (!d || d.timestamps.length !== s.timestamps.length) {
       return [];
     }
+    // A series' markers are made once per detection (each result batch lists every series').
+    const made = markersMade.get(d);
+    if (
+      made &&
+      made.series.name === s.name &&
+      made.series.values === s.values &&
+      made.series.timestamps === s.timestamps
+    ) {
+      return made.markers;
+    }
     const markers: Marker[] = [];
     for (let i = 0; i < d.kind.length; i++) {
       const kind = KIND_NAMES[d.kind[i]];
@@ -40,9 +50,14 @@ export function anomalyMarkers(series: SeriesInput[], outcomes: Map<string, Seri
         markers.push({ time: s.timestamps[i], value: s.values[i], kind, score: d.score[i] });
       }
     }
-    return markers.length ? [{ name: s.name, markers }] : [];
+    const list = markers.length ? [{ name: s.name, markers }] : [];
+    markersMade.set(d, { series: s, markers: list });
+    return list;
   });
 }
+
+/** Markers already made, by detection (results are not modified once made). */
+const markersMade = new WeakMap<object, { series: SeriesInput; markers: SeriesMarkers[] }>();
 
 /**
  * Marker radius in CSS pixels, growing with the score: the score is 1 at the band's edge and
