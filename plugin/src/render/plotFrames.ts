@@ -335,8 +335,8 @@ function forecastFrame(
  * observed series share one axis, the forecasts the one after it). The chart then skips
  * Grafana's outer join of every frame (GraphNG's preparePlotFrame; a single frame passes
  * through), which was about a fifth of each redraw of a 100-series panel (docs/benchmarks.md).
- * Each field is padded with nulls outside its own axis, once per field (cached). Frames whose
- * axes interleave are returned as they are, for Grafana to join.
+ * Each field is padded with nulls outside its own axis, once per values array (cached). Frames
+ * whose axes interleave are returned as they are, for Grafana to join.
  */
 export function joinOnSharedTime(frames: DataFrame[], cache = new PlotFrameCache()): DataFrame[] {
   if (frames === cache.joinedFrom) {
