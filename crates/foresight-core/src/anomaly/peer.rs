@@ -3,8 +3,6 @@
 //! its usual gap (its median offset) in units of its usual spread (robust sigma), so
 //! siblings at different levels or noise amplitudes compare fairly.
 
-use std::collections::BTreeMap;
-
 use super::score::{residual_sigma, residual_sigma_from, resolution, QUANTA};
 use super::stats::{median_in_place, SortedWindow};
 use super::{AnomalyKind, AnomalyOptions, DetectionMode, SeriesAnomalies};
@@ -43,24 +41,23 @@ pub(crate) fn apply(series: &[Series], opts: &AnomalyOptions, results: &mut [Ser
             gaps_to_median(series, &members, &mut buf, &mut gaps);
         }
     } else {
-        // Timestamp -> (series, index) of its finite values.
-        let mut at: BTreeMap<u64, Vec<(usize, usize)>> = BTreeMap::new();
+        // (timestamp, series, index) of every finite value, grouped by timestamp in time
+        // order; a stable sort keeps each group in series order (one map type fewer in the
+        // module than a BTreeMap).
+        let mut at: Vec<(f64, usize, usize)> = Vec::new();
         for (si, s) in series.iter().enumerate() {
             for (i, (&t, &v)) in s.timestamps().iter().zip(s.values()).enumerate() {
                 if v.is_finite() {
-                    // total-order key for finite f64 (timestamps may be negative).
-                    let bits = t.to_bits();
-                    let key = if t.is_sign_negative() {
-                        !bits
-                    } else {
-                        bits ^ (1 << 63)
-                    };
-                    at.entry(key).or_default().push((si, i));
+                    at.push((t, si, i));
                 }
             }
         }
-        for members in at.values() {
-            gaps_to_median(series, members, &mut buf, &mut gaps);
+        foresight_kernel::merge_sort_by(&mut at, |a, b| a.0.total_cmp(&b.0).is_le());
+        let mut members: Vec<(usize, usize)> = Vec::with_capacity(m);
+        for group in at.chunk_by(|a, b| a.0.to_bits() == b.0.to_bits()) {
+            members.clear();
+            members.extend(group.iter().map(|&(_, si, i)| (si, i)));
+            gaps_to_median(series, &members, &mut buf, &mut gaps);
         }
     }
     // Gaps to a cross-series median are heavier-tailed than one series' residuals (the

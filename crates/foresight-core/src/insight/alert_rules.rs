@@ -1,7 +1,7 @@
 //! An alerting path outside the browser: Prometheus recording and alerting rules that
 //! reproduce the contextual detection for one PromQL query as closely as PromQL allows.
 
-use std::collections::BTreeMap;
+use super::Labels;
 
 use serde::{Deserialize, Serialize};
 
@@ -57,7 +57,7 @@ pub struct AlertRuleOptions {
     /// Becomes the alert's `for:` (ms; 0: fires on the first evaluation).
     pub min_duration_ms: f64,
     /// Extra labels on the alert (`severity` defaults to `warning`).
-    pub labels: BTreeMap<String, String>,
+    pub labels: Labels,
 }
 
 impl Default for AlertRuleOptions {
@@ -77,7 +77,7 @@ impl Default for AlertRuleOptions {
             min_abs_deviation: 0.0,
             min_rel_deviation: 0.0,
             min_duration_ms: 0.0,
-            labels: BTreeMap::new(),
+            labels: Labels::new(),
         }
     }
 }
@@ -190,7 +190,7 @@ impl AlertRuleOptions {
                 );
             }
         }
-        for k in self.labels.keys() {
+        for (k, _) in self.labels.iter() {
             if !valid_label_name(k) {
                 return bad(
                     "labels",
@@ -412,14 +412,14 @@ pub fn alert_rules(options: &AlertRuleOptions) -> Result<AlertRules> {
         Direction::Down => "below",
         Direction::Both => "outside",
     };
-    let mut labels: BTreeMap<String, String> = options
+    let mut labels: Labels = options
         .labels
         .iter()
-        .map(|(k, v)| (k.clone(), template_text(v)))
+        .map(|(k, v)| (k, template_text(v)))
         .collect();
-    labels
-        .entry("severity".into())
-        .or_insert_with(|| "warning".into());
+    if labels.get("severity").is_none() {
+        labels.insert("severity", "warning");
+    }
     let summary = format!(
         "{} is {side} its seasonal band",
         template_text(options.name.trim())
@@ -468,7 +468,7 @@ pub fn alert_rules(options: &AlertRuleOptions) -> Result<AlertRules> {
         ));
     }
     y.push_str("        labels:\n");
-    for (k, v) in &labels {
+    for (k, v) in labels.iter() {
         y.push_str(&format!("          {k}: {}\n", quote(v)));
     }
     y.push_str("        annotations:\n");

@@ -9,6 +9,7 @@ mod alert_rules;
 mod components;
 #[cfg(feature = "prophet")]
 mod forecast_plan;
+mod labels;
 mod root_cause;
 mod threshold;
 
@@ -23,8 +24,9 @@ pub use components::{attribute_incidents, IncidentWindow, ATTRIBUTED_INCIDENTS};
 pub use forecast_plan::{
     forecast_plan, ForecastModel, ForecastPlan, ForecastPlanInput, AUTO_MIN_POINTS,
 };
+pub use labels::Labels;
 pub use root_cause::{
-    label_breakdown, root_cause, root_causes, LabelShare, Labels, RelatedSeries, RootCause,
+    label_breakdown, root_cause, root_causes, LabelShare, RelatedSeries, RootCause,
     RootCauseOptions, MAX_ROOT_CAUSE_INCIDENTS,
 };
 pub use threshold::{

@@ -1,18 +1,14 @@
 //! Root-cause hints for one incident: which other series moved with it (and which moved
 //! first), and which label values the anomalous series share.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
+use super::Labels;
 use crate::anomaly::stats::{median, median_sigma};
 use crate::anomaly::{Incident, SeriesAnomalies};
 use crate::error::{invalid, Error, Result};
-use foresight_kernel::merge_sort_vec_by;
 use foresight_kernel::robust::{finite_pairs_correlation, max_abs_finite};
-
-/// Labels of one series (Prometheus-style name → value).
-pub type Labels = BTreeMap<String, String>;
+use foresight_kernel::{merge_sort_by, merge_sort_vec_by};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase", deny_unknown_fields)]
@@ -353,16 +349,18 @@ pub fn label_breakdown(labels: &[Labels], masses: &[f64]) -> Vec<LabelShare> {
         }
     };
     let anomalous_total = (0..n).filter(|&i| mass(i) > 0.0).count();
-    // (name, value) -> series holding it; BTreeMap keeps the output deterministic.
-    let mut groups: BTreeMap<(&str, &str), Vec<usize>> = BTreeMap::new();
+    // (name, value) -> series holding it, in (name, value) order so that the output is
+    // deterministic: a stable sort of (name, value, series) keeps each group's series in order.
+    let mut pairs: Vec<(&str, &str, usize)> = Vec::new();
     for (i, set) in labels[..n].iter().enumerate() {
-        for (k, v) in set {
-            groups.entry((k, v)).or_default().push(i);
-        }
+        pairs.extend(set.iter().map(|(k, v)| (k, v, i)));
     }
-    let mut out: Vec<LabelShare> = groups
-        .into_iter()
-        .filter_map(|((name, value), members)| {
+    merge_sort_by(&mut pairs, |a, b| (a.0, a.1) <= (b.0, b.1));
+    let mut out: Vec<LabelShare> = pairs
+        .chunk_by(|a, b| (a.0, a.1) == (b.0, b.1))
+        .filter_map(|group| {
+            let (name, value) = (group[0].0, group[0].1);
+            let members: Vec<usize> = group.iter().map(|p| p.2).collect();
             let anomaly: f64 = members.iter().map(|&i| mass(i)).sum();
             if anomaly <= 0.0 {
                 return None;
@@ -427,14 +425,16 @@ fn finite_mean(xs: impl Iterator<Item = f64>) -> f64 {
 /// The period most series have (smallest on ties): series of one query usually share their
 /// seasonality, and the detector may miss it on a series the incident disturbs.
 fn shared_period(series: &[SeriesAnomalies]) -> Option<usize> {
-    let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
-    for p in series.iter().filter_map(|s| s.period).filter(|&p| p > 0) {
-        *counts.entry(p).or_default() += 1;
-    }
+    let mut periods: Vec<usize> = series
+        .iter()
+        .filter_map(|s| s.period)
+        .filter(|&p| p > 0)
+        .collect();
+    merge_sort_by(&mut periods, |a, b| a <= b);
     let mut best: Option<(usize, usize)> = None;
-    for (p, c) in counts {
-        if best.map_or(true, |(_, bc)| c > bc) {
-            best = Some((p, c));
+    for run in periods.chunk_by(|a, b| a == b) {
+        if best.map_or(true, |(_, bc)| run.len() > bc) {
+            best = Some((run[0], run.len()));
         }
     }
     best.map(|(p, _)| p)

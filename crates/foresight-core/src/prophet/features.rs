@@ -2,10 +2,10 @@
 //! rules), condition columns, extra regressors (standardised as Prophet does), holidays (one
 //! feature per day offset), and the order of Prophet's own feature columns.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use augurs_prophet::{Holiday, HolidayOccurrence};
-use foresight_kernel::{fingerprint, fourier_fingerprints};
+use foresight_kernel::{fingerprint, fourier_fingerprints, merge_sort_by, merge_sort_vec_by};
 
 use super::columns::ExtraColumns;
 use super::fit::{positive, RegressorInfo, SeasonalityInfo, DAY_MS, MAX_ABS_MS, MAX_FOURIER_ORDER};
@@ -113,14 +113,17 @@ pub(super) fn resolve_seasonalities(
     Ok(out)
 }
 
+/// Condition columns by name, in the order the seasonalities first name them.
+pub(super) type Conditions = Vec<(String, Vec<bool>)>;
+
 /// The condition columns of the conditional seasonalities at the training rows; a condition
 /// never true there would leave its seasonality without data.
 pub(super) fn resolve_conditions(
     seasonalities: &[SeasonalityInfo],
     columns: &ExtraColumns,
     ds: &[i64],
-) -> Result<BTreeMap<String, Vec<bool>>> {
-    let mut out = BTreeMap::new();
+) -> Result<Conditions> {
+    let mut out: Conditions = Vec::new();
     for s in seasonalities {
         let Some(name) = &s.condition_name else {
             continue;
@@ -131,10 +134,14 @@ pub(super) fn resolve_conditions(
                 format!("seasonality {:?}: an empty condition name", s.name),
             ));
         }
-        if !out.contains_key(name) {
-            out.insert(name.clone(), columns.condition_at(name, ds)?);
-        }
-        if !out[name].iter().any(|&b| b) {
+        let k = match out.iter().position(|(n, _)| n == name) {
+            Some(k) => k,
+            None => {
+                out.push((name.clone(), columns.condition_at(name, ds)?));
+                out.len() - 1
+            }
+        };
+        if !out[k].1.iter().any(|&b| b) {
             return Err(Error::ConditionNeverTrue {
                 name: name.clone(),
                 seasonality: s.name.clone(),
@@ -203,19 +210,20 @@ pub(super) fn resolve_regressors(
 }
 
 /// Prophet gives every (holiday, day offset) pair its own feature and coefficient; build
-/// one augurs-prophet holiday per pair and remember how to sum them back per holiday.
-/// Also returns, per internal name, the days (in whole days since the epoch) it covers.
+/// one augurs-prophet holiday per pair and remember how to sum them back per holiday
+/// (holidays by name, each with its pairs by offset). Also returns, per internal name (sorted
+/// by it, as Prophet sorts its holiday columns), the days (whole days since the epoch) it
+/// covers. Sorted Vecs rather than maps: fewer map types in the wasm module.
 #[allow(clippy::type_complexity)]
 pub(super) fn build_holidays(
     options: &ForecastOptions,
 ) -> Result<(
     HashMap<String, Holiday>,
-    BTreeMap<String, Vec<String>>,
-    BTreeMap<String, Vec<i64>>,
+    Vec<(String, Vec<String>)>,
+    Vec<(String, Vec<i64>)>,
 )> {
-    let mut occurrences: BTreeMap<(String, i32), (Vec<HolidayOccurrence>, Option<f64>)> =
-        BTreeMap::new();
-    let mut days: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    // (holiday, offset, day in seconds, prior scale) for every day a row covers, in row order.
+    let mut parts: Vec<(&str, i32, i64, Option<f64>)> = Vec::new();
     for row in &options.holidays {
         if row.holiday.is_empty() {
             return Err(invalid("holidays", "every holiday needs a name"));
@@ -245,31 +253,42 @@ pub(super) fn build_holidays(
         }
         let day = (day_ms / DAY_MS).floor() as i64 * 86_400;
         for offset in row.lower_window..=row.upper_window {
-            let entry = occurrences
-                .entry((row.holiday.clone(), offset))
-                .or_insert_with(|| (Vec::new(), row.prior_scale));
-            entry
-                .0
-                .push(HolidayOccurrence::for_day(day + i64::from(offset) * 86_400));
-            days.entry(internal_name(&row.holiday, offset))
-                .or_default()
-                .push(day / 86_400 + i64::from(offset));
-            if row.prior_scale.is_some() {
-                entry.1 = row.prior_scale;
-            }
+            parts.push((
+                &row.holiday,
+                offset,
+                day + i64::from(offset) * 86_400,
+                row.prior_scale,
+            ));
         }
     }
+    // Stable: each (holiday, offset) keeps its rows in the order given.
+    merge_sort_by(&mut parts, |a, b| (a.0, a.1) <= (b.0, b.1));
     let mut holidays = HashMap::new();
-    let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for ((name, offset), (occ, prior_scale)) in occurrences {
-        let internal = internal_name(&name, offset);
-        let mut h = Holiday::new(occ);
-        if let Some(ps) = prior_scale {
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    let mut days: Vec<(String, Vec<i64>)> = Vec::new();
+    for pair in parts.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+        let (name, offset) = (pair[0].0, pair[0].1);
+        let internal = internal_name(name, offset);
+        let mut h = Holiday::new(
+            pair.iter()
+                .map(|p| HolidayOccurrence::for_day(p.2))
+                .collect(),
+        );
+        // The last prior scale given for the holiday wins, as Prophet reads its rows.
+        if let Some(ps) = pair.iter().rev().find_map(|p| p.3) {
             h = h.with_prior_scale(positive("prior_scale", ps)?);
         }
         holidays.insert(internal.clone(), h);
-        groups.entry(name).or_default().push(internal);
+        days.push((
+            internal.clone(),
+            pair.iter().map(|p| p.2 / 86_400).collect(),
+        ));
+        match groups.last_mut() {
+            Some((last, members)) if last == name => members.push(internal),
+            _ => groups.push((name.to_string(), vec![internal])),
+        }
     }
+    merge_sort_vec_by(&mut days, |a, b| a.0 <= b.0);
     Ok((holidays, groups, days))
 }
 
@@ -285,8 +304,8 @@ fn internal_name(holiday: &str, offset: i32) -> String {
 pub(super) fn prophet_column_order(
     ds: &[i64],
     seasonalities: &[SeasonalityInfo],
-    conditions: &BTreeMap<String, Vec<bool>>,
-    holiday_days: &BTreeMap<String, Vec<i64>>,
+    conditions: &Conditions,
+    holiday_days: &[(String, Vec<i64>)],
     regressor_values: &[Vec<f64>],
 ) -> Vec<f64> {
     let t: Vec<f64> = ds.iter().map(|&s| s as f64 / 86_400.0).collect();
@@ -295,16 +314,21 @@ pub(super) fn prophet_column_order(
         let mask = s
             .condition_name
             .as_ref()
-            .and_then(|c| conditions.get(c))
-            .map(Vec::as_slice);
+            .and_then(|c| conditions.iter().find(|(n, _)| n == c))
+            .map(|(_, mask)| mask.as_slice());
         fourier_fingerprints(&t, s.period, s.fourier_order, mask, &mut prints);
     }
-    // BTreeMap iteration is sorted by name, as Prophet sorts its holiday columns.
-    for covered in holiday_days.values() {
-        let covered: std::collections::HashSet<i64> = covered.iter().copied().collect();
+    // Sorted by internal name, as Prophet sorts its holiday columns.
+    for (_, covered) in holiday_days {
+        let mut covered = covered.clone();
+        merge_sort_by(&mut covered, |a, b| a <= b);
         let column: Vec<f64> = ds
             .iter()
-            .map(|&s| f64::from(u8::from(covered.contains(&s.div_euclid(86_400)))))
+            .map(|&s| {
+                f64::from(u8::from(
+                    covered.binary_search(&s.div_euclid(86_400)).is_ok(),
+                ))
+            })
             .collect();
         prints.push(fingerprint(&column));
     }

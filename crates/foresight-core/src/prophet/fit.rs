@@ -3,7 +3,6 @@
 //! (features.rs), the fit run by our optimiser, and what interval sampling needs kept for
 //! prediction (predict.rs).
 
-use std::collections::BTreeMap;
 use std::num::NonZeroU32;
 
 use augurs_prophet::{
@@ -14,7 +13,7 @@ use augurs_prophet::{
 use super::columns::{to_seconds, ExtraColumns};
 use super::features::{
     build_holidays, prophet_column_order, resolve_conditions, resolve_regressors,
-    resolve_seasonalities,
+    resolve_seasonalities, Conditions,
 };
 use super::optimizer::{Engine, FitReport, FitState, LbfgsOptimizer, ProphetParams};
 use super::options::{invalid, ForecastOptions, Growth, Mode, Scaling};
@@ -73,7 +72,7 @@ pub struct ProphetModel {
     pub(super) regressors: Vec<RegressorInfo>,
     pub(super) changepoints: Vec<f64>,
     /// Original holiday name -> internal per-day-offset names (one feature each, as Prophet).
-    pub(super) holiday_groups: BTreeMap<String, Vec<String>>,
+    pub(super) holiday_groups: Vec<(String, Vec<String>)>,
     pub(super) uncertainty_samples: usize,
     /// Our interval computation; `None` when intervals are off (no samples).
     pub(super) intervals: Option<IntervalModel>,
@@ -484,7 +483,7 @@ fn with_feature_columns(
     mut training: TrainingData,
     regressors: &[RegressorInfo],
     regressor_values: Vec<Vec<f64>>,
-    conditions: BTreeMap<String, Vec<bool>>,
+    conditions: Conditions,
 ) -> Result<TrainingData> {
     if !regressors.is_empty() {
         let x = regressors

@@ -1,0 +1,121 @@
+//! A series' Prometheus-style labels.
+
+use std::fmt;
+
+use serde::de::{MapAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Labels (name → value), sorted by name, one value per name; read and written as a JSON
+/// object. A sorted Vec rather than a map: a series has a handful, and each map type costs
+/// the wasm module kilobytes (docs/benchmarks.md, "Engine module size").
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Labels(Vec<(String, String)>);
+
+impl Labels {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `name` to `value`, replacing its value if it has one.
+    pub fn insert(&mut self, name: impl Into<String>, value: impl Into<String>) {
+        let (name, value) = (name.into(), value.into());
+        match self.0.binary_search_by(|(n, _)| n.as_str().cmp(&name)) {
+            Ok(i) => self.0[i].1 = value,
+            Err(i) => self.0.insert(i, (name, value)),
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .binary_search_by(|(n, _)| n.as_str().cmp(name))
+            .ok()
+            .map(|i| self.0[i].1.as_str())
+    }
+
+    /// (name, value) pairs by name.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for Labels {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(pairs: I) -> Self {
+        let mut labels = Labels::new();
+        for (k, v) in pairs {
+            labels.insert(k, v);
+        }
+        labels
+    }
+}
+
+impl<const N: usize> From<[(String, String); N]> for Labels {
+    fn from(pairs: [(String, String); N]) -> Self {
+        pairs.into_iter().collect()
+    }
+}
+
+impl Serialize for Labels {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Labels {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Pairs;
+        impl<'de> Visitor<'de> for Pairs {
+            type Value = Labels;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object of label names to string values")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Labels, A::Error> {
+                let mut labels = Labels::new();
+                while let Some((k, v)) = map.next_entry::<String, String>()? {
+                    labels.insert(k, v);
+                }
+                Ok(labels)
+            }
+        }
+        deserializer.deserialize_map(Pairs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Labels;
+
+    #[test]
+    fn sorted_by_name_one_value_per_name() {
+        let mut l: Labels = [("job", "api"), ("instance", "a")].into_iter().collect();
+        l.insert("job", "web");
+        assert_eq!(
+            l.iter().collect::<Vec<_>>(),
+            [("instance", "a"), ("job", "web")]
+        );
+        assert_eq!(l.get("job"), Some("web"));
+        assert_eq!(l.get("zone"), None);
+        let read: Labels = serde_json::from_str(r#"{"b":"2","a":"1"}"#).unwrap();
+        assert_eq!(
+            read,
+            Labels::from([("a".into(), "1".into()), ("b".into(), "2".into())])
+        );
+        assert_eq!(
+            serde_json::to_string(&read).unwrap(),
+            r#"{"a":"1","b":"2"}"#
+        );
+        assert!(serde_json::from_str::<Labels>(r#"{"a":1}"#).is_err());
+    }
+}
