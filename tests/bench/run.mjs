@@ -198,7 +198,7 @@ automatic seasonalities; holidays and added seasonalities of the reference cases
 (the reference's JS API takes them differently), so all engines fit the same reduced model.
 
 Two rows per fit of ours: the engine's default (objective evaluated over the rows: the
-parity tests' setting) and with \`optimize.sufficient_statistics\` (as the panel fits; linear
+parity tests' setting) and with \`optimize.sufficientStatistics\` (as the panel fits; linear
 and flat trends with additive features only, otherwise the same as the default).
 
 | series | points | fit ours (ms) | fit ours, sufficient statistics (ms) | fit augurs+wasmstan (ms) | speed-up | speed-up, sufficient statistics | predict ours (ms) | predict augurs+wasmstan (ms) | Python prophet fit, native (ms) |

@@ -82,7 +82,7 @@ const ready = Promise.all([initAugurs(), initOurs()]);
 
 /**
  * Our options for the series, under Prophet's names; `sufficientStatistics` evaluates the
- * objective from sufficient statistics (`optimize.sufficient_statistics`, as the panel fits).
+ * objective from sufficient statistics (`optimize.sufficientStatistics`, as the panel fits).
  */
 const oursOptions = (s: BenchSeries, sufficientStatistics: boolean) =>
   ({
@@ -94,7 +94,7 @@ const oursOptions = (s: BenchSeries, sufficientStatistics: boolean) =>
     yearly_seasonality: s.yearly ?? 'auto',
     weekly_seasonality: s.weekly ?? 'auto',
     daily_seasonality: s.daily ?? 'auto',
-    optimize: { sufficient_statistics: sufficientStatistics },
+    optimize: { sufficientStatistics },
   }) as const;
 
 const oursEngine = (name: string, sufficientStatistics: boolean): Engine => ({
@@ -136,7 +136,7 @@ window.predict600 = async (s: BenchSeries, repeats: number) => {
 /**
  * yhat and trend at the series' own timestamps, for comparing each engine with Python Prophet
  * (tests/bench/run.mjs, "Parity in the browser"). `foresight (sufficient statistics)` is our
- * engine with `optimize.sufficient_statistics`, as the panel fits.
+ * engine with `optimize.sufficientStatistics`, as the panel fits.
  */
 window.fitRows = async (s, engine) => {
   await ready;
