@@ -2,6 +2,7 @@
 
 pub mod anomaly;
 pub mod baseline;
+mod by_name;
 pub mod error;
 pub mod insight;
 #[cfg(feature = "prophet")]

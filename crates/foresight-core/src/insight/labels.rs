@@ -6,11 +6,12 @@ use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::by_name::ByName;
+
 /// Labels (name → value), sorted by name, one value per name; read and written as a JSON
-/// object. A sorted Vec rather than a map: a series has a handful, and each map type costs
-/// the wasm module kilobytes (docs/benchmarks.md, "Engine module size").
+/// object.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Labels(Vec<(String, String)>);
+pub struct Labels(ByName<String>);
 
 impl Labels {
     pub fn new() -> Self {
@@ -19,23 +20,16 @@ impl Labels {
 
     /// Sets `name` to `value`, replacing its value if it has one.
     pub fn insert(&mut self, name: impl Into<String>, value: impl Into<String>) {
-        let (name, value) = (name.into(), value.into());
-        match self.0.binary_search_by(|(n, _)| n.as_str().cmp(&name)) {
-            Ok(i) => self.0[i].1 = value,
-            Err(i) => self.0.insert(i, (name, value)),
-        }
+        self.0.insert(name.into(), value.into());
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .binary_search_by(|(n, _)| n.as_str().cmp(name))
-            .ok()
-            .map(|i| self.0[i].1.as_str())
+        self.0.get(name).map(String::as_str)
     }
 
     /// (name, value) pairs by name.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+        self.0.iter().map(|(n, v)| (n, v.as_str()))
     }
 
     pub fn len(&self) -> usize {
@@ -66,7 +60,7 @@ impl<const N: usize> From<[(String, String); N]> for Labels {
 impl Serialize for Labels {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (k, v) in &self.0 {
+        for (k, v) in self.0.iter() {
             map.serialize_entry(k, v)?;
         }
         map.end()

@@ -2,6 +2,7 @@
 //! condition columns of conditional seasonalities, given by time so that the caller need not
 //! align them with the series' rows (the series is sorted and de-duplicated on the way in).
 
+use crate::by_name::ByName;
 use crate::error::{Error, Result};
 use foresight_kernel::merge_sort_by;
 
@@ -13,40 +14,8 @@ pub const BUILTIN_CONDITIONS: [&str; 2] = ["weekday", "weekend"];
 /// timestamps less than a second apart are the same row, the later one given wins).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExtraColumns {
-    regressors: ByName<f64>,
-    conditions: ByName<bool>,
-}
-
-/// Columns sorted by name. A model has a few, so a sorted Vec does what a map would, without
-/// a map's code in the wasm module for each value type.
-#[derive(Debug, Clone, PartialEq)]
-struct ByName<T>(Vec<(String, Vec<(i64, T)>)>);
-
-impl<T> Default for ByName<T> {
-    fn default() -> Self {
-        Self(Vec::new())
-    }
-}
-
-impl<T> ByName<T> {
-    fn position(&self, name: &str) -> std::result::Result<usize, usize> {
-        self.0.binary_search_by(|e| e.0.as_str().cmp(name))
-    }
-
-    fn insert(&mut self, name: String, rows: Vec<(i64, T)>) {
-        match self.position(&name) {
-            Ok(i) => self.0[i].1 = rows,
-            Err(i) => self.0.insert(i, (name, rows)),
-        }
-    }
-
-    fn get(&self, name: &str) -> Option<&[(i64, T)]> {
-        self.position(name).ok().map(|i| self.0[i].1.as_slice())
-    }
-
-    fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
+    regressors: ByName<Vec<(i64, f64)>>,
+    conditions: ByName<Vec<(i64, bool)>>,
 }
 
 pub(crate) fn to_seconds(ms: f64) -> i64 {
@@ -131,7 +100,7 @@ impl ExtraColumns {
     }
 
     pub fn regressor_names(&self) -> impl Iterator<Item = &str> {
-        self.regressors.0.iter().map(|e| e.0.as_str())
+        self.regressors.iter().map(|(name, _)| name)
     }
 
     /// The values of regressor `name` at `seconds`: an error names the first time without a

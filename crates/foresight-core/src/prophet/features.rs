@@ -10,6 +10,7 @@ use foresight_kernel::{fingerprint, fourier_fingerprints, merge_sort_by, merge_s
 use super::columns::ExtraColumns;
 use super::fit::{positive, RegressorInfo, SeasonalityInfo, DAY_MS, MAX_ABS_MS, MAX_FOURIER_ORDER};
 use super::options::{invalid, ForecastOptions, SeasonalitySetting, Standardize};
+use crate::by_name::ByName;
 use crate::error::{Error, Result};
 
 /// Prophet's rules for `"auto"`: yearly with two years of history; weekly with two weeks and
@@ -113,8 +114,8 @@ pub(super) fn resolve_seasonalities(
     Ok(out)
 }
 
-/// Condition columns by name, in the order the seasonalities first name them.
-pub(super) type Conditions = Vec<(String, Vec<bool>)>;
+/// Condition columns by name.
+pub(super) type Conditions = ByName<Vec<bool>>;
 
 /// The condition columns of the conditional seasonalities at the training rows; a condition
 /// never true there would leave its seasonality without data.
@@ -123,7 +124,7 @@ pub(super) fn resolve_conditions(
     columns: &ExtraColumns,
     ds: &[i64],
 ) -> Result<Conditions> {
-    let mut out: Conditions = Vec::new();
+    let mut out = Conditions::default();
     for s in seasonalities {
         let Some(name) = &s.condition_name else {
             continue;
@@ -134,14 +135,10 @@ pub(super) fn resolve_conditions(
                 format!("seasonality {:?}: an empty condition name", s.name),
             ));
         }
-        let k = match out.iter().position(|(n, _)| n == name) {
-            Some(k) => k,
-            None => {
-                out.push((name.clone(), columns.condition_at(name, ds)?));
-                out.len() - 1
-            }
-        };
-        if !out[k].1.iter().any(|&b| b) {
+        if out.get(name).is_none() {
+            out.insert(name.clone(), columns.condition_at(name, ds)?);
+        }
+        if !out.get(name).is_some_and(|c| c.iter().any(|&b| b)) {
             return Err(Error::ConditionNeverTrue {
                 name: name.clone(),
                 seasonality: s.name.clone(),
@@ -314,8 +311,8 @@ pub(super) fn prophet_column_order(
         let mask = s
             .condition_name
             .as_ref()
-            .and_then(|c| conditions.iter().find(|(n, _)| n == c))
-            .map(|(_, mask)| mask.as_slice());
+            .and_then(|c| conditions.get(c))
+            .map(Vec::as_slice);
         fourier_fingerprints(&t, s.period, s.fourier_order, mask, &mut prints);
     }
     // Sorted by internal name, as Prophet sorts its holiday columns.

@@ -495,7 +495,7 @@ fn with_feature_columns(
     }
     if !conditions.is_empty() {
         training = training
-            .with_seasonality_conditions(conditions.into_iter().collect())
+            .with_seasonality_conditions(conditions.into_pairs().collect())
             .map_err(model_error)?;
     }
     Ok(training)
