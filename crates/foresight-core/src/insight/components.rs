@@ -764,19 +764,25 @@ mod driver_tests {
 
     const HOUR: f64 = 3_600_000.0;
 
+    /// Hourly orders: 50 at night rising by `swing` to a peak at 14:00, with a campaign (x1.4)
+    /// at hours 170-199.
+    fn hourly_orders(n: usize, swing: f64) -> Vec<f64> {
+        (0..n)
+            .map(|i| {
+                let hour = (i % 24) as f64;
+                let cycle = (std::f64::consts::PI * (hour - 8.0) / 12.0).sin().max(0.0);
+                let campaign = if (170..200).contains(&i) { 1.4 } else { 1.0 };
+                (50.0 + swing * cycle) * campaign
+            })
+            .collect()
+    }
+
     /// Hourly: orders with a business-hours cycle and a campaign (x1.4) at hours 170-199; the
     /// series is 100 + 0.5 x (orders - 60) + a small daily seasonality, and an unexplained
     /// spike of +15 at hours 130-132.
     fn input() -> ComponentInput {
         let n = 240;
-        let orders: Vec<f64> = (0..n)
-            .map(|i| {
-                let hour = (i % 24) as f64;
-                let cycle = (std::f64::consts::PI * (hour - 8.0) / 12.0).sin().max(0.0);
-                let campaign = if (170..200).contains(&i) { 1.4 } else { 1.0 };
-                (50.0 + 20.0 * cycle) * campaign
-            })
-            .collect();
+        let orders = hourly_orders(n, 20.0);
         let effect: Vec<f64> = orders.iter().map(|o| 0.5 * (o - 60.0)).collect();
         let season: Vec<f64> = (0..n)
             .map(|i| 3.0 * (std::f64::consts::TAU * i as f64 / 24.0).sin())
@@ -938,14 +944,7 @@ mod driver_tests {
         // A steep business day: orders 50 at night, 110 at 14:00; a campaign x1.4.
         let n = 240;
         let ts: Vec<f64> = (0..n).map(at).collect();
-        let orders: Vec<f64> = (0..n)
-            .map(|i| {
-                let hour = (i % 24) as f64;
-                let cycle = (std::f64::consts::PI * (hour - 8.0) / 12.0).sin().max(0.0);
-                let campaign = if (170..200).contains(&i) { 1.4 } else { 1.0 };
-                (50.0 + 60.0 * cycle) * campaign
-            })
-            .collect();
+        let orders = hourly_orders(n, 60.0);
         let morning = 6 * 24 + 9..6 * 24 + 12;
         let y: Vec<f64> = (0..n)
             .map(|i| {

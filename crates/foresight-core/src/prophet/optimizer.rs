@@ -247,8 +247,7 @@ fn argmin_fit(
 /// falling: the relative tests (`tol_rel_obj`, `tol_rel_grad`), which hold on a slow crawl
 /// along a flat valley as well as at an optimum, are off, and the run ends when it gained
 /// less than [`CHECK_WINDOW_GAIN`] nats over the last [`CHECK_WINDOW`] iterations (or on an
-/// absolute test, or the budget). At an optimum that costs a few iterations (the ten
-/// reference cases: 5-98).
+/// absolute test, or the budget). At an optimum that costs a few iterations.
 /// When that restart still finds more than [`RESTART_GAIN`] nats at Stan's tolerance, the
 /// first run had stopped short, and a second run from Prophet's initial point (same
 /// stopping) is tried as well; the lowest objective wins, and the fit counts as converged
@@ -302,11 +301,8 @@ fn check_convergence(
 /// short (then a run from Prophet's initial point is tried too).
 const RESTART_GAIN: f64 = 0.5;
 /// The convergence check's runs stop when the objective fell by less than
-/// [`CHECK_WINDOW_GAIN`] nats over this many iterations: 5·10^-4 nats per iteration. A
-/// trade-off between reaching the optimum and iterations, not a plateau (the fuzzer's 230
-/// fits, objective criterion met with the default / panel settings, docs/prophet.md: 214 /
-/// 200 with Stan's tests, 214 / 206 at 10^-3 nats per iteration, 218 / 213 here, 220 / 219
-/// at 10^-4 for 2.2 times the extra iterations).
+/// [`CHECK_WINDOW_GAIN`] nats over this many iterations. A trade-off between reaching the
+/// optimum and iterations, not a plateau (measured on the fuzzer: docs/prophet.md).
 const CHECK_WINDOW: usize = 100;
 const CHECK_WINDOW_GAIN: f64 = 0.05;
 /// Prophet's initial point, packed in the objective's column order.
