@@ -31,6 +31,41 @@ test('draws every Prometheus series with its baseline and band, computed in the 
   expect(errors).toEqual([]);
 });
 
+test('the legend and the time axis are laid out for the results before they arrive', async ({ page }) => {
+  const errors = collectErrors(page);
+  // The engine's worker held back: the panel draws the series with no result yet.
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route(/foresight-worker\.js/, async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.goto(server.url);
+  const panel = page.getByTestId('foresight-panel');
+  const entries = () =>
+    page
+      .locator('[data-testid^="data-testid VizLegend series"]')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')!.replace('data-testid VizLegend series ', '')));
+  const drawn = async () => JSON.parse((await page.getByTestId('foresight-drawn').getAttribute('data-drawn')) ?? 'null');
+  await expect.poll(drawn).not.toBeNull();
+  await expect(panel).toHaveAttribute('data-analysed', '0');
+  // Listed already: each series, its expected line and its forecast (band edges never are).
+  const before = await entries();
+  expect([...before].sort()).toEqual(NAMES.flatMap((n) => [n, `${n} expected`, `${n} forecast`]).sort());
+  // The axis reaches where the forecasts will end, past the data.
+  const xMaxBefore = (await drawn()).xMax;
+  const lastTime = Math.max(...fixture.map((f: { data: { values: number[][] } }) => f.data.values[0].at(-1)!));
+  expect(xMaxBefore).toBeGreaterThan(lastTime);
+  const rangeBefore = await panel.getAttribute('data-range-to');
+  release();
+  // The results land: the legend and the axis stay where they were.
+  const after = await waitForDrawn(page, 2, { forecasts: true });
+  expect(await entries()).toEqual(before);
+  expect(await panel.getAttribute('data-range-to')).toBe(rangeBefore);
+  expect(after.xMax).toBe(xMaxBefore);
+  expect(errors).toEqual([]);
+});
+
 test('switching the theme redraws the panel in the new theme', async ({ page }) => {
   const errors = collectErrors(page);
   await page.goto(server.url);

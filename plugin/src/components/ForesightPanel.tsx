@@ -13,6 +13,7 @@ import { ForesightTooltip } from './ForesightTooltip';
 import { IncidentRegions } from './IncidentRegions';
 import { IncidentsPane } from './IncidentsPane';
 import { NowLine } from './NowLine';
+import { chartPlan } from './chartState';
 import { SeriesPathCache } from './pathCache';
 import { panelLayout } from './panelLayout';
 import { alertRuleRequest, crossingRows } from './panelRows';
@@ -52,7 +53,13 @@ export function ForesightPanel({ id, data, width, height, options, timeRange, ti
   const { extracted, stepMs, optionErrors, training, engine } = analysis;
   const { outcomes } = engine;
   const series = extracted.series;
-  const chart = useChartData(plottedSeries(analysis.engineSeries, series), outcomes, theme, timeZone, timeRange);
+  const plotted = plottedSeries(analysis.engineSeries, series);
+  // What the analysis will add: legend entries and the forecasts' end shown from the first render.
+  const plan = useMemo(
+    () => chartPlan(plotted, analysis.request, engine.done),
+    [plotted, analysis.request, engine.done]
+  );
+  const chart = useChartData(plotted, outcomes, theme, timeZone, timeRange, plan);
   const { incidents, detail, openDetails, closeDetails, loadRootCause } = useIncidents(
     analysis,
     timeRange.from.valueOf(),

@@ -1,6 +1,6 @@
 import type uPlot from 'uplot';
 import { dateTime, FieldType, TimeRange, toDataFrame } from '@grafana/data';
-import { drawnRange, drawnRecord, structureRevision } from './chartState';
+import { chartPlan, drawnRange, drawnRecord, structureRevision } from './chartState';
 
 const range = (from: number, to: number): TimeRange => ({
   from: dateTime(from),
@@ -34,6 +34,34 @@ describe('drawnRange', () => {
     expect(wide.from).toBe(r.from);
     expect(wide.to.valueOf()).toBe(15_000);
     expect(wide.raw).toBe(r.raw);
+  });
+});
+
+describe('chartPlan', () => {
+  const MIN = 60_000;
+  const a = { timestamps: [0, MIN, 2 * MIN] };
+  const b = { timestamps: [0, MIN, 2 * MIN, 3 * MIN] };
+
+  it('while the analysis runs: expected lines, and forecasts ending where the latest one will', () => {
+    expect(chartPlan([a, b], { model: 'auto', horizonMs: 2 * MIN }, false)).toEqual({
+      expected: true,
+      forecastHorizonMs: 2 * MIN,
+      forecastEnd: 5 * MIN,
+    });
+  });
+
+  it('no forecast planned for the fast model or an empty horizon', () => {
+    expect(chartPlan([a], { model: 'fast', horizonMs: 2 * MIN }, false)).toEqual({
+      expected: true,
+      forecastHorizonMs: undefined,
+      forecastEnd: undefined,
+    });
+    expect(chartPlan([a], { model: 'prophet', horizonMs: 0 }, false).forecastEnd).toBeUndefined();
+  });
+
+  it('nothing once the analysis is done (the chart shows what arrived) or without series', () => {
+    expect(chartPlan([a], { model: 'auto', horizonMs: 2 * MIN }, true)).toEqual({});
+    expect(chartPlan([], { model: 'auto', horizonMs: 2 * MIN }, false)).toEqual({});
   });
 });
 

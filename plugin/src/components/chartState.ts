@@ -4,7 +4,45 @@
  */
 import type uPlot from 'uplot';
 import { DataFrame, dateTime, getFieldDisplayName, TimeRange } from '@grafana/data';
-import { frameStructureKey } from '../render/plotFrames';
+import type { AnalyzeOptions } from '../engine/protocol';
+import { forecastEnd } from '../engine/timestamps';
+import { frameStructureKey, PlannedResults } from '../render/plotFrames';
+
+/** What the analysis under way will add to the chart (see chartPlan). */
+export interface ChartPlan extends PlannedResults {
+  /** Where the last forecast will end: the time axis reaches it before the forecasts arrive. */
+  forecastEnd?: number;
+}
+
+/**
+ * What the analysis will add to the chart, known from its options before any result arrives: an
+ * expected line per series (detection always runs) and, unless the model is "fast" or the
+ * horizon empty, a forecast per series ending where futureTimestamps will end it. The chart lists
+ * their legend entries and reaches the forecasts' end from its first render, so neither the
+ * legend nor the time axis moves under the chart when the results land (each move was a rebuild
+ * of every series' paths). Nothing once the analysis is done: the chart then shows what arrived
+ * (a forecast the engine skipped, a detection that failed, leave no entry and no empty axis).
+ */
+export function chartPlan(
+  series: Array<{ timestamps: ArrayLike<number> }>,
+  options: Pick<AnalyzeOptions, 'model' | 'horizonMs'>,
+  done: boolean
+): ChartPlan {
+  if (done || series.length === 0) {
+    return {};
+  }
+  const forecast = options.model !== 'fast' && options.horizonMs > 0;
+  let end: number | undefined;
+  if (forecast) {
+    for (const s of series) {
+      const e = forecastEnd(s.timestamps, options.horizonMs);
+      if (e !== undefined && !(e <= (end ?? -Infinity))) {
+        end = e;
+      }
+    }
+  }
+  return { expected: true, forecastHorizonMs: forecast ? options.horizonMs : undefined, forecastEnd: end };
+}
 
 /**
  * The dashboard's range, widened to the last forecast when that runs past its end; the same

@@ -9,6 +9,7 @@ import {
   parseShockWindows,
   ShockWindow,
 } from '../engine/engineOptions';
+import type { AnalyzeOptions } from '../engine/protocol';
 import { ForesightOptions, SeriesInput } from '../types';
 import { AnalysedSeries, trainedSeries, withThresholds } from './panelSeries';
 import { EngineState, useEngine } from './useEngine';
@@ -28,6 +29,8 @@ export interface Analysis {
   /** The series the engine learns from (see trainedSeries), with and without their thresholds. */
   analysed: SeriesInput[];
   engineSeries: AnalysedSeries[];
+  /** The engine request's options (what the analysis will produce: see chartPlan). */
+  request: AnalyzeOptions;
   engine: EngineState;
 }
 
@@ -72,5 +75,16 @@ export function useAnalysis(data: PanelData, options: ForesightOptions, timeRang
     [analysed, threshold, thresholdDirection]
   );
   const engine = useEngine(engineSeries, request.options);
-  return { extracted, steps, stepMs, events, optionErrors: request.errors, training, analysed, engineSeries, engine };
+  return {
+    extracted,
+    steps,
+    stepMs,
+    events,
+    optionErrors: request.errors,
+    training,
+    analysed,
+    engineSeries,
+    request: request.options,
+    engine,
+  };
 }

@@ -6,6 +6,7 @@ import {
   buildAnalyzeOptions,
   durationMs,
   eventsDuring,
+  forecastEnd,
   futureTimestamps,
   MAX_FORECAST_POINTS,
   medianStep,
@@ -138,6 +139,17 @@ describe('helpers', () => {
     expect(long[long.length - 1]).toBeCloseTo(300_000 + 10_000 * MIN);
     expect(futureTimestamps([5], HOUR).length).toBe(0);
     expect(futureTimestamps(ts, 0).length).toBe(0);
+  });
+
+  it('knows where a forecast will end before it is made (the chart reaches it from the first render)', () => {
+    const ts = [0, 60_000, 120_000, 240_000, 300_000];
+    for (const horizon of [3 * MIN, 3.5 * MIN, 10_000 * MIN, 7 * MIN + 1]) {
+      const ahead = futureTimestamps(ts, horizon);
+      expect(forecastEnd(ts, horizon)).toBe(ahead[ahead.length - 1]);
+    }
+    expect(forecastEnd(ts, 0)).toBeUndefined();
+    expect(forecastEnd(ts, 30_000)).toBeUndefined(); // shorter than a step: no forecast timestamps
+    expect(forecastEnd([5], HOUR)).toBeUndefined();
   });
 });
 

@@ -8,7 +8,7 @@ import type { ForesightOptions } from '../types';
 import type { AnalyzeOptions } from './protocol';
 import { DriverAnnotation, isDriverAnnotation, parseDrivers } from './drivers';
 
-export { futureTimestamps, MAX_FORECAST_POINTS, medianStep } from './timestamps';
+export { forecastEnd, futureTimestamps, MAX_FORECAST_POINTS, medianStep } from './timestamps';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

@@ -29,14 +29,30 @@ export function medianStep(timestamps: ArrayLike<number>): number {
 
 /** Timestamps after the last one, one step apart, covering `horizonMs` (thinned to MAX_FORECAST_POINTS). */
 export function futureTimestamps(timestamps: ArrayLike<number>, horizonMs: number): Float64Array {
+  const grid = futureGrid(timestamps, horizonMs);
+  return grid
+    ? Float64Array.from({ length: grid.count }, (_, i) => grid.last + (i + 1) * grid.step)
+    : new Float64Array(0);
+}
+
+/**
+ * The last of futureTimestamps(timestamps, horizonMs), without making them: where a forecast of
+ * this series will end (undefined: no forecast timestamps). The chart's axis reaches it before
+ * the forecast arrives.
+ */
+export function forecastEnd(timestamps: ArrayLike<number>, horizonMs: number): number | undefined {
+  const grid = futureGrid(timestamps, horizonMs);
+  return grid ? grid.last + grid.count * grid.step : undefined;
+}
+
+function futureGrid(timestamps: ArrayLike<number>, horizonMs: number) {
   const n = timestamps.length;
   const step0 = medianStep(timestamps);
   if (n === 0 || step0 <= 0 || !(horizonMs > 0)) {
-    return new Float64Array(0);
+    return undefined;
   }
   const count = Math.floor(horizonMs / step0);
   const step = count > MAX_FORECAST_POINTS ? horizonMs / MAX_FORECAST_POINTS : step0;
   const m = Math.min(count, MAX_FORECAST_POINTS);
-  const last = timestamps[n - 1];
-  return Float64Array.from({ length: m }, (_, i) => last + (i + 1) * step);
+  return m > 0 ? { last: timestamps[n - 1], step, count: m } : undefined;
 }

@@ -7,6 +7,7 @@ import {
   frameStructureKey,
   joinOnSharedTime,
   lastForecastTime,
+  PlannedResults,
   PlotFrameCache,
 } from './plotFrames';
 import { DetectionResult, SeriesOutcome } from '../types';
@@ -202,6 +203,65 @@ describe('joinOnSharedTime', () => {
     expect(rest).toHaveLength(0);
     expect(joined.fields[0].values).toEqual([0, 1000, 2000]);
     expect(joined.fields).toHaveLength(8);
+  });
+
+  it('with results planned, lists their legend entries and lays the forecast out on its own future axis', () => {
+    const a = series('a', 'cpu', [1, 2, 3]);
+    const b = series('b', 'mem', [4, 5, 6]);
+    const planned: PlannedResults = { expected: true, forecastHorizonMs: 2000 };
+    const cache = new PlotFrameCache();
+    const build = (outcomes: Map<string, SeriesOutcome>, plan = planned) =>
+      joinOnSharedTime(buildPlotFrames([a, b], outcomes, theme, 'utc', undefined, cache, plan), cache)[0];
+    const legend = (frame: ReturnType<typeof build>) =>
+      frame.fields
+        .filter((f) => f.type !== 'time' && !f.config.custom.hideFrom?.legend)
+        .map((f) => f.config.displayNameFromDS);
+    const before = build(new Map());
+    // The legend the results will make, from the first render (band edges never listed).
+    expect(legend(before)).toEqual(['cpu', 'cpu expected', 'cpu forecast', 'mem', 'mem expected', 'mem forecast']);
+    // The axis reaches the forecasts' timestamps (futureTimestamps): empty there until they arrive.
+    expect(before.fields[0].values).toEqual([0, 1000, 2000, 3000, 4000]);
+    const field = (frame: ReturnType<typeof build>, name: string) =>
+      frame.fields.find((f) => f.config.displayNameFromDS === name)!;
+    expect(field(before, 'cpu forecast').values).toEqual([null, null, null, null, null]);
+    // a's detection and forecast land: the legend and the axis do not move, b keeps its arrays.
+    const forecast = { timestamps: Float64Array.from([3000, 4000]), yhat: Float64Array.from([7, 8]) };
+    const resultsA = outcome('a', { detection: detection(3), forecast });
+    const after = build(new Map([['a', resultsA]]));
+    expect(legend(after)).toEqual(legend(before));
+    expect(after.fields[0].values).toBe(before.fields[0].values);
+    expect(field(after, 'cpu forecast').values).toEqual([null, null, null, 7, 8]);
+    for (const name of ['cpu', 'mem', 'mem expected', 'mem forecast', 'mem forecast upper']) {
+      expect(field(after, name).values).toBe(field(before, name).values);
+    }
+    // The analysis done without b's results (a failed detection, a skipped forecast): its
+    // entries go, and its empty forecast is back on its own axis.
+    const done = build(new Map([['a', resultsA]]), {});
+    expect(legend(done)).toEqual(['cpu', 'cpu expected', 'cpu forecast', 'mem']);
+    expect(field(done, 'cpu expected').values).toBe(field(after, 'cpu expected').values);
+    expect(done.fields[0].values).toBe(after.fields[0].values);
+  });
+
+  it('keeps the observed values array when the history query replaces a series with the same visible points', () => {
+    const cache = new PlotFrameCache();
+    const visible = { from: 3000, to: 4000 }; // with one point beyond each edge: 2000-4000
+    const short = { ...series('a', 'cpu', [3, 4, 5]), timestamps: Float64Array.from([2000, 3000, 4000]) };
+    const long = series('a', 'cpu', [1, 2, 3, 4, 5]);
+    const first = buildPlotFrames([short], new Map(), theme, 'utc', visible, cache);
+    expect(buildPlotFrames([long], new Map(), theme, 'utc', visible, cache)).toBe(first);
+    // The detection (of the longer series) rebuilds the frame: its observed values, another
+    // view of another array, are the same values and stay the same array.
+    const detected = buildPlotFrames(
+      [long],
+      new Map([['a', outcome('a', { detection: detection(5) })]]),
+      theme,
+      'utc',
+      visible,
+      cache
+    );
+    expect(detected[0]).not.toBe(first[0]);
+    expect(detected[0].fields[1].values).toBe(first[0].fields[1].values);
+    expect(detected[0].fields[2].values).toEqual([2, 2, 2]);
   });
 
   it('leaves frames whose axes interleave for Grafana to join', () => {

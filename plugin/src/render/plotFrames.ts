@@ -16,6 +16,7 @@ import {
   TimeZone,
   VisibilityMode,
 } from '@grafana/schema';
+import { futureTimestamps } from '../engine/timestamps';
 import { SeriesInput, SeriesOutcome } from '../types';
 
 /** Suffixes of the derived fields; the e2e tests and the legend rely on them. */
@@ -65,6 +66,8 @@ interface CachedFrames {
   observed?: CachedFrame;
   /** Its forecast's frame. */
   forecast?: CachedFrame;
+  /** The timestamps its forecast will have, from which series timestamps and horizon. */
+  ahead?: { timestamps: Float64Array; horizonMs: number; times: number[] };
 }
 
 interface CachedFrame {
@@ -73,6 +76,23 @@ interface CachedFrame {
 }
 
 type PlotSeries = SeriesInput & { threshold?: { value: number } };
+
+/**
+ * Results the analysis will bring to every series (while it runs; see chartPlan): their legend
+ * entries are listed before they arrive, so that the legend does not grow under the chart when
+ * they do (a smaller plotting area is a rebuild of every series' paths, and a layout shift).
+ */
+export interface PlannedResults {
+  /** An expected line per series (the detection; drawn up to DETAIL_LIMIT series). */
+  expected?: boolean;
+  /**
+   * A forecast per series over this horizon (ms; drawn as chart series up to DETAIL_LIMIT
+   * series): its empty fields are laid out on the timestamps it will have (futureTimestamps),
+   * so the joined time axis does not change when it lands (a new axis is new data for every
+   * series, a rebuild of every path).
+   */
+  forecastHorizonMs?: number;
+}
 
 /**
  * Two frames per series: observed values, the engine's expected line, the band drawn as `upper`
@@ -84,7 +104,8 @@ type PlotSeries = SeriesInput & { threshold?: { value: number } };
  * Results stream in series by series: with a `cache`, a frame is rebuilt only when what it draws
  * changed (a panel of 100 series redraws on every batch; above DETAIL_LIMIT series a detection
  * changes no frame at all, only markers). With `visible`, only that part of each series is drawn
- * (the engine learns from a longer history than the dashboard shows).
+ * (the engine learns from a longer history than the dashboard shows). With `planned`, the legend
+ * lists the entries of results still to come (their fields stay empty until they arrive).
  */
 export function buildPlotFrames(
   series: PlotSeries[],
@@ -92,7 +113,8 @@ export function buildPlotFrames(
   theme: GrafanaTheme2,
   timeZone: TimeZone,
   visible?: { from: number; to: number },
-  cache = new PlotFrameCache()
+  cache = new PlotFrameCache(),
+  planned: PlannedResults = {}
 ): DataFrame[] {
   // Expected lines and bands are five paths per series: above DETAIL_LIMIT series the chart
   // keeps the observed lines, markers and forecast lines, and the tooltip gives the band.
@@ -124,11 +146,26 @@ export function buildPlotFrames(
     const look = [theme, timeZone, index];
     const detection = detailed ? outcome?.detection : undefined;
     const range = soft?.get(s.unit ?? '');
+    // Listed while it is due; with its detection it is listed anyway (no rebuild when the plan ends).
+    const expectedDue = !!planned.expected && !detection;
     const observed = cached(
       entry.observed,
-      [...look, detailed, detection, s.threshold?.value, visible?.from, visible?.to, range?.min, range?.max],
-      () => observedFrame(s, index, detection, detailed, theme, visible, range)
+      [
+        ...look,
+        detailed,
+        detection,
+        expectedDue,
+        s.threshold?.value,
+        visible?.from,
+        visible?.to,
+        range?.min,
+        range?.max,
+      ],
+      () => observedFrame(s, index, detection, detailed, theme, visible, range, expectedDue)
     );
+    if (entry.observed && observed !== entry.observed) {
+      keepValues(entry.observed.frame.fields[1], observed.frame.fields[1]);
+    }
     entry.observed = observed;
     if (!detailed) {
       // Above DETAIL_LIMIT series the forecast lines are drawn over the chart by a hook
@@ -138,15 +175,18 @@ export function buildPlotFrames(
       return [observed.frame];
     }
     const forecast = outcome?.forecast;
-    const times = observed.frame.fields[0].values;
+    // No forecast yet: its fields, empty, on the timestamps it will have when it is due, else on
+    // the series' own time axis (joined with it).
+    const ahead =
+      forecast && forecast.timestamps.length > 0 ? undefined : plannedAxis(entry, planned.forecastHorizonMs);
+    const times = ahead ?? observed.frame.fields[0].values;
     entry.forecast =
       forecast && forecast.timestamps.length > 0
         ? cached(entry.forecast, [...look, forecast, detailed], () =>
             forecastFrame(s, index, forecast.timestamps, forecast, theme, detailed)
           )
-        : // No forecast yet: its fields, empty, on the series' own time axis (joined with it).
-          cached(entry.forecast, [...look, undefined, detailed, visible?.from, visible?.to], () =>
-            forecastFrame(s, index, times, undefined, theme, detailed)
+        : cached(entry.forecast, [...look, undefined, detailed, visible?.from, visible?.to, ahead], () =>
+            forecastFrame(s, index, times, undefined, theme, detailed, ahead !== undefined)
           );
     return [observed.frame, entry.forecast.frame];
   });
@@ -168,6 +208,38 @@ export function buildPlotFrames(
     }
   }
   return frames;
+}
+
+/**
+ * A rebuilt field keeps its predecessor's values array when they hold the same values (the
+ * series replaced by the history query's longer one with the same visible points, whose
+ * visible part is another array): the chart then keeps its path (see cacheSeriesPaths).
+ */
+function keepValues(previous: Field | undefined, next: Field | undefined) {
+  if (previous && next && previous.values !== next.values && sameValues(previous.values, next.values)) {
+    next.values = previous.values;
+  }
+}
+
+/**
+ * The timestamps a due forecast of the entry's series will have (futureTimestamps over
+ * `horizonMs`), the same array while they are the same; undefined when none is due.
+ */
+function plannedAxis(entry: CachedFrames, horizonMs: number | undefined): number[] | undefined {
+  if (!horizonMs || horizonMs <= 0) {
+    return undefined;
+  }
+  const timestamps = entry.series.timestamps;
+  const hit = entry.ahead;
+  if (hit && hit.timestamps === timestamps && hit.horizonMs === horizonMs) {
+    return hit.times.length > 0 ? hit.times : undefined;
+  }
+  let times = Array.from(futureTimestamps(timestamps, horizonMs));
+  if (hit && sameValues(hit.times, times)) {
+    times = hit.times;
+  }
+  entry.ahead = { timestamps, horizonMs, times };
+  return times.length > 0 ? times : undefined;
 }
 
 /** A field's config: the series' colour, unit and decimals, Grafana's line style plus `extra`. */
@@ -201,7 +273,10 @@ function numberField(
   };
 }
 
-/** Hidden from the legend until it has values (the legend reads this from the frames, not the chart's configuration). */
+/**
+ * Hidden from the legend unless it has values or they are due (the legend reads this from the
+ * frames, not the chart's configuration).
+ */
 const legendUnless = (shown: boolean) => (shown ? {} : { hideFrom: hiddenFromLegend });
 
 /**
@@ -230,7 +305,8 @@ function observedFrame(
   detailed: boolean,
   theme: GrafanaTheme2,
   visible?: { from: number; to: number },
-  soft?: SoftRange
+  soft?: SoftRange,
+  expectedDue = false
 ): DataFrame {
   const [i0, i1] = visibleIndices(s.timestamps, visible);
   const part = (a: Float64Array) => (i0 === 0 && i1 === a.length ? a : visiblePart(a, i0, i1));
@@ -257,7 +333,10 @@ function observedFrame(
       numberField(
         `${s.name} ${EXPECTED_SUFFIX}`,
         d && part(d.expected),
-        config({ lineStyle: { fill: 'dash', dash: [6, 4] }, ...legendUnless(!!d) }, `${s.name} ${EXPECTED_SUFFIX}`),
+        config(
+          { lineStyle: { fill: 'dash', dash: [6, 4] }, ...legendUnless(!!d || expectedDue) },
+          `${s.name} ${EXPECTED_SUFFIX}`
+        ),
         length
       ),
       numberField(
@@ -282,7 +361,8 @@ function observedFrame(
 
 /**
  * The forecast's frame (before field overrides), past the series' last point, with its band when
- * detailed. Without a forecast yet: the same fields, empty, on `times` (the series' own axis).
+ * detailed. Without a forecast yet: the same fields, empty, on `times` (the series' own axis),
+ * listed in the legend when the forecast is `due`.
  */
 function forecastFrame(
   s: PlotSeries,
@@ -290,7 +370,8 @@ function forecastFrame(
   times: ArrayLike<number>,
   f: NonNullable<SeriesOutcome['forecast']> | undefined,
   theme: GrafanaTheme2,
-  detailed: boolean
+  detailed: boolean,
+  due = false
 ): DataFrame {
   const color = seriesColor(theme, i);
   const config = (extra: Partial<GraphFieldConfig>, displayName: string) => fieldConfig(s, color, extra, displayName);
@@ -304,7 +385,7 @@ function forecastFrame(
       f?.yhat,
       // Many series: the legend lists the series, not a forecast entry beside each.
       config(
-        { lineStyle: { fill: 'dot', dash: [2, 4] }, lineWidth: LINE_WIDTH, ...legendUnless(!!f && detailed) },
+        { lineStyle: { fill: 'dot', dash: [2, 4] }, lineWidth: LINE_WIDTH, ...legendUnless((!!f || due) && detailed) },
         name
       ),
       length
