@@ -60,15 +60,22 @@ impl Objective {
         hint: Option<&[f64]>,
     ) -> Result<Self, String> {
         let mut objective = Self::build(data, hint, true)?;
-        let kk = usize::try_from(data.K).map_err(|_| "negative K")?;
-        objective.gram = Gram::new(
-            &objective.kernel,
-            &data.X,
-            &data.s_a,
-            &objective.col_order,
-            kk,
-        );
+        objective.gram = objective.sufficient_statistics(data);
         Ok(objective)
+    }
+
+    /// The sufficient statistics of this objective's model (`None` for a logistic trend or
+    /// multiplicative features), for [`Objective::value_grad_from`].
+    pub(crate) fn sufficient_statistics(&self, data: &Data) -> Option<Gram> {
+        let kk = usize::try_from(data.K).ok()?;
+        Gram::new(&self.kernel, &data.X, &data.s_a, &self.col_order, kk)
+    }
+
+    /// [`Objective::value_grad`] from the given sufficient statistics (the same value up to
+    /// rounding), row by row where they leave it to the rows.
+    pub(crate) fn value_grad_from(&self, gram: &Gram, theta: &[f64], grad: &mut [f64]) -> f64 {
+        gram.value_grad(&self.kernel, theta, grad)
+            .unwrap_or_else(|| self.kernel.value_grad(theta, grad))
     }
 
     fn build(data: &Data, hint: Option<&[f64]>, allow_sparse: bool) -> Result<Self, String> {

@@ -2,7 +2,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use foresight_kernel::LbfgsSettings;
+use foresight_kernel::{Gram, LbfgsSettings};
 
 use augurs_prophet::{
     optimizer::{self, Data, InitialParams, OptimizeOpts, OptimizedParams},
@@ -251,15 +251,31 @@ fn argmin_fit(
 /// When that restart still finds more than [`RESTART_GAIN`] nats at Stan's tolerance, the
 /// first run had stopped short, and a second run from Prophet's initial point (same
 /// stopping) is tried as well; the lowest objective wins, and the fit counts as converged
-/// when the run that produced it met a stopping test.
+/// when the run that produced it met a stopping test. With `gram` the runs evaluate the
+/// objective from those sufficient statistics, and their end points are compared on
+/// `objective` itself.
 fn check_convergence(
     objective: &Objective,
+    gram: Option<&Gram>,
     init: Vec<f64>,
     (mut theta, mut cost, mut iterations, mut converged): (Vec<f64>, f64, u64, bool),
     opts: &OptimizeOpts,
 ) -> Result<(Vec<f64>, f64, u64, bool), optimizer::Error> {
     let budget = opts.iter.map_or(DEFAULT_ITER, u64::from);
-    let f = |x: &[f64], g: &mut [f64]| objective.value_grad(x, g);
+    let f = |x: &[f64], g: &mut [f64]| match gram {
+        Some(gm) => objective.value_grad_from(gm, x, g),
+        None => objective.value_grad(x, g),
+    };
+    // A run's end point on the fit's own objective (evaluated again when the run used the
+    // sufficient statistics: the same value up to rounding).
+    let exact = |out: &stan_lbfgs::Outcome| {
+        if gram.is_some() {
+            let mut g = vec![0.0; out.x.len()];
+            objective.value_grad(&out.x, &mut g)
+        } else {
+            out.f
+        }
+    };
     let until_no_gain = |used: u64| Stopping {
         tol_rel_obj: 0.0,
         tol_rel_grad: 0.0,
@@ -281,17 +297,19 @@ fn check_convergence(
     let out = stan_lbfgs::minimize(&f, theta.clone(), &until_no_gain(iterations))
         .map_err(optimizer::Error::string)?;
     iterations += out.iterations as u64;
-    let gain = cost - out.f;
-    if out.f <= cost {
-        (theta, cost) = (out.x, out.f);
+    let out_f = exact(&out);
+    let gain = cost - out_f;
+    if out_f <= cost {
+        (theta, cost) = (out.x, out_f);
         converged = out.termination.converged() || gain <= 1e-9 * cost.abs().max(1.0);
     }
     if ((gain > RESTART_GAIN && stan_tolerance) || !converged) && iterations < budget {
         let out = stan_lbfgs::minimize(&f, init, &until_no_gain(iterations))
             .map_err(optimizer::Error::string)?;
         iterations += out.iterations as u64;
-        if out.f < cost {
-            (theta, cost, converged) = (out.x, out.f, out.termination.converged());
+        let out_f = exact(&out);
+        if out_f < cost {
+            (theta, cost, converged) = (out.x, out_f, out.termination.converged());
         }
     }
     Ok((theta, cost, iterations, converged))
@@ -400,8 +418,18 @@ impl Optimizer for LbfgsOptimizer {
         let (theta, cost, iterations, converged) = if probe_set {
             (theta, cost, iterations, converged)
         } else {
+            // The default engine's check runs on sufficient statistics where the model allows
+            // them (linear or flat trend, additive features): the same objective up to
+            // rounding, at O(S·K + K²) an iteration instead of O(T·K). Its restarts crawl for
+            // up to thousands of iterations on long series (docs/prophet.md, "The check on
+            // sufficient statistics"); the fit's own run stays on the rows.
+            let gram = match self.engine {
+                Engine::Argmin => objective.sufficient_statistics(data),
+                _ => None,
+            };
             check_convergence(
                 &objective,
+                gram.as_ref(),
                 start,
                 (theta, cost, iterations, converged),
                 opts,
