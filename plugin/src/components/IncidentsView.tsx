@@ -1,8 +1,8 @@
-import React, { useState } from 'react';
+import React, { useMemo, useState } from 'react';
 import { css } from '@emotion/css';
 import { AbsoluteTimeRange, dateTimeFormat, GrafanaTheme2 } from '@grafana/data';
 import { TimeZone } from '@grafana/schema';
-import { Button, IconButton, useStyles2, useTheme2 } from '@grafana/ui';
+import { IconButton, useStyles2, useTheme2 } from '@grafana/ui';
 import { KIND_COLORS } from '../render/markers';
 import { IncidentResult } from '../types';
 
@@ -32,15 +32,29 @@ export function incidentKey(inc: Pick<IncidentRow, 'seriesIndex' | 'start'>): st
   return `${inc.seriesIndex}:${inc.start}`;
 }
 
+/** A row's height and the header's, in px (panelLayout sizes the list by them). */
+export const ROW_HEIGHT = 24;
+export const HEADER_HEIGHT = 26;
+/** Rows rendered beyond each edge of the visible ones: Tab reaches the next row, which the list then scrolls to. */
+const OVERSCAN = 4;
+
 /**
- * Rows rendered before "Show all": a big panel can have hundreds of incidents, and rendering them
- * all on every batch of results is main-thread time spent below the fold.
+ * The rows to render, [first, last), of `count` rows in a list of `height` px scrolled by
+ * `scrollTop`: those in view and OVERSCAN more on each side. The others take their place as
+ * empty space, so the scrollbar is the whole list's.
  */
-export const FIRST_ROWS = 100;
+export function windowRows(count: number, height: number, scrollTop: number): [number, number] {
+  const first = Math.max(0, Math.min(count, Math.floor(scrollTop / ROW_HEIGHT)) - OVERSCAN);
+  const inView = Math.ceil(Math.max(0, height - HEADER_HEIGHT) / ROW_HEIGHT) + 1;
+  return [first, Math.min(count, first + inView + 2 * OVERSCAN)];
+}
 
 /**
  * Incidents sorted by peak score; clicking one zooms the dashboard to it, its button opens its
- * details. Memoised: the panel re-renders when new frames are ready, which changes no row.
+ * details. Only the rows in view are rendered (a windowed list, as Grafana's own tables are):
+ * a big panel lists hundreds of incidents, and mounting, laying out and painting a row for each
+ * on a batch of results was most of that batch's main-thread time (docs/benchmarks.md).
+ * Memoised: the panel re-renders when new frames are ready, which changes no row.
  */
 export const IncidentsView = React.memo(function IncidentsView({
   incidents,
@@ -52,14 +66,25 @@ export const IncidentsView = React.memo(function IncidentsView({
 }: Props) {
   const styles = useStyles2(getStyles);
   const theme = useTheme2();
-  const [showAll, setShowAll] = useState(false);
-  const ranked = [...incidents].sort((a, b) => b.peakScore - a.peakScore);
-  const sorted = showAll ? ranked : ranked.slice(0, FIRST_ROWS);
+  const [scrollTop, setScrollTop] = useState(0);
+  const ranked = useMemo(() => [...incidents].sort((a, b) => b.peakScore - a.peakScore), [incidents]);
+  const [first, last] = windowRows(ranked.length, height, scrollTop);
   return (
-    <div className={styles.wrap} style={{ height }} data-testid="foresight-incidents">
-      <table className={styles.table}>
+    <div
+      className={styles.wrap}
+      style={{ height }}
+      data-testid="foresight-incidents"
+      data-rows={ranked.length}
+      onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
+    >
+      <table className={styles.table} aria-rowcount={ranked.length + 1}>
+        <colgroup>
+          {COLUMNS.map((width, i) => (
+            <col key={i} style={{ width }} />
+          ))}
+        </colgroup>
         <thead>
-          <tr>
+          <tr aria-rowindex={1}>
             <th>Score</th>
             <th>Kind</th>
             <th>Series</th>
@@ -71,9 +96,11 @@ export const IncidentsView = React.memo(function IncidentsView({
           </tr>
         </thead>
         <tbody>
-          {sorted.map((inc, i) => (
+          {first > 0 && <tr aria-hidden style={{ height: first * ROW_HEIGHT }} />}
+          {ranked.slice(first, last).map((inc, i) => (
             <tr
-              key={`${inc.seriesName}-${inc.start}-${i}`}
+              key={incidentKey(inc)}
+              aria-rowindex={first + i + 2}
               className={styles.row}
               data-testid="foresight-incident"
               data-start={inc.start}
@@ -118,13 +145,9 @@ export const IncidentsView = React.memo(function IncidentsView({
               </td>
             </tr>
           ))}
+          {last < ranked.length && <tr aria-hidden style={{ height: (ranked.length - last) * ROW_HEIGHT }} />}
         </tbody>
       </table>
-      {sorted.length < ranked.length && (
-        <Button variant="secondary" size="sm" fill="text" onClick={() => setShowAll(true)}>
-          Show all {ranked.length} incidents
-        </Button>
-      )}
     </div>
   );
 });
@@ -196,22 +219,41 @@ export function formatDuration(ms: number): string {
   return `${Math.round(hours / 24)}d`;
 }
 
+/**
+ * Column widths (score, kind, series, start, duration, peak, hint, details): a fixed table
+ * layout, so that the columns do not move as other rows scroll into view, and the browser lays
+ * out the rows without measuring every cell.
+ */
+const COLUMNS = ['5%', '10%', '24%', '15%', '7%', '15%', '21%', '3%'];
+
 const getStyles = (theme: GrafanaTheme2) => ({
-  wrap: css({ overflowY: 'auto', borderTop: `1px solid ${theme.colors.border.weak}` }),
+  wrap: css({ overflow: 'auto', borderTop: `1px solid ${theme.colors.border.weak}` }),
   table: css({
     width: '100%',
+    minWidth: 760,
+    tableLayout: 'fixed',
     borderCollapse: 'collapse',
     fontSize: theme.typography.bodySmall.fontSize,
-    'th, td': { padding: theme.spacing(0.25, 1), textAlign: 'left', whiteSpace: 'nowrap' },
+    'th, td': {
+      padding: theme.spacing(0, 1),
+      height: ROW_HEIGHT,
+      textAlign: 'left',
+      whiteSpace: 'nowrap',
+      overflow: 'hidden',
+      textOverflow: 'ellipsis',
+    },
     th: {
+      height: HEADER_HEIGHT,
       color: theme.colors.text.secondary,
       fontWeight: theme.typography.fontWeightMedium,
       position: 'sticky',
       top: 0,
+      // Above the rows scrolling under it (their buttons are positioned).
+      zIndex: 1,
       background: theme.colors.background.primary,
     },
   }),
   row: css({ cursor: 'pointer', '&:hover, &:focus': { background: theme.colors.action.hover, outline: 'none' } }),
-  name: css({ maxWidth: 360, overflow: 'hidden', textOverflow: 'ellipsis' }),
+  name: css({ overflow: 'hidden', textOverflow: 'ellipsis' }),
   kind: css({ display: 'inline-block', width: 8, height: 8, borderRadius: 4, marginRight: 6 }),
 });

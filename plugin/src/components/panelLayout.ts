@@ -4,6 +4,7 @@
  * about to arrive. Pure, jest-tested.
  */
 import { FOOTER_HEIGHT } from './ActionsBar';
+import { HEADER_HEIGHT, ROW_HEIGHT } from './IncidentsView';
 import { AnalysisStatus } from './panelStatus';
 
 export interface PanelLayout {
@@ -28,7 +29,7 @@ export function panelLayout(height: number, status: AnalysisStatus, content: Lay
   // other without resizing the chart.
   const statusHeight = status.failure || content.notes > 0 || status.busy ? FOOTER_HEIGHT : 0;
   const actions = status.done && status.analysed > 0 ? FOOTER_HEIGHT : 0;
-  const listHeight = (rows: number) => Math.min(Math.round(height * 0.3), 26 + 24 * rows);
+  const listHeight = (rows: number) => Math.min(Math.round(height * 0.3), HEADER_HEIGHT + ROW_HEIGHT * rows);
   // Until every series is analysed the list's place is kept, as tall as a row per series would
   // make it: the incidents that arrive then fill it without resizing the chart (on a big panel
   // the list is at its full height either way).

@@ -311,6 +311,15 @@ describe('above DETAIL_LIMIT series: forecasts drawn over the chart', () => {
     expect(buildPlotFrames(all, outcomes, theme, 'utc', undefined, cache)).toBe(before);
   });
 
+  it('has no planned entries to list: the analysis ending changes no frame', () => {
+    const all = many();
+    const cache = new PlotFrameCache();
+    const planned: PlannedResults = { expected: true, forecastHorizonMs: 2000 };
+    const running = buildPlotFrames(all, new Map(), theme, 'utc', undefined, cache, planned);
+    expect(running.every((f) => f.fields.length === 2)).toBe(true);
+    expect(buildPlotFrames(all, new Map(), theme, 'utc', undefined, cache, {})).toBe(running);
+  });
+
   it('widens the value axis (soft min / max on the observed fields) when a forecast leaves the observed range', () => {
     const all = many();
     const cache = new PlotFrameCache();

@@ -146,8 +146,9 @@ export function buildPlotFrames(
     const look = [theme, timeZone, index];
     const detection = detailed ? outcome?.detection : undefined;
     const range = soft?.get(s.unit ?? '');
-    // Listed while it is due; with its detection it is listed anyway (no rebuild when the plan ends).
-    const expectedDue = !!planned.expected && !detection;
+    // Listed while it is due; with its detection it is listed anyway, and above DETAIL_LIMIT
+    // series there is none (no rebuild when the plan ends).
+    const expectedDue = detailed && !!planned.expected && !detection;
     const observed = cached(
       entry.observed,
       [
