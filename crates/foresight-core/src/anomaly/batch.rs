@@ -134,7 +134,7 @@ struct Band {
     /// The collective shift at each point (NaN before enough points) and the bar it is
     /// measured against besides the band.
     shifts: Vec<f64>,
-    shift_bar: f64,
+    shift_bar: Vec<f64>,
     /// The series' robust centre and scale, for the global test.
     centre: f64,
     spread: f64,
@@ -301,6 +301,30 @@ fn band_around(
     } else {
         0.0
     };
+    // The bar follows the phase as the point band does: where the shape's timing varies
+    // from cycle to cycle (the steep edges of a daily cycle), shifts vary more.
+    let shift_bar: Vec<f64> = match cycles.period {
+        Some(p) if tun.phase_scale && tun.collective_self_scale => {
+            let w = stat_radius(p);
+            let local: Vec<f64> = phase_bins(&shifts, &cycles.phase, p)
+                .cyclic_windows(w, true)
+                .iter()
+                .map(|s| {
+                    if s.count < SHIFT_SCALE_CYCLES * (2 * w + 1) {
+                        0.0
+                    } else {
+                        MAD_TO_SIGMA * s.median
+                    }
+                })
+                .collect();
+            cycles
+                .phase
+                .iter()
+                .map(|&b| shift_bar.max(width.k * local[b]))
+                .collect()
+        }
+        _ => vec![shift_bar; n],
+    };
     Band {
         hw,
         up_hw,
@@ -383,7 +407,7 @@ fn score_points(
         let point = sane(directed(r, dir) / side);
         let shift = band.shifts[i];
         let collective = if shift.is_finite() {
-            sane(directed(shift, dir) / (tun.collective_fraction * hw[i]).max(band.shift_bar))
+            sane(directed(shift, dir) / (tun.collective_fraction * hw[i]).max(band.shift_bar[i]))
         } else {
             0.0
         };
@@ -541,6 +565,10 @@ fn tail_scale(resid: &[f64], q: f64) -> f64 {
 fn phase_radius(p: usize) -> usize {
     (p / 48).max(1)
 }
+
+/// Cycles a phase's spread of collective shifts needs: each shift is the median of
+/// `collective_window` points, so neighbouring phases are not independent samples.
+const SHIFT_SCALE_CYCLES: usize = 14;
 
 /// The same radius for statistics that gather every neighbouring bin (a median over
 /// them): capped, so a long period in fine-grained data costs O(n), not O(n · p / 24).

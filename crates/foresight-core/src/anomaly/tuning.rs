@@ -32,7 +32,7 @@ pub struct Tuning {
     pub scale_quantile: f64,
     /// Batch: the band scale also follows the residual spread at each phase of the period
     /// (never narrower than the overall scale), so a noisier part of the cycle is not
-    /// flagged throughout.
+    /// flagged throughout; so does the bar of collective shifts.
     pub phase_scale: bool,
     /// Batch: excursions that recur at the same phase of the period (or of a day / week)
     /// in most cycles are learnt as seasonal: the band there widens to this quantile of
