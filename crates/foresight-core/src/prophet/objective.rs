@@ -71,6 +71,11 @@ impl Objective {
         Gram::new(&self.kernel, &data.X, &data.s_a, &self.col_order, kk)
     }
 
+    /// Whether [`Objective::value_grad`] evaluates from sufficient statistics.
+    pub(crate) fn has_sufficient_statistics(&self) -> bool {
+        self.gram.is_some()
+    }
+
     /// [`Objective::value_grad`] from the given sufficient statistics (the same value up to
     /// rounding), row by row where they leave it to the rows.
     pub(crate) fn value_grad_from(&self, gram: &Gram, theta: &[f64], grad: &mut [f64]) -> f64 {

@@ -250,7 +250,8 @@ fn argmin_fit(
 /// absolute test, or the budget). At an optimum that costs a few iterations.
 /// When that restart still finds more than [`RESTART_GAIN`] nats at Stan's tolerance, the
 /// first run had stopped short, and a second run from Prophet's initial point (same
-/// stopping) is tried as well; the lowest objective wins, and the fit counts as converged
+/// stopping) is tried as well — after every fit where the objective is evaluated from
+/// sufficient statistics; the lowest objective wins, and the fit counts as converged
 /// when the run that produced it met a stopping test. With `gram` the runs evaluate the
 /// objective from those sufficient statistics, and their end points are compared on
 /// `objective` itself.
@@ -303,7 +304,12 @@ fn check_convergence(
         (theta, cost) = (out.x, out_f);
         converged = out.termination.converged() || gain <= 1e-9 * cost.abs().max(1.0);
     }
-    if ((gain > RESTART_GAIN && stan_tolerance) || !converged) && iterations < budget {
+    // Where the check evaluates from sufficient statistics a run from Prophet's initial point
+    // costs little beside the fit, so it is made after every fit: it finds the better basin or
+    // the way past a kink of |delta| where the restart from the fit's point is stuck
+    // (docs/prophet.md, "A run from Prophet's initial point where it is cheap").
+    let cheap = gram.is_some() || objective.has_sufficient_statistics();
+    if (cheap || (gain > RESTART_GAIN && stan_tolerance) || !converged) && iterations < budget {
         let out = stan_lbfgs::minimize(&f, init, &until_no_gain(iterations))
             .map_err(optimizer::Error::string)?;
         iterations += out.iterations as u64;
