@@ -20,13 +20,6 @@ struct Knobs {
     alert: NabTransformOptions,
 }
 
-impl Knobs {
-    /// The grid's knobs, as `sensitivity/hold`.
-    fn short(&self) -> String {
-        format!("{}/{}", self.options.sensitivity, self.alert.hold)
-    }
-}
-
 fn knobs() -> Result<Knobs> {
     let mut k = Knobs {
         options: AnomalyOptions {
@@ -61,47 +54,94 @@ fn knobs() -> Result<Knobs> {
         if !(f.is_finite() && f >= 0.0) {
             anyhow::bail!("FORESIGHT_NAB: `{item}` must be a finite number >= 0");
         }
-        let u = f as usize;
-        match name.trim() {
-            "sensitivity" => k.options.sensitivity = f,
-            "robust" => k.options.robust = f != 0.0,
-            "period" => k.options.period = Some(u),
-            "level" => k.tuning.level_window = u,
-            "recent" => k.tuning.recent_window = u,
-            "resid" => k.tuning.resid_window = u,
-            "global" => k.tuning.global_window = u,
-            "season_memory" => k.tuning.season_memory = f,
-            "collective" => k.tuning.collective_fraction = f,
-            "cwin" => k.tuning.collective_window = u,
-            "cref" => k.tuning.collective_reference = u,
-            "accept" => k.tuning.accept_after = u,
-            "scale_q" => k.tuning.scale_quantile = f,
-            "averaging" => k.alert.averaging = u,
-            "history" => k.alert.history = u,
-            "warmup" => k.alert.warmup = u,
-            "fire" => k.alert.fire_level = f,
-            "hold" => k.alert.hold = u,
-            "damping" => k.alert.hold_damping = f,
-            "quantile" => k.alert.quantile = f,
-            "range" => k.alert.range_tolerance = f,
-            "saturation" => k.alert.saturation = f,
-            "decades" => k.alert.decades = f,
-            "robust_fit" => k.alert.robust_fit = f != 0.0,
-            "range_min" => k.alert.range_min_score = f,
-            "drift_kappa" => k.alert.drift_kappa = f,
-            "drift_h" => k.alert.drift_h = f,
-            "drift_clip" => k.alert.drift_clip = f,
-            "range_hold" => k.alert.range_breaks_hold = f != 0.0,
-            other => anyhow::bail!("FORESIGHT_NAB: unknown knob `{other}`"),
-        }
+        apply(&mut k, name, f)?;
     }
     Ok(k)
+}
+
+/// Sets one knob (`FORESIGHT_NAB`'s names).
+fn apply(k: &mut Knobs, name: &str, f: f64) -> Result<()> {
+    let u = f as usize;
+    match name.trim() {
+        "sensitivity" => k.options.sensitivity = f,
+        "robust" => k.options.robust = f != 0.0,
+        "period" => k.options.period = Some(u),
+        "level" => k.tuning.level_window = u,
+        "recent" => k.tuning.recent_window = u,
+        "resid" => k.tuning.resid_window = u,
+        "global" => k.tuning.global_window = u,
+        "season_memory" => k.tuning.season_memory = f,
+        "collective" => k.tuning.collective_fraction = f,
+        "cwin" => k.tuning.collective_window = u,
+        "cref" => k.tuning.collective_reference = u,
+        "accept" => k.tuning.accept_after = u,
+        "scale_q" => k.tuning.scale_quantile = f,
+        "averaging" => k.alert.averaging = u,
+        "history" => k.alert.history = u,
+        "warmup" => k.alert.warmup = u,
+        "fire" => k.alert.fire_level = f,
+        "hold" => k.alert.hold = u,
+        "damping" => k.alert.hold_damping = f,
+        "quantile" => k.alert.quantile = f,
+        "range" => k.alert.range_tolerance = f,
+        "saturation" => k.alert.saturation = f,
+        "decades" => k.alert.decades = f,
+        "robust_fit" => k.alert.robust_fit = f != 0.0,
+        "range_min" => k.alert.range_min_score = f,
+        "drift_kappa" => k.alert.drift_kappa = f,
+        "drift_h" => k.alert.drift_h = f,
+        "drift_clip" => k.alert.drift_clip = f,
+        "range_hold" => k.alert.range_breaks_hold = f != 0.0,
+        other => anyhow::bail!("FORESIGHT_NAB: unknown knob `{other}`"),
+    }
+    Ok(())
 }
 
 /// The grid `foresight nab --cv` cross-validates: the knobs that matter most on NAB (band
 /// width and alert hold, docs/evaluation.md), around the defaults.
 const GRID_SENSITIVITY: [f64; 3] = [0.2, 0.3, 0.4];
 const GRID_HOLD: [usize; 3] = [200, 300, 400];
+
+/// The settings `--cv` scores: sensitivity × hold around `base`, or the product of the knob
+/// values in `FORESIGHT_NAB_GRID` (`name=a|b|c;name=d|e`), to cross-validate other constants.
+fn grid_settings(base: &Knobs) -> Result<Vec<(String, Knobs)>> {
+    let spec = std::env::var("FORESIGHT_NAB_GRID").unwrap_or_default();
+    let axes: Vec<(String, Vec<f64>)> = if spec.trim().is_empty() {
+        vec![
+            ("sensitivity".into(), GRID_SENSITIVITY.to_vec()),
+            ("hold".into(), GRID_HOLD.iter().map(|&h| h as f64).collect()),
+        ]
+    } else {
+        spec.split(';')
+            .filter(|a| !a.trim().is_empty())
+            .map(|axis| {
+                let (name, values) = axis
+                    .split_once('=')
+                    .with_context(|| format!("FORESIGHT_NAB_GRID: `{axis}` is not name=a|b"))?;
+                let values = values
+                    .split('|')
+                    .map(|v| v.trim().parse::<f64>())
+                    .collect::<std::result::Result<Vec<_>, _>>()
+                    .with_context(|| format!("FORESIGHT_NAB_GRID: bad number in `{axis}`"))?;
+                Ok((name.trim().to_string(), values))
+            })
+            .collect::<Result<_>>()?
+    };
+    let mut settings = vec![(String::new(), base.clone())];
+    for (name, values) in &axes {
+        let mut next = Vec::with_capacity(settings.len() * values.len());
+        for (label, k) in &settings {
+            for &v in values {
+                let mut k = k.clone();
+                apply(&mut k, name, v)?;
+                let sep = if label.is_empty() { "" } else { "," };
+                next.push((format!("{label}{sep}{name}={v}"), k));
+            }
+        }
+        settings = next;
+    }
+    Ok(settings)
+}
 
 pub fn run(data: &Path, out: &Path, cv: Option<&Path>) -> Result<()> {
     let knobs = knobs()?;
@@ -147,15 +187,7 @@ fn cross_validated(data: &Path, windows: &Path, base: &Knobs) -> Result<()> {
             Ok((ts, values))
         })
         .collect::<Result<_>>()?;
-    let mut settings: Vec<(String, Knobs)> = Vec::new();
-    for &sensitivity in &GRID_SENSITIVITY {
-        for &hold in &GRID_HOLD {
-            let mut k = base.clone();
-            k.options.sensitivity = sensitivity;
-            k.alert.hold = hold;
-            settings.push((format!("sensitivity={sensitivity},hold={hold}"), k));
-        }
-    }
+    let settings = grid_settings(base)?;
     let run_setting = |k: &Knobs| -> Result<Vec<Vec<f64>>> {
         inputs
             .iter()
@@ -179,7 +211,7 @@ fn cross_validated(data: &Path, windows: &Path, base: &Knobs) -> Result<()> {
         Ok::<_, anyhow::Error>(out)
     })?;
     println!(
-        "{:<15} {:>8} {:>10} {:>9}   per left-out category: sensitivity/hold@threshold",
+        "{:<15} {:>8} {:>10} {:>9}   per left-out category: setting@threshold",
         "profile", "dev", "CV(thr.)", "CV(grid)"
     );
     for profile in nab_score::PROFILES {
@@ -196,7 +228,7 @@ fn cross_validated(data: &Path, windows: &Path, base: &Knobs) -> Result<()> {
                         .replace("artificial", "art")
                         .replace("Anomaly", "")
                         .replace("real", ""),
-                    settings[f.candidate].1.short(),
+                    settings[f.candidate].0,
                     f.threshold
                 )
             })
