@@ -12,6 +12,7 @@ mod newton;
 mod objective;
 mod optimizer;
 mod options;
+mod owlqn;
 mod predict;
 mod stan_lbfgs;
 mod stopping;

@@ -251,7 +251,9 @@ fn argmin_fit(
 /// When that restart still finds more than [`RESTART_GAIN`] nats at Stan's tolerance, the
 /// first run had stopped short, and a second run from Prophet's initial point (same
 /// stopping) is tried as well — after every fit where the objective is evaluated from
-/// sufficient statistics; the lowest objective wins, and the fit counts as converged
+/// sufficient statistics; then an orthant-wise run (`owlqn`) from the best point, for the kinks
+/// of |delta|, whose point wins when it is more than [`RESTART_GAIN`] lower. The lowest
+/// objective wins, and the fit counts as converged
 /// when the run that produced it met a stopping test. With `gram` the runs evaluate the
 /// objective from those sufficient statistics, and their end points are compared on
 /// `objective` itself.
@@ -316,6 +318,27 @@ fn check_convergence(
         let out_f = exact(&out);
         if out_f < cost {
             (theta, cost, converged) = (out.x, out_f, out.termination.converged());
+        }
+    }
+    // Last, an orthant-wise run (OWL-QN) from the best point: L-BFGS can stop at a kink of
+    // |delta| (the Laplace prior on the changepoints' rate changes), where neither restart
+    // moves; OWL-QN steps along the kinks (docs/prophet.md, "Orthant-wise"). Its point wins
+    // when it gains more than RESTART_GAIN.
+    if iterations < budget {
+        let out = super::owlqn::minimize(
+            &f,
+            theta.clone(),
+            DELTA0..DELTA0 + objective.s,
+            1.0 / objective.tau,
+            &until_no_gain(iterations),
+        );
+        iterations += out.iterations as u64;
+        let out_f = exact(&out);
+        // A smaller gain is a move along a flat posterior, not past a kink: the point the
+        // fit's own path reached is kept then.
+        if out_f < cost - RESTART_GAIN {
+            (theta, cost) = (out.x, out_f);
+            converged = converged || out.termination.converged();
         }
     }
     Ok((theta, cost, iterations, converged))
