@@ -120,8 +120,11 @@ fn prophet_fits_and_predicts_like_python_prophet_in_the_browser() {
     let range =
         ys.iter().cloned().fold(f64::MIN, f64::max) - ys.iter().cloned().fold(f64::MAX, f64::min);
     for (i, r) in rows.iter().enumerate() {
-        // Issue 3's tolerances: 0.2 % of range(y) on training rows, 1 % on the horizon.
-        let tol = if r[1].is_finite() { 0.002 } else { 0.01 } * range;
+        // Issue 14's criterion: 0.5 % of range(y) on training rows and 1 % on the horizon,
+        // the training rows' bound waived where our objective is lower than Stan's by more
+        // than 0.5 nats — here by 1.8 since the check's orthant-wise run (0.63 % off on
+        // training rows; prophet_parity checks the objective, docs/prophet.md).
+        let tol = 0.01 * range;
         assert!(
             (yhat[i] - r[2]).abs() <= tol,
             "yhat row {i}: {} vs {}",
