@@ -258,7 +258,7 @@ fn band_around(
     // Band scale per point: the overall scale, or the spread at this phase when wider.
     let point_sigma: Vec<f64> = match cycles.period {
         Some(p) if tun.phase_scale => {
-            let local = phase_scales(&fit.resid, &cycles.phase, p);
+            let local = phase_scales(&fit.resid, &cycles.phase, p, 3, true);
             cycles.phase.iter().map(|&b| sigma.max(local[b])).collect()
         }
         _ => vec![sigma; n],
@@ -305,18 +305,8 @@ fn band_around(
     // from cycle to cycle (the steep edges of a daily cycle), shifts vary more.
     let shift_bar: Vec<f64> = match cycles.period {
         Some(p) if tun.phase_scale && tun.collective_self_scale => {
-            let w = stat_radius(p);
-            let local: Vec<f64> = phase_bins(&shifts, &cycles.phase, p)
-                .cyclic_windows(w, true)
-                .iter()
-                .map(|s| {
-                    if s.count < SHIFT_SCALE_CYCLES * (2 * w + 1) {
-                        0.0
-                    } else {
-                        MAD_TO_SIGMA * s.median
-                    }
-                })
-                .collect();
+            // The MAD alone: shifts are continuous, no mean floor for quantised data.
+            let local = phase_scales(&shifts, &cycles.phase, p, SHIFT_SCALE_CYCLES, false);
             cycles
                 .phase
                 .iter()
@@ -583,19 +573,28 @@ fn phase_bins(x: &[f64], phase: &[usize], p: usize) -> Bins {
 
 /// The residual scale at each phase of a period of `p` points, from the residuals of all
 /// cycles within a few bins of that phase.
-fn phase_scales(resid: &[f64], phase: &[usize], p: usize) -> Vec<f64> {
+fn phase_scales(
+    resid: &[f64],
+    phase: &[usize],
+    p: usize,
+    min_cycles: usize,
+    mean_floor: bool,
+) -> Vec<f64> {
     let w = stat_radius(p);
     phase_bins(resid, phase, p)
         .cyclic_windows(w, true)
         .iter()
         .map(|s| {
             // Too few cycles to tell a phase's spread from chance: no opinion. Otherwise
-            // `robust_scale` of the window's residuals.
-            if s.count < 3 * (2 * w + 1) {
+            // `robust_scale` of the window's residuals (the MAD, floored by the mean
+            // absolute value when `mean_floor`).
+            if s.count < min_cycles * (2 * w + 1) {
                 0.0
-            } else {
+            } else if mean_floor {
                 let mean = s.sum / s.count as f64;
                 (MAD_TO_SIGMA * s.median).max(0.5 * 1.2533 * mean)
+            } else {
+                MAD_TO_SIGMA * s.median
             }
         })
         .collect()
